@@ -1,0 +1,1 @@
+"""Admin of the Consents app: thin, querysets from selectors, writes through services."""

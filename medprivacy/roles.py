@@ -1,0 +1,35 @@
+"""The two office roles and the model permissions each group carries.
+
+Object-level access (which cases an officer may see) is granted per case through django-guardian;
+these model permissions only let a group reach the admin pages at all.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+SUPERVISORS = "Privacy supervisors"
+OFFICERS = "Privacy officers"
+
+# "app_label.codename" strings; apps add theirs here so the roles are defined in one place.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    SUPERVISORS: (
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ),
+    OFFICERS: (),
+}
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create both groups and give each exactly its listed permissions (idempotent)."""
+    groups: dict[str, Group] = {}
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+        groups[name] = group
+    return groups

@@ -1,0 +1,28 @@
+"""The project's periodic jobs, installed into django-celery-beat's tables by `install_schedule`.
+
+Each app appends its jobs here so there is one list to read. Installing is idempotent: a job that
+already exists keeps whatever interval or enabled flag an officer set in the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str
+    every_seconds: int | None = None
+    crontab: str | None = None  # "minute hour day_of_month month_of_year day_of_week", UTC
+    description: str = ""
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        name="Beat heartbeat",
+        task="medprivacy.beat_tick",
+        every_seconds=30,
+        description="Proves that beat schedules and a worker runs tasks; read by /healthz.",
+    ),
+)

@@ -1,0 +1,1 @@
+"""Admin of the Retention app: thin, querysets from selectors, writes through services."""

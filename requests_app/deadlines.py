@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -191,7 +191,10 @@ class Conventions:
         if unknown:
             raise ValueError(f"Conventions.receipt_time_zones names unknown regimes: {', '.join(unknown)}")
         for zone in (*merged.values(), self.default_time_zone):
-            ZoneInfo(zone)  # fail at start-up, not on the first request
+            try:
+                ZoneInfo(zone)  # fail at start-up, not on the first request
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"Conventions names an unknown time zone {zone!r}") from None
         # Frozen: set the merged, read-only mapping through object.__setattr__.
         object.__setattr__(self, "receipt_time_zones", MappingProxyType(merged))
 

@@ -222,3 +222,15 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Privacy rules: the ⚑ conventions of shared/RULES.md (defaults as given there) ---------------
+MEDPRIVACY_CONVENTIONS = {
+    "ccpa_day_zero": env.str("MEDPRIVACY_CCPA_DAY_ZERO", default="receipt"),
+    "us_business_day_calendar": env.str("MEDPRIVACY_US_BUSINESS_DAY_CALENDAR", default="federal"),
+    "gdpr_pause_mode": env.str("MEDPRIVACY_GDPR_PAUSE_MODE", default="add_paused_days"),
+    "gdpr_holiday_calendar": env.str("MEDPRIVACY_GDPR_HOLIDAY_CALENDAR", default="subject_country"),
+}
+# Intake: how long a verification link stays valid, and submission limits per hour.
+MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
+MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)
+MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", default=5)

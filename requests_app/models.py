@@ -1,1 +1,270 @@
-"""Models of the Privacy requests app."""
+"""Records of privacy requests: who asked (data subject), what they filed (submission), one case per
+right asked for, the append-only timeline and every message sent, and the editable message templates.
+
+Personal data lives on `DataSubject`, `Submission` and `Message` only, where an erasure or the
+retention schedule can scrub it together with their history rows; cases, timeline summaries and
+history of cases carry references, not contents.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from requests_app.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
+from requests_app.workflow import OPEN, STATUS_LABELS, Status
+
+REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
+RIGHT_CHOICES = [(code, RIGHT_LABELS[code]) for code in RIGHTS]
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
+VERIFICATION_CHOICES = [(code, code.replace("_", " ")) for code in VERIFICATION_LEVELS]
+
+
+class Relationship(models.TextChoices):
+    WEBSITE_VISITOR = "website_visitor", "Website visitor"
+    REGISTERED_USER = "registered_user", "Registered user"
+    CLINICIAN = "clinician", "Clinician"
+    ORGANIZATION_REPRESENTATIVE = "organization_representative", "Organization representative"
+    PATIENT = "patient", "Patient (my data was submitted by a clinic)"
+
+
+class Channel(models.TextChoices):
+    WEB_FORM = "web_form", "Web form"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    MAIL = "mail", "Mail"
+    AGENT = "agent", "Authorized agent"
+
+
+class DataSubject(models.Model):
+    """The person a request is about. Every personal field of the portal's requests lives here."""
+
+    email = models.EmailField(blank=True, db_index=True, help_text="Normalized (trimmed, lower-case).")
+    full_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    relationship = models.CharField(max_length=40, choices=Relationship.choices,
+                                    default=Relationship.WEBSITE_VISITOR)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 of residence.")
+    subdivision = models.CharField(max_length=10, blank=True, help_text="US state or region code.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="unique_subject_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data subject #{self.pk}"
+
+    @property
+    def masked_email(self) -> str:
+        if not self.email:
+            return "(erased)" if self.erased_at else ""
+        local, _, domain = self.email.partition("@")
+        return f"{local[:1]}***@{domain}"
+
+
+class Submission(models.Model):
+    """One filing (form, e-mail, phone, mail): its cases share one verification."""
+
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="submissions")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
+    received_at = models.DateTimeField(default=timezone.now, help_text="When it reached an official channel (UTC).")
+    is_agent = models.BooleanField(default=False, help_text="Filed by an authorized agent.")
+    agent_name = models.CharField(max_length=200, blank=True)
+    agent_email = models.EmailField(blank=True)
+    authorization_document = models.FileField(upload_to="authorizations/%Y/%m/", blank=True)
+    details = models.TextField(blank=True)
+    correction_wrong = models.TextField(blank=True, help_text="For a correction: what is wrong.")
+    correction_right = models.TextField(blank=True, help_text="For a correction: what it should be.")
+    clinic_name = models.CharField(max_length=200, blank=True,
+                                   help_text="For patients: the clinic or organization that submitted the data.")
+    declaration_accepted = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Submission #{self.pk}"
+
+
+class VerificationToken(models.Model):
+    """A single-use e-mail verification link. Only the SHA-256 of the token is stored."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="verification_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Verification token #{self.pk}"
+
+
+class ReferenceCounter(models.Model):
+    """The last case number handed out per year (DSR-2026-000123)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> CaseQuerySet:
+        return self.filter(status__in=[s.value for s in OPEN])
+
+
+class Case(models.Model):
+    """One right asked for under one regime, with its statutory dates."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="cases")
+    subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="cases")
+    right = models.CharField(max_length=40, choices=RIGHT_CHOICES)
+    regime = models.CharField(max_length=20, choices=REGIME_CHOICES)
+    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.AWAITING_VERIFICATION,
+                              db_index=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
+    received_at = models.DateTimeField(help_text="When the request reached an official channel (UTC).")
+    receipt_date = models.DateField(help_text="The receipt date in the regime's time zone; the clocks start here.")
+    is_agent = models.BooleanField(default=False)
+    is_patient = models.BooleanField(default=False, help_text="About data a clinic controls (we are its processor).")
+    verification_level = models.CharField(max_length=30, choices=VERIFICATION_CHOICES, default="email")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_method = models.CharField(max_length=100, blank=True)
+    needs_officer_verification = models.BooleanField(
+        default=False, help_text="The rules need more than e-mail confirmation; an officer must verify.")
+    acknowledge_by = models.DateField(null=True, blank=True, db_index=True)
+    respond_by = models.DateField(db_index=True)
+    extended_respond_by = models.DateField(null=True, blank=True, db_index=True,
+                                           help_text="The latest date an extension may reach (None: no extension).")
+    due_on = models.DateField(db_index=True, help_text="The date the case is due now (respond-by, moved by "
+                                                       "pauses or an extension).")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    paused_days = models.PositiveIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_cases")
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    outcome_summary = models.TextField(blank=True)
+    denial_ground = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"], name="case_status_due")]
+        permissions = [
+            ("assign_case", "Can assign and reassign cases"),
+            ("view_all_cases", "Can see every case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return Status(self.status) in OPEN
+
+
+class TimelineEvent(models.Model):
+    """Append-only: what happened to a case, when, and who did it."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        VERIFICATION_SENT = "verification_sent", "Verification sent"
+        VERIFIED = "verified", "Verified"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        MESSAGE_SENT = "message_sent", "Message to requester"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        ASSIGNED = "assigned", "Assigned"
+        SHARED = "shared", "Shared"
+        PAUSED = "paused", "Clock paused"
+        RESUMED = "resumed", "Clock resumed"
+        EXTENDED = "extended", "Extended"
+        NOTE = "note", "Internal note"
+        ATTACHMENT = "attachment", "File attached"
+        DUPLICATE = "duplicate", "Linked duplicate"
+        BACKDATED = "backdated", "Receipt date entered"
+        CONSENT = "consent", "Consent recorded"
+        REMINDER = "reminder", "Reminder"
+        TASK = "task", "Fulfilment task"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_label = models.CharField(max_length=40, default="system", help_text="system, requester or officer")
+    summary = models.TextField(blank=True)
+    message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class MessageTemplate(models.Model):
+    """An editable message to requesters (Django template syntax), seeded with defaults."""
+
+    key = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, help_text="Optional; the text body is always sent too.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Message(models.Model):
+    """A message to a requester, stored exactly as rendered before it is sent."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="messages")
+    template_key = models.CharField(max_length=60)
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=250)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.template_key} #{self.pk}"

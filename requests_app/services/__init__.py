@@ -1,0 +1,1 @@
+"""Every write of the requests app goes through these services (see shared/STYLE.md)."""

@@ -1,0 +1,116 @@
+"""Creating cases, changing their status, and the timeline: the core writes every other service uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from requests_app import deadlines
+from requests_app.conventions import current_conventions
+from requests_app.models import Case, ReferenceCounter, Submission, TimelineEvent
+from requests_app.workflow import TERMINAL, Status, check_transition
+
+Actor = AbstractBaseUser | None
+
+
+def actor_label(actor: Actor, default: str = "system") -> str:
+    return "officer" if actor is not None else default
+
+
+def timeline_record(*, dsr: Case, kind: str, summary: str = "", actor: Actor = None,
+                    label: str | None = None, message=None, at: dt.datetime | None = None) -> TimelineEvent:
+    """Append one event to a case's timeline."""
+    return TimelineEvent.objects.create(
+        case=dsr, kind=kind, summary=summary, actor=actor, actor_label=label or actor_label(actor),
+        message=message, at=at or timezone.now(),
+    )
+
+
+def next_reference(*, year: int) -> str:
+    """Hand out the next human reference for `year`, e.g. DSR-2026-000123 (gap-free under concurrency)."""
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.get_or_create(year=year)
+                ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+                last = ReferenceCounter.objects.select_for_update().get(year=year).last
+            return f"DSR-{year}-{last:06d}"
+        except IntegrityError:  # two first cases of a year raced on creating the counter row
+            continue
+    raise RuntimeError("could not allocate a case reference")
+
+
+def deadlines_for(*, regime: str, right: str, received_at: dt.datetime, country: str | None,
+                  paused_days: int = 0) -> tuple[dt.date, deadlines.Deadlines]:
+    """Return the receipt date in the regime's zone and the dates the rules give."""
+    conventions = current_conventions()
+    received_on = deadlines.receipt_date(received_at, regime, conventions)
+    dates = deadlines.compute_deadlines(regime=regime, right=right, received_on=received_on,
+                                        country=country or None, paused_days=paused_days,
+                                        conventions=conventions)
+    return received_on, dates
+
+
+def case_create(*, submission: Submission, right: str, regime: str, is_patient: bool = False,
+                actor: Actor = None, reason: str = "Request received") -> Case:
+    """Create one case for one right of a submission, with its statutory dates and a timeline entry."""
+    subject = submission.subject
+    rule = deadlines.rule_for(regime, right)
+    received_on, dates = deadlines_for(regime=regime, right=right, received_at=submission.received_at,
+                                       country=subject.country)
+    needs_verification = rule.verification != "none" and not is_patient
+    dsr = Case(
+        reference=next_reference(year=received_on.year),
+        submission=submission, subject=subject, right=right, regime=regime,
+        status=Status.AWAITING_VERIFICATION if needs_verification else Status.VERIFIED,
+        channel=submission.channel, received_at=submission.received_at, receipt_date=received_on,
+        is_agent=submission.is_agent, is_patient=is_patient, verification_level=rule.verification,
+        verified_at=None if needs_verification else timezone.now(),
+        verification_method="" if needs_verification else "not required by the rules",
+        acknowledge_by=dates.acknowledge_by, respond_by=dates.respond_by,
+        extended_respond_by=dates.extended_respond_by, due_on=dates.respond_by,
+    )
+    dsr._history_user = actor
+    dsr._change_reason = reason
+    dsr.save()
+    timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
+                    summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
+                            f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
+    return dsr
+
+
+def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str,
+                       on_commit: Callable[[], None] | None = None, **fields) -> Case:
+    """Move a case to `to` if the lifecycle allows it; record who and why in history and timeline.
+
+    Extra `fields` are set in the same save (e.g. outcome_summary, denial_ground). Side effects
+    passed as `on_commit` run only after the transaction commits.
+    """
+    target = Status(to)
+    if not reason or not reason.strip():
+        raise ValueError("A status change needs a reason")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=dsr.pk)
+        check_transition(locked.status, target)
+        previous = locked.get_status_display()
+        locked.status = target
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if target in TERMINAL:
+            locked.closed_at = timezone.now()
+        if target == Status.VERIFIED and locked.verified_at is None:
+            locked.verified_at = timezone.now()
+        locked._history_user = actor
+        locked._change_reason = reason
+        locked.save()
+        timeline_record(dsr=locked, kind=TimelineEvent.Kind.STATUS_CHANGED, actor=actor,
+                        summary=f"{previous} → {locked.get_status_display()}: {reason}")
+        if on_commit is not None:
+            transaction.on_commit(on_commit)
+    dsr.refresh_from_db()
+    return locked

@@ -1,0 +1,89 @@
+"""The case status lifecycle as a pure transition table (no Django imports).
+
+One service (`requests_app.services.cases.case_change_status`) changes a case's status, and only
+after `check_transition` allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Status(StrEnum):
+    AWAITING_VERIFICATION = "awaiting_verification"
+    VERIFIED = "verified"
+    IN_PROGRESS = "in_progress"
+    AWAITING_REQUESTER = "awaiting_requester"
+    COMPLETED = "completed"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+    REDIRECTED = "redirected"
+    CLOSED_UNVERIFIED = "closed_unverified"
+
+
+STATUS_LABELS: Mapping[Status, str] = MappingProxyType({
+    Status.AWAITING_VERIFICATION: "Awaiting verification",
+    Status.VERIFIED: "Verified",
+    Status.IN_PROGRESS: "In progress",
+    Status.AWAITING_REQUESTER: "Awaiting requester",
+    Status.COMPLETED: "Completed",
+    Status.DENIED: "Denied",
+    Status.WITHDRAWN: "Withdrawn",
+    Status.REDIRECTED: "Redirected to controller",
+    Status.CLOSED_UNVERIFIED: "Closed unverified",
+})
+
+TERMINAL: frozenset[Status] = frozenset({
+    Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.REDIRECTED, Status.CLOSED_UNVERIFIED,
+})
+OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
+
+# Every case may still be withdrawn by the requester, denied (e.g. documented fraud) or, for data a
+# clinic controls, redirected to that controller while it is open.
+_ALWAYS_FROM_OPEN = {Status.WITHDRAWN, Status.DENIED, Status.REDIRECTED}
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType({
+    Status.AWAITING_VERIFICATION: frozenset({
+        Status.VERIFIED, Status.AWAITING_REQUESTER, Status.CLOSED_UNVERIFIED, *_ALWAYS_FROM_OPEN,
+    }),
+    Status.VERIFIED: frozenset({
+        Status.IN_PROGRESS, Status.AWAITING_REQUESTER, Status.COMPLETED, *_ALWAYS_FROM_OPEN,
+    }),
+    Status.IN_PROGRESS: frozenset({Status.AWAITING_REQUESTER, Status.COMPLETED, *_ALWAYS_FROM_OPEN}),
+    # The requester answered (or stayed silent): resume, or close for lack of identity.
+    Status.AWAITING_REQUESTER: frozenset({
+        Status.AWAITING_VERIFICATION, Status.VERIFIED, Status.IN_PROGRESS, Status.CLOSED_UNVERIFIED,
+        *_ALWAYS_FROM_OPEN,
+    }),
+    **{status: frozenset() for status in TERMINAL},
+})
+
+
+class IllegalTransition(ValueError):
+    """A status change the lifecycle does not allow."""
+
+    def __init__(self, current: Status | str, target: Status | str) -> None:
+        self.current, self.target = Status(current), Status(target)
+        allowed = ", ".join(STATUS_LABELS[s] for s in allowed_next(self.current)) or "none (the case is closed)"
+        super().__init__(
+            f"A case cannot go from {STATUS_LABELS[self.current]!r} to {STATUS_LABELS[self.target]!r}; "
+            f"allowed next: {allowed}"
+        )
+
+
+def allowed_next(current: Status | str) -> tuple[Status, ...]:
+    """Return the statuses reachable from `current`, in declaration order."""
+    reachable = TRANSITIONS[Status(current)]
+    return tuple(s for s in Status if s in reachable)
+
+
+def check_transition(current: Status | str, target: Status | str) -> None:
+    """Raise IllegalTransition unless the lifecycle allows current → target."""
+    if Status(target) not in TRANSITIONS[Status(current)]:
+        raise IllegalTransition(current, target)
+
+
+def is_open(status: Status | str) -> bool:
+    return Status(status) in OPEN

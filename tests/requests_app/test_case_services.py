@@ -1,0 +1,139 @@
+"""Core case services: creation with the rules' dates, the one status-changing service, messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from requests_app.deadlines import compute_deadlines
+from requests_app.models import Case, Message, TimelineEvent
+from requests_app.services import messaging
+from requests_app.services.cases import case_change_status, next_reference
+from requests_app.workflow import IllegalTransition, Status
+from tests.factories import UserFactory, make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_case_gets_the_dates_the_engine_gives_and_a_reference():
+    dsr = make_case(right="access", regime="ccpa")
+    expected = compute_deadlines(regime="ccpa", right="access", received_on=dt.date(2026, 3, 5))
+    assert (dsr.acknowledge_by, dsr.respond_by, dsr.extended_respond_by) == (
+        expected.acknowledge_by, expected.respond_by, expected.extended_respond_by)
+    assert dsr.due_on == expected.respond_by
+    assert dsr.reference == "DSR-2026-000001"
+    assert dsr.status == Status.AWAITING_VERIFICATION
+    assert dsr.timeline.get().kind == TimelineEvent.Kind.RECEIVED
+    assert dsr.history.get().history_change_reason == "Request received"
+
+
+def test_receipt_date_is_taken_in_the_regimes_time_zone():
+    # 02:00 UTC on 6 March is still 5 March in California: the CCPA clock starts on the 5th.
+    dsr = make_case(regime="ccpa", received_at=dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC))
+    assert dsr.receipt_date == dt.date(2026, 3, 5)
+    assert dsr.respond_by == dt.date(2026, 4, 19)
+
+
+def test_opt_out_needs_no_verification_and_starts_verified():
+    dsr = make_case(right="opt_out_sale_sharing", regime="ccpa")
+    assert dsr.status == Status.VERIFIED
+    assert dsr.verified_at is not None
+    assert dsr.verification_level == "none"
+
+
+def test_references_count_up_per_year():
+    assert next_reference(year=2027) == "DSR-2027-000001"
+    assert next_reference(year=2027) == "DSR-2027-000002"
+    assert next_reference(year=2028) == "DSR-2028-000001"
+
+
+def test_status_change_records_history_with_actor_and_reason_and_timeline():
+    dsr = make_case()
+    officer = UserFactory(username="olivia")
+    case_change_status(dsr=dsr, to=Status.VERIFIED, actor=officer, reason="E-mail link opened")
+    dsr.refresh_from_db()
+    assert dsr.status == Status.VERIFIED and dsr.verified_at is not None
+    latest = dsr.history.first()
+    assert latest.history_user == officer
+    assert latest.history_change_reason == "E-mail link opened"
+    event = dsr.timeline.filter(kind=TimelineEvent.Kind.STATUS_CHANGED).get()
+    assert event.actor == officer and "Awaiting verification → Verified" in event.summary
+
+
+def test_illegal_status_change_raises_and_changes_nothing():
+    dsr = make_case()
+    with pytest.raises(IllegalTransition):
+        case_change_status(dsr=dsr, to=Status.COMPLETED, actor=None, reason="skip ahead")
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_VERIFICATION
+    assert dsr.history.count() == 1
+    assert not dsr.timeline.filter(kind=TimelineEvent.Kind.STATUS_CHANGED).exists()
+
+
+def test_status_change_without_reason_is_refused():
+    dsr = make_case()
+    with pytest.raises(ValueError, match="needs a reason"):
+        case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason="  ")
+
+
+def test_terminal_status_sets_closed_at():
+    dsr = make_case()
+    case_change_status(dsr=dsr, to=Status.WITHDRAWN, actor=None, reason="Requester withdrew")
+    dsr.refresh_from_db()
+    assert dsr.closed_at is not None and not dsr.is_open
+
+
+def test_status_change_locks_the_row():
+    dsr = make_case()
+    with CaptureQueriesContext(connection) as queries:
+        case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason="ok")
+    if connection.vendor == "postgresql":
+        assert any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+
+
+def test_message_is_stored_as_rendered_and_sent_after_commit(django_capture_on_commit_callbacks):
+    dsr = make_case()
+    with django_capture_on_commit_callbacks() as callbacks:
+        message = messaging.message_send(submission=dsr.submission, template_key="generic", cases=[dsr],
+                                         context={"body": "We have your request."})
+    assert message.state == Message.State.QUEUED
+    assert "We have your request." in message.body_text
+    assert message.to_email == dsr.subject.email
+    assert dsr.timeline.filter(kind=TimelineEvent.Kind.MESSAGE_SENT, message=message).exists()
+    assert len(callbacks) == 1  # delivery is enqueued only once the transaction commits
+    assert messaging.message_deliver(message_id=message.pk) is True
+    assert messaging.message_deliver(message_id=message.pk) is False  # never twice
+    message.refresh_from_db()
+    assert message.state == Message.State.SENT and message.attempts == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].body == message.body_text
+
+
+def test_failed_send_is_recorded_and_can_be_retried(settings, monkeypatch):
+    dsr = make_case()
+    message = messaging.message_send(submission=dsr.submission, template_key="generic", cases=[dsr],
+                                     context={"body": "x"})
+
+    def broken_send(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken_send)
+    with pytest.raises(messaging.MessageSendFailed):
+        messaging.message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert (message.state, message.last_error, message.attempts) == (Message.State.FAILED,
+                                                                     "ConnectionRefusedError", 1)
+    monkeypatch.undo()
+    assert messaging.message_deliver(message_id=message.pk) is True
+    message.refresh_from_db()
+    assert message.state == Message.State.SENT and message.attempts == 2
+
+
+def test_case_is_listed_open_until_closed():
+    dsr = make_case()
+    assert list(Case.objects.open()) == [dsr]
+    case_change_status(dsr=dsr, to=Status.WITHDRAWN, actor=None, reason="withdrawn")
+    assert not Case.objects.open().exists()

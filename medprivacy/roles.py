@@ -16,8 +16,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        # consents: supervisors manage purposes, notices and API tokens; the ledger is read-only for all
+        "consents.view_purpose", "consents.add_purpose", "consents.change_purpose",
+        "consents.view_noticeversion", "consents.add_noticeversion",
+        "consents.view_consentevent", "consents.view_consentstate",
+        "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
     ),
-    OFFICERS: (),
+    OFFICERS: (
+        # consents
+        "consents.view_purpose", "consents.view_noticeversion",
+        "consents.view_consentevent", "consents.view_consentstate",
+    ),
 }
 
 

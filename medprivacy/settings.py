@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "medprivacy.middleware.DisplayTimeZoneMiddleware",
+    "consents.middleware.GlobalPrivacyControlMiddleware",
 ]
 
 ROOT_URLCONF = "medprivacy.urls"
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "medprivacy.context_processors.company",
+                "consents.context_processors.gpc",
             ],
         },
     },
@@ -234,3 +236,12 @@ MEDPRIVACY_CONVENTIONS = {
 MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
 MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)
 MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", default=5)
+
+# --- Consents: preference links, unsubscribe links, Global Privacy Control -----------------------
+MEDPRIVACY_PREFERENCE_LINK_DAYS = env.int("MEDPRIVACY_PREFERENCE_LINK_DAYS", default=7)
+# Unsubscribe links ride in marketing mail and must keep working well after it was sent.
+MEDPRIVACY_UNSUBSCRIBE_LINK_DAYS = env.int("MEDPRIVACY_UNSUBSCRIBE_LINK_DAYS", default=365)
+MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR", default=3)
+# /.well-known/gpc.json lastUpdate (YYYY-MM-DD); empty: the date of the latest notice version.
+MEDPRIVACY_GPC_LAST_UPDATE = env.str("MEDPRIVACY_GPC_LAST_UPDATE", default="")
+MEDPRIVACY_BROWSER_ID_COOKIE = "mp_bid"

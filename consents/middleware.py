@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from consents import services
 
@@ -50,6 +51,8 @@ class GlobalPrivacyControlMiddleware:
                 # The page must still render; the signal is recorded again on the next request.
                 logger.exception("GPC opt-out for a browser could not be recorded")
         response = self.get_response(request)
+        if not request.path.startswith(_NOT_PUBLIC):
+            patch_vary_headers(response, ("Sec-GPC",))  # the page says whether the signal was honored
         if new_browser_id:
             response.set_cookie(settings.MEDPRIVACY_BROWSER_ID_COOKIE, new_browser_id, max_age=2 * 365 * 24 * 3600,
                                 httponly=True, secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")

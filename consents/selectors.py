@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from consents.models import (
@@ -133,19 +133,50 @@ def _latest_event(*, subject: DataSubject, purpose: Purpose, at: dt.datetime) ->
 def consent_decision(subject: DataSubject, purpose: Purpose | str, *, at: dt.datetime | None = None,
                      age: int | None = None) -> Decision:
     """Return the decision for ``subject`` and ``purpose`` now (state table) or at a past instant (ledger)."""
+    state, event_id = "", None
+    if at is None:
+        # One query in the common case: the state row brings its purpose along.
+        states = ConsentState.objects.filter(subject=subject, purpose__is_active=True)
+        by_purpose = {"purpose": purpose} if isinstance(purpose, Purpose) else {"purpose__code": purpose}
+        states = states.filter(**by_purpose)
+        row = states.select_related("purpose").first()
+        if row is not None:
+            purpose, state, event_id = row.purpose, row.state, row.last_event_id if row.state else None
     purpose = purpose_get(purpose)
     fallback = default_decision(purpose, country=subject.country, subdivision=subject.subdivision, age=age)
-    if at is None:
-        row = (ConsentState.objects.filter(subject=subject, purpose=purpose)
-               .only("state", "last_event_id").first())
-        state, event_id = (row.state, row.last_event_id) if row is not None and row.state else ("", None)
-    else:
+    if at is not None:
         event = _latest_event(subject=subject, purpose=purpose, at=at)
         state, event_id = (event.kind, event.id) if event is not None else ("", None)
     if not state:
         return fallback
     return Decision(purpose=purpose.code, permitted=state in PERMITTING_KINDS, basis="event", state=state,
                     default=fallback.default, regimes=fallback.regimes, event_id=event_id)
+
+
+def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime | None = None,
+                               age: int | None = None, country: str | None = None,
+                               subdivision: str | None = None) -> tuple[bool, Decision]:
+    """Return (subject known, decision) for an address; an unknown one gets the default of the given residence.
+
+    Now: the subject and its state row come in one query (the API's hot path).
+    """
+    if at is not None:
+        subject = subject_by_email(email)
+        if subject is None:
+            return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
+        return True, consent_decision(subject, purpose, at=at, age=age)
+    states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
+    row = (DataSubject.objects.filter(email=(email or "").strip().lower(), erased_at=None)
+           .annotate(c_state=Subquery(states.values("state")[:1]), c_event=Subquery(states.values("last_event_id")[:1]))
+           .values("country", "subdivision", "c_state", "c_event").first())
+    if row is None:
+        return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
+    fallback = default_decision(purpose, country=row["country"], subdivision=row["subdivision"], age=age)
+    if not row["c_state"]:
+        return True, fallback
+    return True, Decision(purpose=purpose.code, permitted=row["c_state"] in PERMITTING_KINDS, basis="event",
+                          state=row["c_state"], default=fallback.default, regimes=fallback.regimes,
+                          event_id=row["c_event"])
 
 
 def is_permitted(subject: DataSubject, purpose: Purpose | str, *, at: dt.datetime | None = None,

@@ -175,7 +175,10 @@ def consent_set_choice(*, subject: DataSubject, purpose: Purpose | str, allow: b
 def consent_gpc_browser(*, browser_id: str, evidence: Evidence | None = None) -> list[ConsentEvent]:
     """Record a GPC opt-out for a browser, for each purpose the signal covers, only when it is new."""
     events = []
-    for purpose in selectors.purpose_list().filter(honors_gpc=True):
+    # Fast path without locks: a browser seen before has nothing to record.
+    done = set(ConsentState.objects.filter(browser_id=browser_id, subject=None, state=Kind.OPTED_OUT)
+               .values_list("purpose_id", flat=True))
+    for purpose in selectors.purpose_list().filter(honors_gpc=True).exclude(pk__in=done):
         event = consent_record(browser_id=browser_id, purpose=purpose, kind=Kind.OPTED_OUT, source=Source.GPC,
                                evidence=evidence, only_if_changes=True)
         if event is not None:

@@ -47,7 +47,7 @@ def _link_budget_left(email: str) -> bool:
 @require_http_methods(["GET", "POST"])
 def request_link(request: HttpRequest) -> HttpResponse:
     """Ask for a preference-center link by e-mail; the answer never says whether the address is known."""
-    form = EmailForm(request.POST or None)
+    form = EmailForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "consents/request_link.html", {"form": form, "link_days": _days()}, status=400)
@@ -82,7 +82,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if getattr(request, "gpc", False):
         services.consent_gpc_subject(subject=subject, evidence=evidence)
     purposes = list(selectors.purpose_list())
-    form = PreferencesForm(request.POST or None, purposes=purposes)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, purposes=purposes)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "consents/preferences.html",
@@ -231,11 +231,7 @@ def api_permitted(request: HttpRequest) -> JsonResponse:
     except selectors.UnknownPurposeError:
         codes = ", ".join(selectors.purpose_list().values_list("code", flat=True))
         return _error(400, f"Unknown purpose; known purposes: {codes}.")
-    subject = selectors.subject_by_email(email)
-    if subject is None:
-        decision = selectors.default_decision(purpose, country=country or None, subdivision=subdivision or None,
-                                              age=age)
-    else:
-        decision = selectors.consent_decision(subject, purpose, at=at, age=age)
-    return JsonResponse({"subject_known": subject is not None, **decision.as_json(),
+    known, decision = selectors.consent_decision_for_email(email, purpose, at=at, age=age, country=country or None,
+                                                           subdivision=subdivision or None)
+    return JsonResponse({"subject_known": known, **decision.as_json(),
                          "at": (at or timezone.now()).isoformat()})

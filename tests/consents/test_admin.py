@@ -50,6 +50,10 @@ def test_officers_see_the_ledger_filtered_but_cannot_change_it(officer_client, l
     by_purpose = officer_client.get(url, {"purpose__id__exact": Purpose.objects.get(code="sale_sharing").pk})
     assert {e.purpose.code for e in by_purpose.context["cl"].result_list} == {"sale_sharing"}
     assert officer_client.get(url, {"at__year": "2026"}).status_code == 200
+    for term in ("ada@example.com", "DSR-2026-000042", str(ledger.pk), "nonsense"):
+        assert officer_client.get(url, {"q": term}).status_code == 200
+    searched = officer_client.get(url, {"q": "DSR-2026-000042"})
+    assert [e.dsr_reference for e in searched.context["cl"].result_list] == ["DSR-2026-000042"]
     event = ConsentEvent.objects.first()
     assert officer_client.get(reverse("admin:consents_consentevent_add")).status_code == 403
     assert officer_client.post(reverse("admin:consents_consentevent_delete", args=[event.pk]),

@@ -64,6 +64,18 @@ def test_links_per_address_are_limited(client, settings):
     assert ConsentMessage.objects.count() == 2
 
 
+def test_the_delivery_task_sends_a_stored_message():
+    from django.core import mail
+
+    from consents.tasks import deliver_consent_message
+
+    message = services.preference_link_send(email=DataSubjectFactory().email)
+    deliver_consent_message(message.pk)
+    message.refresh_from_db()
+    assert message.state == ConsentMessage.State.SENT and len(mail.outbox) == 1
+    assert "/privacy-choices/p/" in mail.outbox[0].body
+
+
 def test_the_message_is_delivered_once():
     subject = DataSubjectFactory()
     message = services.preference_link_send(email=subject.email)
@@ -122,6 +134,14 @@ def test_an_unknown_choice_is_a_400_and_writes_nothing(client):
                            {"purpose_marketing_email": "allow", "purpose_sale_sharing": "perhaps"})
     assert response.status_code == 400
     assert b"Some answers were not understood" in response.content
+    assert not ConsentEvent.objects.exists()
+
+
+def test_an_empty_post_changes_nothing(client):
+    subject = DataSubjectFactory()
+    response = client.post(_path(links.preferences_url(subject)), {})
+    assert response.status_code == 200
+    assert b"Nothing changed" in response.content
     assert not ConsentEvent.objects.exists()
 
 
@@ -246,6 +266,7 @@ def test_gpc_1_opts_the_browser_out_once_and_sets_a_cookie(client, frozen):
     assert sorted((e.purpose.code, e.kind, e.source) for e in events) == [
         ("sale_sharing", "opted_out", "gpc"), ("targeted_advertising", "opted_out", "gpc")]
     assert events[0].ip_prefix == "198.51.100.0/24"
+    assert "Sec-GPC" in response["Vary"]
     # more page views with the signal: no new events, no new cookie
     again = client.get("/privacy-choices/", HTTP_SEC_GPC="1")
     assert settings.MEDPRIVACY_BROWSER_ID_COOKIE not in again.cookies

@@ -144,8 +144,8 @@ _CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 _CONVENTION_HELP: Mapping[str, str] = MappingProxyType(
     {
-        "ccpa_day_zero": "CCPA calendar days: `receipt` = receipt is day 0, due = receipt + 45; "
-        "`conservative` = due = receipt + 44 (and 89 when extended).",
+        "ccpa_day_zero": "CCPA calendar days: `receipt` = receipt is day 0, due = receipt + N; "
+        "`conservative` = one day earlier, receipt + N - 1 (the extended date too).",
         "us_business_day_calendar": "Holidays skipped by CCPA business-day clocks: `federal` = US federal "
         "holidays with observed dates (5 U.S.C. §6103); `ca` = California state holidays.",
         "gdpr_pause_mode": "GDPR pause while identity or clarification is awaited: `add_paused_days` = the "

@@ -12,6 +12,7 @@ import pytest
 from requests_app.deadlines import (
     CCPA_SALE_OPT_IN_AGE,
     COPPA_PARENTAL_CONSENT_AGE,
+    DEFAULT_RECEIPT_TIME_ZONES,
     REGIME_LABELS,
     REGIMES,
     RIGHT_LABELS,
@@ -25,7 +26,12 @@ from requests_app.deadlines import (
     rights_offered,
     rule_for,
 )
-from requests_app.rules import EEA_COUNTRIES, RULES, VERIFICATION_LEVELS
+from requests_app.rules import (
+    EEA_COUNTRIES,
+    REGIME_HOLIDAY_CALENDARS,
+    RULES,
+    VERIFICATION_LEVELS,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,6 +161,11 @@ def test_gdpr_denials_name_the_supervisory_authority_and_judicial_remedy():
 def test_rights_for_rejects_an_unknown_regime():
     with pytest.raises(UnknownRuleError, match="'nevada'"):
         rights_for("nevada")
+
+
+def test_every_regime_has_a_working_day_calendar_and_receipt_time_zone():
+    assert set(REGIME_HOLIDAY_CALENDARS) == set(REGIMES)
+    assert set(DEFAULT_RECEIPT_TIME_ZONES) == set(REGIMES)
 
 
 def test_every_eea_country_has_a_holiday_calendar():

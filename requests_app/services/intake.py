@@ -63,7 +63,7 @@ from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_lab
 from requests_app.rules import RIGHT_LABELS, RIGHTS
 from requests_app.services.cases import case_change_status, case_create, timeline_record
 from requests_app.services.messaging import message_send
-from requests_app.workflow import Status
+from requests_app.workflow import IllegalTransition, Status
 
 logger = logging.getLogger(__name__)
 
@@ -433,11 +433,14 @@ def verification_consume(*, token: str) -> Submission:
         waiting = list(submission.cases.filter(status=Status.AWAITING_VERIFICATION).order_by("pk"))
         for dsr in waiting:
             needs_officer = dsr.verification_level not in LEVELS_MET_BY_EMAIL or dsr.is_agent
-            case_change_status(
-                dsr=dsr, to=Status.VERIFIED, actor=None,
-                reason="The requester confirmed the e-mail address through the verification link",
-                verification_method="e-mail link", needs_officer_verification=needs_officer,
-            )
+            try:
+                case_change_status(
+                    dsr=dsr, to=Status.VERIFIED, actor=None,
+                    reason="The requester confirmed the e-mail address through the verification link",
+                    verification_method="e-mail link", needs_officer_verification=needs_officer,
+                )
+            except IllegalTransition:  # an officer closed it a moment ago; the other cases still count
+                continue
             remaining = []
             if dsr.verification_level not in LEVELS_MET_BY_EMAIL:
                 remaining.append(f"the rules ask for '{dsr.verification_level.replace('_', ' ')}'")

@@ -434,3 +434,20 @@ def test_rate_limits_count_per_hour_per_ip_and_per_email(settings, frozen):
 def test_rate_limit_keys_hold_no_address():
     keys = intake._rate_keys(scope="submit", ip="198.51.100.7", email="ann@example.com")
     assert all("ann" not in key and "198.51" not in key for key, _ in keys)
+
+
+def test_a_case_closed_by_an_officer_meanwhile_does_not_stop_the_others_verifying(monkeypatch):
+    result = submission_create(**service_kwargs())
+    access, erasure = result.cases
+    real = intake.case_change_status
+
+    def officer_closed_access_first(*, dsr, **kwargs):
+        if dsr.pk == access.pk:
+            real(dsr=dsr, to=Status.DENIED, actor=None, reason="Fraud documented")
+        return real(dsr=dsr, **kwargs)
+
+    monkeypatch.setattr(intake, "case_change_status", officer_closed_access_first)
+    verification_consume(token=token_of(result.message))
+    access.refresh_from_db()
+    erasure.refresh_from_db()
+    assert (access.status, erasure.status) == (Status.DENIED, Status.VERIFIED)

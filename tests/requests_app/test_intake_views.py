@@ -227,6 +227,22 @@ def test_bad_uploads_are_refused_with_a_message_and_nothing_is_kept(client, uplo
     assert counts() == NOTHING and stored_files(private_root()) == []
 
 
+def test_a_jpeg_authorization_is_accepted(client):
+    jpeg = pdf_upload(content=b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 32, name="a.jpeg",
+                      content_type="image/jpeg")
+    response = client.post(FORM, {**form_data(is_agent="on", agent_name="Bo", agent_email="bo@agents.example"),
+                                  "authorization": jpeg})
+    assert response.status_code == 302
+    assert DataSubject.objects.get().submissions.get().authorization_document.name.endswith(".jpg")
+
+
+def test_a_request_body_over_the_upload_limit_is_a_400_not_a_500(client):
+    response = submit(client, details="x" * (7 * 1024 * 1024))
+    assert response.status_code == 400
+    assert "id_details_error" not in text(response)  # refused before any form ran (DATA_UPLOAD_MAX_MEMORY_SIZE)
+    assert counts() == NOTHING
+
+
 def test_a_file_sent_without_the_agent_box_is_not_stored(client):
     response = client.post(FORM, {**form_data(), "authorization": pdf_upload()})
     assert response.status_code == 302

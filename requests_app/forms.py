@@ -32,11 +32,10 @@ class SummaryMixin:
         items = []
         for name, errors in self.errors.items():
             if name == "__all__":
-                items += [{"anchor": "", "label": "", "message": str(e)} for e in errors]
+                items += [{"anchor": "", "message": str(e)} for e in errors]
                 continue
-            field = self.fields[name]
             anchor = f"id_{name}_0" if name in _GROUPED else f"id_{name}"
-            items += [{"anchor": anchor, "label": str(field.label), "message": str(e)} for e in errors]
+            items += [{"anchor": anchor, "message": str(e)} for e in errors]
         return items
 
 

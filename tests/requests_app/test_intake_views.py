@@ -147,7 +147,7 @@ def test_the_form_is_kept_filled_in_with_errors_next_to_fields_and_a_summary(cli
     assert response.status_code == 400
     page = text(response)
     assert '<div class="error-summary" role="alert"' in page
-    assert '<a href="#id_email">E-mail address: Enter an e-mail address like name@example.com.</a>' in page
+    assert '<a href="#id_email">Enter an e-mail address like name@example.com.</a>' in page
     assert '<a href="#id_declaration">' in page
     assert '<p class="field-error" id="id_email_error">Enter an e-mail address like name@example.com.</p>' in page
     assert 'aria-invalid="true"' in page

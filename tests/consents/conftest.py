@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 import time_machine
@@ -16,6 +17,9 @@ def _purposes(request):
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
         return
+    if "page" in request.fixturenames:
+        # Playwright's session-wide event loop is already running in this thread (see tests/conftest.py).
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     services.purposes_seed()
 

@@ -461,14 +461,22 @@ def _deliver_one(reminder: Reminder, *, policy: ReminderPolicy, result: Delivery
     result.sent += 1
 
 
-def reminders_deliver(*, policy: ReminderPolicy | None = None, time_budget: float | None = -1.0) -> DeliveryResult:
+class _PolicyBudget:
+    """The default time budget: the policy's."""
+
+
+POLICY_BUDGET = _PolicyBudget()
+
+
+def reminders_deliver(*, policy: ReminderPolicy | None = None,
+                      time_budget: float | None | _PolicyBudget = POLICY_BUDGET) -> DeliveryResult:
     """Send every due reminder row, batch by batch, until none is left or the time budget is spent.
 
     Rows left over wait (pending) for the next sweep, so a sweep never occupies a worker long enough to
     starve the beat heartbeat. Pass time_budget=None for no limit (the default is the policy's).
     """
     policy = policy or reminder_policy()
-    budget = policy.sweep_time_budget if time_budget == -1.0 else time_budget
+    budget = policy.sweep_time_budget if isinstance(time_budget, _PolicyBudget) else time_budget
     result = DeliveryResult()
     if policy.is_quiet(timezone.now()):
         result.held_by_quiet_rules = True

@@ -33,6 +33,7 @@ from django.utils import timezone
 from medprivacy import roles
 from medprivacy.jobs import job_run
 from requests_app import deadlines
+from requests_app.links import absolute
 from requests_app.models import Case, Message, Reminder, TimelineEvent, VerificationToken
 from requests_app.rules import REGIME_ABBREVIATIONS
 from requests_app.services.cases import case_change_status, timeline_record
@@ -538,7 +539,8 @@ def verification_reminders_send(*, policy: ReminderPolicy | None = None) -> int:
                 continue
             message_send(submission=token.submission, template_key="verification_reminder", cases=cases,
                          context={"link_sent_on": token.created_at.astimezone(policy.time_zone).date(),
-                                  "link_expires_on": token.expires_at.astimezone(policy.time_zone).date()})
+                                  "link_expires_on": token.expires_at.astimezone(policy.time_zone).date(),
+                                  "new_link_url": absolute(reverse("requests_app:new_link"))})
             sent += 1
     return sent
 

@@ -51,6 +51,7 @@ def test_verification_reminder_goes_once_24_hours_after_the_link_and_only_while_
     assert message.subject == "Please confirm your privacy request"
     assert f"- {dsr.reference}: " in message.body_text
     assert "It stays valid until 12 March 2026" in message.body_text
+    assert "ask for a new link at http://127.0.0.1:8000/requests/new-link/ or write to" in message.body_text
     assert dsr.timeline.filter(message=message).exists()
     assert [r.name for r in JobRun.objects.order_by("pk")] == ["verification"] * 3
 

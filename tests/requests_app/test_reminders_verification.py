@@ -38,7 +38,7 @@ def requester_messages(key: str) -> list[Message]:
     return list(Message.objects.filter(template_key=key).order_by("pk"))
 
 
-def test_verification_reminder_goes_once_24_hours_after_the_link_and_only_while_unverified():
+def test_verification_reminder_goes_once_24_hours_after_the_link_and_only_while_unverified(settings):
     dsr = make_case(right="access", regime="ccpa")
     token = issue_token(dsr.submission)
     assert verification_sweep(RECEIVED_AT + 23 * HOUR)[0] == 0
@@ -51,7 +51,7 @@ def test_verification_reminder_goes_once_24_hours_after_the_link_and_only_while_
     assert message.subject == "Please confirm your privacy request"
     assert f"- {dsr.reference}: " in message.body_text
     assert "It stays valid until 12 March 2026" in message.body_text
-    assert "ask for a new link at http://127.0.0.1:8000/requests/new-link/ or write to" in message.body_text
+    assert f"ask for a new link at {settings.SITE_URL}/requests/new-link/ or write to" in message.body_text
     assert dsr.timeline.filter(message=message).exists()
     assert [r.name for r in JobRun.objects.order_by("pk")] == ["verification"] * 3
 

@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "medprivacy.view_jobrun",
+        "requests_app.view_reminder",
     ),
     OFFICERS: (),
 }

@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "medprivacy.view_jobrun",
+        "requests_app.view_reminder",
         # consents: supervisors manage purposes, notices and API tokens; the ledger is read-only for all
         "consents.view_purpose", "consents.add_purpose", "consents.change_purpose",
         "consents.view_noticeversion", "consents.add_noticeversion",

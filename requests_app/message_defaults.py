@@ -172,3 +172,34 @@ If you did not ask for this link, you can ignore this e-mail.
 """ + _SIGNATURE,
     ),
 })
+
+# Scheduled jobs (issue 8): the reminder to verify, and the notice that an unverified request was closed.
+DEFAULT_TEMPLATES["verification_reminder"] = DefaultTemplate(
+    description="Sent once, a day after the verification link, while the request is not yet confirmed.",
+    subject="Please confirm your privacy request",
+    body_text="""Dear {{ subject_name|default:'requester' }},
+
+On {{ link_sent_on|date:'j F Y' }} we sent you an e-mail with a link to confirm your
+request{{ cases|length|pluralize }}:
+{% for case in cases %}- {{ case.reference }}: {{ case.get_right_display }}
+{% endfor %}
+Please open the link in that e-mail. It stays valid until {{ link_expires_on|date:'j F Y' }}. If we cannot
+confirm that the request comes from you by then, we will have to close it without acting on it.
+If you cannot find the e-mail, ask for a new link at {{ new_link_url }} or write to {{ privacy_email }}.
+""" + _SIGNATURE,
+)
+
+DEFAULT_TEMPLATES["closed_unverified"] = DefaultTemplate(
+    description="Sent when a request is closed because the requester's identity could not be verified.",
+    subject="Your privacy request was closed: we could not verify it",
+    body_text="""Dear {{ subject_name|default:'requester' }},
+
+We have closed your request{{ cases|length|pluralize }} without acting on {{ cases|length|pluralize:"it,them" }}:
+{% for case in cases %}- {{ case.reference }}: {{ case.get_right_display }}
+{% endfor %}
+Reason: {{ reason }}.
+
+We must be able to confirm that a request comes from the person it is about before we act on it. You
+can make a new request at any time; if you believe this is a mistake, write to {{ privacy_email }}.
+""" + _SIGNATURE,
+)

@@ -16,8 +16,26 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        # The workbench (requests_app admin): every case, assignment, templates, controllers.
+        "requests_app.view_case",
+        "requests_app.change_case",
+        "requests_app.add_case",
+        "requests_app.assign_case",
+        "requests_app.view_all_cases",
+        "requests_app.view_messagetemplate",
+        "requests_app.change_messagetemplate",
+        "requests_app.view_controllerorganization",
+        "requests_app.add_controllerorganization",
+        "requests_app.change_controllerorganization",
     ),
-    OFFICERS: (),
+    OFFICERS: (
+        # The workbench: which cases is decided per case by guardian object permissions.
+        "requests_app.view_case",
+        "requests_app.change_case",
+        "requests_app.add_case",
+        "requests_app.view_messagetemplate",
+        "requests_app.view_controllerorganization",
+    ),
 }
 
 

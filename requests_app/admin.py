@@ -118,7 +118,9 @@ class _CaseScopedInline(admin.TabularInline):
         return super().get_queryset(request).filter(case__in=selectors.cases_for_user(user=request.user))
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and selectors.case_can_view(user=request.user, dsr=obj)
+        if obj is None:  # Django asks without the parent before filtering the queryset (scoped above)
+            return request.user.has_perm("requests_app.view_case")
+        return selectors.case_can_view(user=request.user, dsr=obj)
 
     def has_add_permission(self, request, obj=None):
         return False

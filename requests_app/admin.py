@@ -338,10 +338,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     # --- extra views ---------------------------------------------------------------------------------
 
     def get_urls(self):
-        def wrap(view):
-            def wrapper(*args, **kwargs):
-                return self.admin_site.admin_view(view)(*args, **kwargs)
-            return update_wrapper(wrapper, view)
+        wrap = self.admin_site.admin_view  # login, staff and CSRF; object checks happen in each view
 
         urls = [
             path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),

@@ -399,3 +399,31 @@ def test_message_templates_are_editable_with_history(client, people):
 def test_superuser_sees_all_and_non_staff_nothing(client, cases):
     root = UserFactory(username="root", is_superuser=True)
     assert listed(client_for(client, root).get(CHANGELIST)) == {dsr.pk for dsr in cases.values()}
+
+
+def test_every_action_page_and_dashboard_link_renders_for_a_supervisor(client, people):
+    from requests_app.admin_views import CASE_ACTIONS
+    from requests_app.services.cases import case_create
+    from tests.factories import SubmissionFactory
+
+    dsr = case_create(submission=SubmissionFactory(), right="access", regime="hipaa", is_patient=True)
+    boss = client_for(client, people["boss"])
+    for name in CASE_ACTIONS:
+        response = boss.get(reverse(f"admin:requests_app_case_{name}", args=[dsr.pk]))
+        assert response.status_code == 200, name
+    index = boss.get(reverse("admin:index")).content.decode()
+    for query in ("status__in=awaiting_verification,verified,in_progress,awaiting_requester",
+                  "assignee=unassigned&amp;status__in", "status__exact=awaiting_verification", "due=overdue"):
+        assert query in index
+    response = boss.get(CHANGELIST, {"status__in": "awaiting_verification,verified,in_progress,awaiting_requester"})
+    assert response.status_code == 200 and listed(response) == {dsr.pk}
+    assert boss.get(reverse("admin:requests_app_case_add")).status_code == 200
+    page = boss.get(change_url(dsr)).content.decode()
+    assert 'data-action="redirect"' in page and 'data-action="assign"' in page
+    assert 'data-action="verify"' not in page  # patient requests start verified: the clinic decides
+
+
+def test_a_malformed_case_id_is_a_404(client, people):
+    boss = client_for(client, people["boss"])
+    assert boss.get(reverse("admin:requests_app_case_extend", args=["not-a-number"])).status_code == 404
+    assert boss.get("/admin/requests_app/case/abc/change/").status_code == 404

@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "medprivacy.view_jobrun",
+        "requests_app.view_reminder",
         # The workbench (requests_app admin): every case, assignment, templates, controllers.
         "requests_app.view_case",
         "requests_app.change_case",

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from requests_app.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
@@ -269,6 +270,63 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.template_key} #{self.pk}"
 
+
+# ---------------------------------------------------------------------------------------------------------
+# The officers' workbench: object permissions on cases, private attachments, controllers to redirect to
+# ---------------------------------------------------------------------------------------------------------
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's per-user permission on one case, with a real foreign key (indexed, joinable)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "case permission of a user"
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's per-group permission on one case (a case shared with e.g. legal)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "case permission of a group"
+
+
+class ControllerOrganization(models.Model):
+    """A clinic or organization that controls patients' data; patient requests are redirected to it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    privacy_email = models.EmailField(help_text="Where redirected requests are sent.")
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseAttachment(models.Model):
+    """A file an officer attached to a case, kept in private storage and served only through the admin."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="case-attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Attachment #{self.pk}"
 
 class Reminder(models.Model):
     """One reminder or escalation e-mail to staff, claimed once by its unique key before it is sent.

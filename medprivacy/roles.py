@@ -16,8 +16,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        # Retention: the schedule, legal holds, purge runs and their approval.
+        "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
+        "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
+        "retention.view_legalhold", "retention.add_legalhold", "retention.change_legalhold",
+        "retention.view_purgerun", "retention.run_purge", "retention.approve_purge",
+        "retention.view_reviewflag", "retention.change_reviewflag",
     ),
-    OFFICERS: (),
+    OFFICERS: (
+        # Retention: officers see the schedule and holds (what they must not destroy), not purges.
+        "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
+    ),
 }
 
 

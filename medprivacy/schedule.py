@@ -25,4 +25,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=30,
         description="Proves that beat schedules and a worker runs tasks; read by /healthz.",
     ),
+    PeriodicJob(
+        name="Retention: daily purge",
+        task="retention.purge_scheduled",
+        crontab="30 3 * * *",
+        description="Applies the retention schedule (retention rules, legal holds); resumes an interrupted run.",
+    ),
 )

@@ -163,6 +163,10 @@ class PurgeRunItemInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Items are part of the run's report: whoever may view runs may read them.
+        return request.user.has_perm("retention.view_purgerun")
+
 
 @admin.register(PurgeRun)
 class PurgeRunAdmin(admin.ModelAdmin):

@@ -74,24 +74,47 @@ def category_is_held(*, code: str, at: dt.datetime | None = None) -> bool:
     return LegalHold.objects.active(at).filter(scope=LegalHold.Scope.CATEGORY, category__code=code).exists()
 
 
+def _is_multi_valued(model, path: str) -> bool:
+    """Whether a lookup path crosses a one-to-many or many-to-many relation (e.g. a submission's cases)."""
+    opts = model._meta
+    for part in path.split("__"):
+        if part == "pk":
+            return False
+        field = opts.get_field(part)
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        opts = field.related_model._meta
+    return False
+
+
 def held_q(*, target: RetentionTarget, at: dt.datetime | None = None) -> Q:
     """Return a Q matching the target's rows that an active hold on their subject or case covers.
 
-    Expressed as `pk IN (subquery)` so a multi-valued path (a submission's cases) neither duplicates
-    rows nor turns NOT IN into "nothing" through NULLs.
+    Holds are few, so their ids are read once and inlined; without any the Q matches nothing and the
+    purge queries carry no hold condition at all. A multi-valued path (a submission's cases) becomes
+    `pk IN (subquery)`, so it neither duplicates rows nor turns NOT IN into "nothing" through NULLs.
     """
-    at = at or timezone.now()
-    holds = LegalHold.objects.active(at)
+    holds = LegalHold.objects.active(at or timezone.now())
+    model = target.model
     q = Q()
-    if target.subject:
-        q |= Q(**{f"{target.subject}__in": holds.filter(scope=LegalHold.Scope.SUBJECT, subject__isnull=False)
-                  .values("subject_id")})
-    if target.case:
-        q |= Q(**{f"{target.case}__in": holds.filter(scope=LegalHold.Scope.CASE, case__isnull=False)
-                  .values("case_id")})
-    if not q:
-        return Q(pk__in=[])
-    return Q(pk__in=target.model._base_manager.filter(q).values("pk"))
+    for path, scope, column in ((target.subject, LegalHold.Scope.SUBJECT, "subject_id"),
+                                (target.case, LegalHold.Scope.CASE, "case_id")):
+        if not path:
+            continue
+        ids = list(holds.filter(scope=scope).exclude(**{column: None}).values_list(column, flat=True))
+        if not ids:
+            continue
+        if _is_multi_valued(model, path):
+            q |= Q(pk__in=model._base_manager.filter(**{f"{path}__in": ids}).values("pk"))
+        else:
+            q |= Q(**{f"{path}__in": ids})
+    return q
+
+
+def _matches_nothing(q: Q) -> bool:
+    return not q
 
 
 def rows_purgeable(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
@@ -102,7 +125,8 @@ def rows_purgeable(*, target: RetentionTarget, event: str, action: str, cutoff: 
         return None
     if category_is_held(code=target.category, at=at):
         return due.none()
-    return due.exclude(held_q(target=target, at=at))
+    held = held_q(target=target, at=at)
+    return due if _matches_nothing(held) else due.exclude(held)
 
 
 def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
@@ -113,7 +137,8 @@ def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.da
         return None
     if category_is_held(code=target.category, at=at):
         return due
-    return due.filter(held_q(target=target, at=at))
+    held = held_q(target=target, at=at)
+    return due.none() if _matches_nothing(held) else due.filter(held)
 
 
 def sample_references(*, target: RetentionTarget, qs: QuerySet, limit: int = SAMPLE_SIZE) -> list[str]:

@@ -192,3 +192,25 @@ def test_a_subjects_rows_are_found_through_the_declared_path():
         assert rows.exists(), name
         assert not rows.filter(pk__in=selectors.rows_of_subject(
             target=registry.get_target(name), subject_id=other.subject_id).values("pk")).exists()
+
+
+def test_the_command_reports_a_dry_run_and_purges_with_live():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    only_rule("privacy_request_records")
+    dsr = closed_request(CUTOFF_24_MONTHS - dt.timedelta(days=40))
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("purge_retention", stdout=out)
+    assert "privacy_request_records / requests.case: due 1, deleted 0" in out.getvalue()
+    assert Case.objects.filter(pk=dsr.pk).exists()
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("purge_retention", "--live", stdout=out)
+    assert "privacy_request_records / requests.case: due 1, deleted 1" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("(live): finished")
+    assert not Case.objects.filter(pk=dsr.pk).exists()
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("purge_retention", "--batch-size", "0")

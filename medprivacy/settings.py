@@ -234,6 +234,10 @@ MEDPRIVACY_CONVENTIONS = {
 MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
 MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)
 MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", default=5)
+# How long the signed status-page link in every e-mail to a requester stays valid.
+MEDPRIVACY_STATUS_LINK_DAYS = env.int("MEDPRIVACY_STATUS_LINK_DAYS", default=180)
+# A plain 403 page (with the site's layout) when a form arrives without a valid CSRF token.
+CSRF_FAILURE_VIEW = "requests_app.views.csrf_failure"
 
 # Retention: whether a live purge waits for a supervisor's approval, and its batch size (rows per
 # transaction).

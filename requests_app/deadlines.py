@@ -29,11 +29,14 @@ from requests_app.rules import (
     GDPR_CONSENT_AGES,
     GDPR_DEFAULT_CONSENT_AGE,
     REGIME_ABBREVIATIONS,
+    REGIME_HOLIDAY_CALENDARS,
     REGIME_LABELS,
     REGIMES,
     RIGHT_LABELS,
     RIGHTS,
     RULES,
+    SUBJECT_COUNTRY,
+    US_BUSINESS_DAYS,
     US_STATE_REGIMES,
     US_SUBDIVISION_REGIMES,
     VERIFICATION_LEVELS,
@@ -113,7 +116,6 @@ def _holiday_country(country: str) -> str | None:
     return country
 
 
-
 # ---------------------------------------------------------------------------------------------------------
 # Conventions (RULES.md §2, the ⚑ settings)
 # ---------------------------------------------------------------------------------------------------------
@@ -144,8 +146,8 @@ _CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 
 _CONVENTION_HELP: Mapping[str, str] = MappingProxyType(
     {
-        "ccpa_day_zero": "CCPA calendar days: `receipt` = receipt is day 0, due = receipt + 45; "
-        "`conservative` = due = receipt + 44 (and 89 when extended).",
+        "ccpa_day_zero": "CCPA calendar days: `receipt` = receipt is day 0, due = receipt + N; "
+        "`conservative` = one day earlier, receipt + N - 1 (the extended date too).",
         "us_business_day_calendar": "Holidays skipped by CCPA business-day clocks: `federal` = US federal "
         "holidays with observed dates (5 U.S.C. §6103); `ca` = California state holidays.",
         "gdpr_pause_mode": "GDPR pause while identity or clarification is awaited: `add_paused_days` = the "
@@ -279,18 +281,15 @@ def is_working_day(day: datetime.date, holiday_calendar: HolidayCalendar) -> boo
 
 def _holiday_calendar(regime: str, country: str | None, conventions: Conventions) -> HolidayCalendar:
     """Return the holiday calendar that decides working days for ``regime``."""
-    if regime == "uk_gdpr":
-        return ("GB", "ENG")  # England & Wales bank holidays, wherever in the UK the subject lives
-    if regime == "ch_fadp":
-        return ("CH", None)
-    if regime in ("ccpa", "shine_the_light"):
+    source = REGIME_HOLIDAY_CALENDARS[regime]
+    if source == US_BUSINESS_DAYS:
         return ("US", "CA" if conventions.us_business_day_calendar == "ca" else None)
-    if regime in US_STATE_REGIMES or regime == "hipaa":
-        return ("US", None)
+    if source != SUBJECT_COUNTRY:
+        assert isinstance(source, tuple)
+        return source
     if regime == "gdpr" and conventions.gdpr_holiday_calendar != "subject_country":
         return (_normalize_country(conventions.gdpr_holiday_calendar) or "", None)
-    # gdpr (subject's country) and voluntary: an unknown or unsupported country falls back to weekends only,
-    # which can only make a deadline earlier, never later.
+    # An unknown or unsupported country falls back to weekends only, which can only make a deadline earlier.
     code = _normalize_country(country)
     if code is None or _holiday_country(code) is None:
         return None
@@ -689,7 +688,7 @@ def render_markdown() -> str:
 
 def _describe_holiday_calendar(regime: str, conventions: Conventions) -> str:
     """Return the default holiday calendar of ``regime`` in words."""
-    if regime in ("gdpr", "voluntary"):
+    if REGIME_HOLIDAY_CALENDARS[regime] == SUBJECT_COUNTRY:
         return "subject's country (weekends only if unknown or unsupported)"
     holiday_calendar = _holiday_calendar(regime, None, conventions)
     assert holiday_calendar is not None  # every other regime has a fixed calendar

@@ -133,7 +133,7 @@ class Case(models.Model):
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="cases")
     right = models.CharField(max_length=40, choices=RIGHT_CHOICES)
     regime = models.CharField(max_length=20, choices=REGIME_CHOICES)
-    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.AWAITING_VERIFICATION,
+    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.AWAITING_VERIFICATION.value,
                               db_index=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     received_at = models.DateTimeField(help_text="When the request reached an official channel (UTC).")

@@ -516,6 +516,29 @@ def _build_table() -> Mapping[tuple[str, str], Rule]:
 RULES: Mapping[tuple[str, str], Rule] = _build_table()
 
 # ---------------------------------------------------------------------------------------------------------
+# Working-day calendars (RULES.md §2 counting conventions)
+# ---------------------------------------------------------------------------------------------------------
+
+# Markers resolved by the engine with the ⚑ conventions and the requester's country.
+SUBJECT_COUNTRY = "subject_country"  # the data subject's country; weekends only if unknown
+US_BUSINESS_DAYS = "us_business_days"  # US federal (default) or California holidays
+
+HolidayCalendarSource = tuple[str, str | None] | str
+
+REGIME_HOLIDAY_CALENDARS: Mapping[str, HolidayCalendarSource] = MappingProxyType(
+    {
+        "gdpr": SUBJECT_COUNTRY,
+        "uk_gdpr": ("GB", "ENG"),  # England & Wales bank holidays, wherever in the UK the subject lives
+        "ch_fadp": ("CH", None),
+        "ccpa": US_BUSINESS_DAYS,
+        "shine_the_light": US_BUSINESS_DAYS,
+        **{state: ("US", None) for state in US_STATE_REGIMES},
+        "hipaa": ("US", None),
+        "voluntary": SUBJECT_COUNTRY,
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
 # Residence → regime (RULES.md §1)
 # ---------------------------------------------------------------------------------------------------------
 

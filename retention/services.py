@@ -340,7 +340,7 @@ def _apply_batch(target: RetentionTarget, item: PurgeRunItem, pks: Sequence[int]
     return done, failed, errors
 
 
-def _finish_item(item: PurgeRunItem, target: RetentionTarget, as_of: dt.datetime) -> None:
+def _finish_item(item: PurgeRunItem, target: RetentionTarget) -> None:
     held = selectors.rows_held(target=target, event=item.event, action=item.action, cutoff=item.cutoff,
                                rule_id=item.rule_id)
     item.skipped_for_hold = held.count() if held is not None else 0
@@ -369,7 +369,7 @@ def _execute_item(item_id: int, batch_size: int, batch_hook: BatchHook | None) -
                 qs = qs.filter(pk__gt=item.last_pk)
             pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size]) if qs is not None else []
             if not pks:
-                _finish_item(item, target, item.run.as_of)
+                _finish_item(item, target)
                 return
             done, failed, errors = _apply_batch(target, item, pks)
             field = {Action.DELETE: "deleted", Action.ANONYMIZE: "anonymized",
@@ -426,10 +426,18 @@ def purge_run_execute(*, run: PurgeRun, batch_hook: BatchHook | None = None) -> 
 
 
 def purge_scheduled(*, batch_hook: BatchHook | None = None) -> PurgeRun:
-    """The daily job: finish any unfinished live run first, else plan a new one and run it if approved."""
+    """The daily job: finish any unfinished live run first, else plan a new one and run it if approved.
+
+    While a run waits for approval no new one is planned (it would only pile up); the waiting run
+    keeps its own, earlier cutoffs, which purge no more than today's would.
+    """
     unfinished = selectors.unfinished_live_runs().first()
     if unfinished is not None:
         return purge_run_execute(run=unfinished, batch_hook=batch_hook)
+    waiting = selectors.purge_runs().filter(mode=PurgeRun.Mode.LIVE,
+                                            status=PurgeRun.Status.AWAITING_APPROVAL).first()
+    if waiting is not None:
+        return waiting
     run = purge_run_plan(mode=PurgeRun.Mode.LIVE, trigger=PurgeRun.Trigger.SCHEDULE)
     if run.status == PurgeRun.Status.APPROVED:
         return purge_run_execute(run=run, batch_hook=batch_hook)

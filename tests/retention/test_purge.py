@@ -279,6 +279,8 @@ def test_approval_setting_holds_a_live_run_until_a_supervisor_approves(settings)
         with pytest.raises(services.PurgeNotAllowed, match="waits for a supervisor"):
             services.purge_run_execute(run=run)
         assert Case.objects.filter(pk=dsr.pk).exists()
+        assert services.purge_scheduled() == run  # the next day's job does not pile up another run
+        assert PurgeRun.objects.count() == 1
         boss = supervisor()
         services.purge_run_approve(run=run, actor=boss)
         services.purge_run_execute(run=run)

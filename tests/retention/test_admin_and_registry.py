@@ -214,3 +214,22 @@ def test_the_command_reports_a_dry_run_and_purges_with_live():
     assert not Case.objects.filter(pk=dsr.pk).exists()
     with pytest.raises(CommandError, match="at least 1"):
         call_command("purge_retention", "--batch-size", "0")
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/retention/datacategory/", "/admin/retention/datacategory/add/", "/admin/retention/retentionrule/",
+    "/admin/retention/retentionrule/add/", "/admin/retention/legalhold/", "/admin/retention/legalhold/add/",
+    "/admin/retention/purgerun/", "/admin/retention/reviewflag/",
+])
+def test_every_retention_admin_page_opens_for_a_supervisor(client, boss, url):
+    assert client.get(url).status_code == 200
+
+
+def test_a_supervisor_adds_a_category_with_a_reason(client, boss):
+    response = client.post("/admin/retention/datacategory/add/", {
+        "code": "imaging_project_data", "name": "Imaging research project data", "description": "",
+        "source": "patients", "change_reason": "New research project registers its models"})
+    assert response.status_code == 302
+    category = DataCategory.objects.get(code="imaging_project_data")
+    assert category.history.get().history_change_reason == "New research project registers its models"
+    assert category.history.get().history_user == boss

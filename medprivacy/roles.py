@@ -16,6 +16,24 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "medprivacy.view_jobrun",
+        "requests_app.view_reminder",
+        # The workbench (requests_app admin): every case, assignment, templates, controllers.
+        "requests_app.view_case",
+        "requests_app.change_case",
+        "requests_app.add_case",
+        "requests_app.assign_case",
+        "requests_app.view_all_cases",
+        "requests_app.view_messagetemplate",
+        "requests_app.change_messagetemplate",
+        "requests_app.view_controllerorganization",
+        "requests_app.add_controllerorganization",
+        "requests_app.change_controllerorganization",
+        # consents: supervisors manage purposes, notices and API tokens; the ledger is read-only for all
+        "consents.view_purpose", "consents.add_purpose", "consents.change_purpose",
+        "consents.view_noticeversion", "consents.add_noticeversion",
+        "consents.view_consentevent", "consents.view_consentstate",
+        "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
         # Retention: the schedule, legal holds, purge runs and their approval.
         "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
         "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
@@ -24,6 +42,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.view_reviewflag", "retention.change_reviewflag",
     ),
     OFFICERS: (
+        # The workbench: which cases is decided per case by guardian object permissions.
+        "requests_app.view_case",
+        "requests_app.change_case",
+        "requests_app.add_case",
+        "requests_app.view_messagetemplate",
+        "requests_app.view_controllerorganization",
+        # consents
+        "consents.view_purpose", "consents.view_noticeversion",
+        "consents.view_consentevent", "consents.view_consentstate",
         # Retention: officers see the schedule and holds (what they must not destroy), not purges.
         "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
     ),

@@ -1,1 +1,510 @@
-"""Admin of the Privacy requests app: thin, querysets from selectors, writes through services."""
+"""The privacy officer's workbench: cases in the Django admin, scoped by django-guardian object permissions.
+
+Thin: every queryset comes from `requests_app.selectors` (which applies the object permissions), every
+write is a service in `requests_app.services.workbench`. The standard change form is read-only; work
+happens through the one-case flows of `admin_views.CASE_ACTIONS` and the bulk actions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial, update_wrapper
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, QuerySet, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from requests_app import deadlines, selectors
+from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
+from requests_app.models import Case, CaseAttachment, ControllerOrganization, MessageTemplate, TimelineEvent
+from requests_app.rules import REGIME_ABBREVIATIONS
+from requests_app.services import messaging, workbench
+from requests_app.workflow import IllegalTransition, Status
+
+admin.site.index_template = "admin/requests_app/index.html"
+
+REFUSALS = (workbench.WorkbenchError, IllegalTransition)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Filters
+# ---------------------------------------------------------------------------------------------------------
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Mine"), ("unassigned", "Unassigned"),
+                *((str(u.pk), u.get_username()) for u in selectors.case_workers())]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "mine":
+            return queryset.filter(assignee=request.user)
+        if value == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("week", "Due this week"), ("later", "Due later")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("overdue", "week", "later"):
+            return selectors.cases_due_filter(queryset, due=self.value())
+        return queryset
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = "identity verified"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Verified"), ("no", "Not verified")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True)
+        return queryset
+
+
+class PatientFilter(admin.SimpleListFilter):
+    title = "patient / redirect"
+    parameter_name = "patient"
+
+    def lookups(self, request, model_admin):
+        return [("patient", "Patient requests"), ("redirected", "Redirected to controller"),
+                ("not_patient", "Not patient requests")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "patient":
+            return queryset.filter(is_patient=True)
+        if self.value() == "redirected":
+            return queryset.filter(status=Status.REDIRECTED)
+        if self.value() == "not_patient":
+            return queryset.filter(is_patient=False)
+        return queryset
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inlines: scoped by the same selector as the case itself
+# ---------------------------------------------------------------------------------------------------------
+
+
+class _CaseScopedInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=selectors.cases_for_user(user=request.user))
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:  # Django asks without the parent before filtering the queryset (scoped above)
+            return request.user.has_perm("requests_app.view_case")
+        return selectors.case_can_view(user=request.user, dsr=obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TimelineInline(_CaseScopedInline):
+    model = TimelineEvent
+    verbose_name = "timeline event"
+    verbose_name_plural = "timeline (events, notes and every message exactly as sent)"
+    fields = ("at", "kind", "who", "summary", "message_as_sent")
+    readonly_fields = fields
+    ordering = ("at", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "message")
+
+    @admin.display(description="by")
+    def who(self, obj: TimelineEvent) -> str:
+        return obj.actor.get_username() if obj.actor else obj.actor_label
+
+    @admin.display(description="message")
+    def message_as_sent(self, obj: TimelineEvent) -> str:
+        message = obj.message
+        if message is None:
+            return "—"
+        return format_html(
+            '<details><summary>To {} — “{}” ({})</summary><pre class="mp-message">{}</pre>{}</details>',
+            message.to_email, message.subject, message.get_state_display(), message.body_text,
+            format_html('<div class="mp-message-html">HTML part stored ({} characters)</div>',
+                        len(message.body_html)) if message.body_html else "",
+        )
+
+
+class AttachmentInline(_CaseScopedInline):
+    model = CaseAttachment
+    fields = ("download", "description", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description="file")
+    def download(self, obj: CaseAttachment) -> str:
+        url = reverse("admin:requests_app_case_attachment", args=[obj.case_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bulk actions
+# ---------------------------------------------------------------------------------------------------------
+
+
+class CaseBulkActionForm(helpers.ActionForm):
+    assignee = forms.ModelChoiceField(queryset=selectors.case_workers(), required=False,
+                                      label="Assign to (for “Assign selected”)")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = selectors.case_workers()
+
+
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done: int, refused: list[str]) -> None:
+    modeladmin.message_user(request, f"{verb}: {done} case(s).", messages.SUCCESS if done else messages.WARNING)
+    if refused:
+        modeladmin.message_user(request, f"Refused for {len(refused)} case(s): " + "; ".join(refused[:10]),
+                                messages.WARNING)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cases
+# ---------------------------------------------------------------------------------------------------------
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = ("reference", "right_short", "regime_short", "requester", "status", "due_badge",
+                    "assignee_name", "channel", "is_agent")
+    list_display_links = ("reference",)
+    list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, VerifiedFilter, PatientFilter)
+    list_select_related = ("subject", "assignee")
+    search_fields = ("reference",)
+    search_help_text = "A reference (DSR-2026-000123) or the requester's exact e-mail address."
+    list_per_page = 50
+    action_form = CaseBulkActionForm
+    actions = ("assign_selected", "start_work_selected")
+    inlines = (TimelineInline, AttachmentInline)
+    change_form_template = "admin/requests_app/case/change_form.html"
+    fieldsets = (
+        ("Verification", {"fields": ("verification_level", "verified_at", "verification_method",
+                                     "needs_officer_verification")}),
+        ("Clock", {"fields": ("received_at", "acknowledge_by", "acknowledged_at", "paused_days", "paused_since",
+                              "extended_at", "extension_reason")}),
+        ("Outcome", {"fields": ("closed_at", "outcome_summary", "denial_ground")}),
+    )
+
+    # --- scoping -----------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        open_rank = SqlCase(When(status__in=selectors.OPEN_STATUSES, then=Value(0)), default=Value(1),
+                          output_field=IntegerField())
+        return selectors.cases_for_user(user=request.user).annotate(open_rank=open_rank)
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["open_rank", "due_on", "pk"]  # open cases first, nearest due date first
+
+    def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        if obj is None:
+            return super().has_view_permission(request)
+        return selectors.case_can_view(user=request.user, dsr=obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False  # the form is read-only: cases change only through the workbench actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
+        return False  # cases are erased by the retention schedule, never deleted by hand
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return selectors.user_can_assign(user=request.user)
+
+    def has_work_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("requests_app.change_case")
+
+    def _case_or_404(self, request: HttpRequest, object_id: str, perm: str = "view") -> Case:
+        """Fetch a case the user may see; 404 if they may not even see it, 403 if they may only look."""
+        try:
+            dsr = selectors.case_get_for_user(user=request.user, pk=unquote(object_id))
+        except Case.DoesNotExist:
+            raise Http404("No such case") from None
+        if perm == "change" and not selectors.case_can_change(user=request.user, dsr=dsr):
+            raise PermissionDenied("This case is shared with you for viewing only")
+        return dsr
+
+    # --- the list -----------------------------------------------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if "@" in term:  # exact e-mail, normalized as intake stores it
+            return queryset.filter(subject__email=term.lower()), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.display(description="right", ordering="right")
+    def right_short(self, obj: Case) -> str:
+        return obj.right.replace("_", " ")
+
+    @admin.display(description="regime", ordering="regime")
+    def regime_short(self, obj: Case) -> str:
+        return REGIME_ABBREVIATIONS[obj.regime]
+
+    @admin.display(description="requester")
+    def requester(self, obj: Case) -> str:
+        return obj.subject.masked_email
+
+    @admin.display(description="assignee", ordering="assignee__username")
+    def assignee_name(self, obj: Case) -> str:
+        return obj.assignee.get_username() if obj.assignee else "—"
+
+    @admin.display(description="due", ordering="due_on")
+    def due_badge(self, obj: Case) -> str:
+        return due_badge(obj, today=selectors.case_today())
+
+    # --- the case page ------------------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fs in self.fieldsets for f in fs[1]["fields"]]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        dsr = self._case_or_404(request, object_id)
+        can_work = selectors.case_can_change(user=request.user, dsr=dsr)
+        can_assign = selectors.user_can_assign(user=request.user)
+        buttons = [
+            (action, reverse(f"admin:requests_app_case_{action.name}", args=[dsr.pk]))
+            for action in CASE_ACTIONS.values()
+            if action.offered(dsr) and (can_assign if action.needs_assign else can_work)
+        ]
+        history = list(dsr.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
+        changes = []
+        for newer, older in zip(history, history[1:] + [None], strict=True):
+            if len(changes) == 20:
+                break
+            delta = newer.diff_against(older).changes if older is not None else []
+            changes.append({
+                "at": newer.history_date, "who": newer.history_user.get_username() if newer.history_user else "system",
+                "reason": newer.history_change_reason or "", "type": newer.get_history_type_display(),
+                "fields": ", ".join(f"{c.field}: {c.old} → {c.new}" for c in delta
+                                    if c.field not in ("updated_at",)),
+            })
+        today = selectors.case_today()
+        context = {
+            "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right), "buttons": buttons,
+            "can_work": can_work, "days_left": (dsr.due_on - today).days, "badge": due_badge(dsr, today=today),
+            "history_rows": changes, "related": selectors.case_related_for_user(user=request.user, dsr=dsr),
+            "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+            "show_delete": False, **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._case_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting would change a case (its status!) outside the services: not offered.
+        self._case_or_404(request, object_id)
+        raise PermissionDenied("Cases are not reverted from history; use the workbench actions")
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    # --- extra views ---------------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view  # login, staff and CSRF; object checks happen in each view
+
+        urls = [
+            path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),
+                 name="requests_app_case_attachment"),
+        ]
+        for action in CASE_ACTIONS.values():
+            view = partial(self.action_view, action=action)
+            urls.append(path(f"<path:object_id>/{action.name}/", wrap(update_wrapper(view, self.action_view)),
+                             name=f"requests_app_case_{action.name}"))
+        return urls + super().get_urls()
+
+    def action_view(self, request: HttpRequest, object_id: str, action: CaseAction) -> HttpResponse:
+        """Run one workbench action on one case after checking the object permission."""
+        dsr = self._case_or_404(request, object_id)
+        if action.needs_assign:
+            if not selectors.user_can_assign(user=request.user):
+                raise PermissionDenied("Only privacy supervisors assign cases")
+        elif not selectors.case_can_change(user=request.user, dsr=dsr):
+            raise PermissionDenied("This case is shared with you for viewing only")
+        form = action.form_class(request.POST or None, request.FILES or None, dsr=dsr, user=request.user)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    done = action.run(request, dsr, form.cleaned_data)
+                except REFUSALS as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    self.log_change(request, dsr, done)
+                    self.message_user(request, done, messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[dsr.pk]))
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": dsr, "dsr": dsr, "action": action, "form": form,
+            "title": f"{action.label}: {dsr.reference}", "media": self.media + form.media,
+            "rule": deadlines.rule_for(dsr.regime, dsr.right),
+            "extension_check": _extension_check(dsr) if action.name == "extend" else "",
+        }
+        return TemplateResponse(request, "admin/requests_app/case/action_form.html", context, status=status)
+
+    def attachment_view(self, request: HttpRequest, object_id: str, attachment_id: int) -> FileResponse:
+        """Serve a private attachment to a user who may view its case; 404 for anyone else."""
+        try:
+            attachment = selectors.case_attachment_get_for_user(user=request.user, case_pk=unquote(object_id),
+                                                                pk=attachment_id)
+        except CaseAttachment.DoesNotExist:
+            raise Http404("No such file") from None
+        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                                content_type=attachment.content_type or "application/octet-stream")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    # --- entering a request received by phone, mail or e-mail ----------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ManualEntryForm(request.POST or None)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    cases = workbench.case_enter_manual(actor=request.user, **data)
+                except REFUSALS as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    for dsr in cases:
+                        self.log_addition(request, dsr, f"Entered from {dsr.get_channel_display()}")
+                    self.message_user(request, "Entered: " + ", ".join(d.reference for d in cases),
+                                      messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[cases[0].pk]))
+            status = 400
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
+                   "title": "Enter a request received by phone, mail or e-mail", "media": self.media + form.media}
+        return TemplateResponse(request, "admin/requests_app/case/manual_entry.html", context, status=status)
+
+    # --- bulk actions: loop over a service and report counts -----------------------------------------
+
+    @admin.action(description="Assign selected cases", permissions=["assign"])
+    def assign_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        try:
+            assignee = CaseBulkActionForm().fields["assignee"].clean(request.POST.get("assignee"))
+        except ValidationError:
+            assignee = None
+        if assignee is None:
+            self.message_user(request, "Choose whom to assign the cases to.", messages.ERROR)
+            return
+        done, refused = 0, []
+        for dsr in queryset:
+            try:
+                workbench.case_assign(dsr=dsr, assignee=assignee, actor=request.user, reason="bulk assignment")
+            except REFUSALS as exc:
+                refused.append(f"{dsr.reference}: {exc}")
+            else:
+                done += 1
+                self.log_change(request, dsr, f"Assigned to {assignee.get_username()}")
+        _report(self, request, f"Assigned to {assignee.get_username()}", done, refused)
+
+    @admin.action(description="Start work on selected verified cases", permissions=["work"])
+    def start_work_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        done, refused = 0, []
+        for dsr in selectors.cases_changeable_among(user=request.user, pks=queryset.values_list("pk", flat=True)):
+            try:
+                workbench.case_start_work(dsr=dsr, actor=request.user)
+            except REFUSALS as exc:
+                refused.append(f"{dsr.reference}: {exc}")
+            else:
+                done += 1
+                self.log_change(request, dsr, "Work started")
+        skipped = queryset.count() - done - len(refused)
+        if skipped:
+            refused.append(f"{skipped} shared with you for viewing only")
+        _report(self, request, "Work started", done, refused)
+
+
+def due_badge(dsr: Case, *, today: dt.date) -> str:
+    """Return the due date with a badge: overdue (red), due within 5 days (amber), extended."""
+    label = dsr.due_on.isoformat()
+    parts = []
+    if dsr.is_open:
+        left = (dsr.due_on - today).days
+        if left < 0:
+            parts.append(("mp-badge mp-overdue", f"overdue {-left}d"))
+        elif left <= selectors.DUE_SOON_DAYS:
+            parts.append(("mp-badge mp-soon", f"{left}d left"))
+    if dsr.extended_at is not None:
+        parts.append(("mp-badge mp-extended", "extended"))
+    badges = format_html_join(" ", '<span class="{}">{}</span>', parts)
+    return format_html('<span class="mp-due">{}</span> {}', label, badges)
+
+
+def _extension_check(dsr: Case) -> str:
+    rule = deadlines.rule_for(dsr.regime, dsr.right)
+    from requests_app.services.workbench import _regime_today  # the same "today" the service uses
+
+    return deadlines.can_extend(rule, today=_regime_today(dsr.regime), respond_by=dsr.due_on,
+                                already_extended=dsr.extended_at is not None)[1]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Message templates and controllers
+# ---------------------------------------------------------------------------------------------------------
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ("key", "description", "subject", "updated_at")
+    search_fields = ("key", "subject")
+    readonly_fields = ("key", "updated_at")
+    fields = ("key", "description", "subject", "body_text", "body_html", "updated_at")
+
+    def changelist_view(self, request, extra_context=None):
+        messaging.templates_seed()  # every template the services send is listed, ready to edit
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False  # the services send fixed keys; the rows are seeded from message_defaults
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ControllerOrganization)
+class ControllerOrganizationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "privacy_email")
+    search_fields = ("name",)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from requests_app.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
@@ -268,3 +269,117 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_key} #{self.pk}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The officers' workbench: object permissions on cases, private attachments, controllers to redirect to
+# ---------------------------------------------------------------------------------------------------------
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's per-user permission on one case, with a real foreign key (indexed, joinable)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "case permission of a user"
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's per-group permission on one case (a case shared with e.g. legal)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "case permission of a group"
+
+
+class ControllerOrganization(models.Model):
+    """A clinic or organization that controls patients' data; patient requests are redirected to it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    privacy_email = models.EmailField(help_text="Where redirected requests are sent.")
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseAttachment(models.Model):
+    """A file an officer attached to a case, kept in private storage and served only through the admin."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="case-attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Attachment #{self.pk}"
+
+class Reminder(models.Model):
+    """One reminder or escalation e-mail to staff, claimed once by its unique key before it is sent.
+
+    The key (case, kind, target_date) is written in the sweep's transaction; a second sweep, a retried
+    task or a restarted worker inserts nothing for the same key, so it is never sent twice. Delivery
+    claims rows by compare-and-set and finds due work through `next_attempt_at` (pending: now; sending:
+    when the claim goes stale; failed: the next retry; sent/cancelled/given up: none).
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        ACKNOWLEDGE = "acknowledge", "Acknowledgement due"
+        EXTENSION_NOTICE = "extension_notice", "Last day for an extension notice"
+        UNASSIGNED = "unassigned", "Unassigned"
+        UNASSIGNED_DUE = "unassigned_due", "Unassigned and due soon"
+        ESCALATION = "escalation", "Overdue escalation"
+        AWAITING_REQUESTER = "awaiting_requester", "Waiting for the requester"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled (case closed)"
+
+    ACTIVE_STATES = (State.PENDING, State.SENDING, State.FAILED)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    target_date = models.DateField(help_text="The day this reminder is for; part of its unique key.")
+    due_date = models.DateField(help_text="The deadline the reminder is about.")
+    recipients = models.TextField(help_text="Staff addresses, comma-separated, fixed when it was claimed.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, help_text="Exception class name only.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "target_date"], name="unique_reminder_key"),
+        ]
+        indexes = [
+            # Delivery scans only the few rows still to send.
+            models.Index(fields=["next_attempt_at"], name="reminder_due_work",
+                         condition=Q(state__in=["pending", "sending", "failed"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for case #{self.case_id} on {self.target_date.isoformat()}"

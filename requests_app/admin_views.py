@@ -1,0 +1,224 @@
+"""The workbench's one-case flows: a form per action, each calling one service from services.workbench.
+
+`CASE_ACTIONS` lists them; `CaseAdmin.get_urls()` routes `<case id>/<action>/` to `CaseAdmin.action_view`,
+which checks the object permission before any form is shown or processed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+
+from requests_app import deadlines, selectors
+from requests_app.models import Case, Channel, ControllerOrganization
+from requests_app.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
+from requests_app.services import workbench
+from requests_app.workflow import Status, allowed_next
+
+Textarea = forms.Textarea(attrs={"rows": 4, "cols": 80})
+
+
+class CaseActionForm(forms.Form):
+    """Base of every action form: knows the case and the acting user."""
+
+    def __init__(self, *args, dsr: Case, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.dsr = dsr
+        self.user = user
+
+
+class AssignForm(CaseActionForm):
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Assign to")
+    reason = forms.CharField(required=False, widget=Textarea)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = selectors.case_workers()
+
+
+class ShareForm(CaseActionForm):
+    officer = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False)
+    group = forms.ModelChoiceField(queryset=Group.objects.order_by("name"), required=False)
+    reason = forms.CharField(required=False, widget=Textarea)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = get_user_model().objects.filter(is_active=True, is_staff=True).order_by(
+            get_user_model().USERNAME_FIELD)
+
+
+class VerifyForm(CaseActionForm):
+    method = forms.ChoiceField(choices=list(workbench.VERIFICATION_METHODS.items()))
+    note = forms.CharField(required=False, widget=Textarea,
+                           help_text="What was checked. Do not upload or keep the identity document itself.")
+
+
+class RequestInfoForm(CaseActionForm):
+    kind = forms.ChoiceField(choices=[("clarification", "A clarification of the request"),
+                                      ("identity", "More information to confirm identity")])
+    question = forms.CharField(widget=Textarea, required=False,
+                               help_text="Sent to the requester as written.")
+    pause = forms.BooleanField(required=False, initial=True, label="Pause the clock while waiting",
+                               help_text="Refused where the rules do not allow a pause (e.g. CCPA).")
+
+
+class NoteOnlyForm(CaseActionForm):
+    note = forms.CharField(required=False, widget=Textarea)
+
+
+class ExtendForm(CaseActionForm):
+    reason = forms.CharField(required=False, widget=Textarea, help_text="Sent to the requester in the notice.")
+    extend_to = forms.DateField(required=False, help_text="Only where the rules name no fixed extension "
+                                                          "(Swiss FADP): the date of the answer.",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CompleteForm(CaseActionForm):
+    outcome_summary = forms.CharField(widget=Textarea, help_text="For the record (not sent).")
+    response = forms.CharField(widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
+                               help_text="Sent to the requester as written.")
+
+
+class DenyForm(CaseActionForm):
+    ground = forms.ChoiceField(required=False)
+    explanation = forms.CharField(required=False, widget=Textarea, help_text="Sent to the requester.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [("", "— choose the ground —"), *DENIAL_GROUNDS[self.dsr.regime]]
+        notice = deadlines.rule_for(self.dsr.regime, self.dsr.right).denial_rights_notice
+        self.fields["explanation"].help_text = f"Sent to the requester, followed by: {notice}"
+
+
+class RedirectForm(CaseActionForm):
+    organization = forms.ModelChoiceField(queryset=ControllerOrganization.objects.all())
+    note = forms.CharField(required=False, widget=Textarea, help_text="Added to the notice to the organization.")
+
+
+class WithdrawForm(CaseActionForm):
+    reason = forms.CharField(widget=Textarea, help_text="How and when the requester withdrew.")
+
+
+class NoteForm(CaseActionForm):
+    text = forms.CharField(widget=Textarea, label="Internal note", help_text="Never sent to the requester.")
+
+
+class AttachForm(CaseActionForm):
+    file = forms.FileField()
+    description = forms.CharField(required=False, max_length=200)
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One button on the case page: its form, the service call, and when it is offered."""
+
+    name: str
+    label: str
+    form_class: type[CaseActionForm]
+    run: Callable[[HttpRequest, Case, dict], str]
+    target: Status | None = None  # offered only if the lifecycle allows this next status
+    needs_assign: bool = False  # supervisors only
+    multipart: bool = False
+
+    def offered(self, dsr: Case) -> bool:
+        """Return whether the button makes sense for the case now (the service still has the last word)."""
+        if self.name == "extend":
+            return dsr.is_open and dsr.extended_at is None and \
+                deadlines.rule_for(dsr.regime, dsr.right).extension is not None
+        if self.name == "redirect" and not dsr.is_patient:
+            return False
+        if self.name == "resume":
+            return dsr.status == Status.AWAITING_REQUESTER
+        if self.name == "verify" and dsr.verified_at is not None and dsr.status != Status.AWAITING_REQUESTER:
+            return False
+        if self.target is not None:
+            return self.target in allowed_next(dsr.status)
+        return True
+
+
+def _done(text: str) -> Callable[[Case], str]:
+    return lambda dsr: f"{dsr.reference}: {text}"
+
+
+CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
+    CaseAction("verify", "Verify identity", VerifyForm, target=Status.VERIFIED,
+               run=lambda r, dsr, d: _done("identity verified")(workbench.case_verify_identity(
+                   dsr=dsr, actor=r.user, method=d["method"], note=d["note"]))),
+    CaseAction("start", "Start work", NoteOnlyForm, target=Status.IN_PROGRESS,
+               run=lambda r, dsr, d: _done("work started")(workbench.case_start_work(
+                   dsr=dsr, actor=r.user, note=d["note"]))),
+    CaseAction("request_info", "Ask the requester", RequestInfoForm, target=Status.AWAITING_REQUESTER,
+               run=lambda r, dsr, d: _done("message sent to the requester")(workbench.case_request_info(
+                   dsr=dsr, actor=r.user, kind=d["kind"], question=d["question"], pause=d["pause"]))),
+    CaseAction("resume", "Requester answered", NoteOnlyForm,
+               run=lambda r, dsr, d: _done("clock resumed")(workbench.case_resume(
+                   dsr=dsr, actor=r.user, note=d["note"]))),
+    CaseAction("extend", "Extend deadline", ExtendForm,
+               run=lambda r, dsr, d: (lambda x: f"{x.reference}: extended to {x.due_on.isoformat()}; "
+                                                "notice sent to the requester")(workbench.case_extend(
+                   dsr=dsr, actor=r.user, reason=d["reason"], extend_to=d["extend_to"]))),
+    CaseAction("complete", "Complete", CompleteForm, target=Status.COMPLETED,
+               run=lambda r, dsr, d: _done("completed; response sent")(workbench.case_complete(
+                   dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"]))),
+    CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
+               run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
+                   dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),
+    CaseAction("redirect", "Redirect to controller", RedirectForm, target=Status.REDIRECTED,
+               run=lambda r, dsr, d: _done("redirected; organization and patient notified")(
+                   workbench.case_redirect_to_controller(dsr=dsr, actor=r.user, organization=d["organization"],
+                                                         note=d["note"]))),
+    CaseAction("withdraw", "Withdrawn by requester", WithdrawForm, target=Status.WITHDRAWN,
+               run=lambda r, dsr, d: _done("withdrawn")(workbench.case_withdraw_on_behalf(
+                   dsr=dsr, actor=r.user, reason=d["reason"]))),
+    CaseAction("assign", "Assign", AssignForm, needs_assign=True,
+               run=lambda r, dsr, d: _done(f"assigned to {d['assignee'].get_username()}")(workbench.case_assign(
+                   dsr=dsr, actor=r.user, assignee=d["assignee"], reason=d["reason"]))),
+    CaseAction("share", "Share (view only)", ShareForm,
+               run=lambda r, dsr, d: _done("shared")(workbench.case_share(
+                   dsr=dsr, actor=r.user, user=d["officer"], group=d["group"], reason=d["reason"]))),
+    CaseAction("note", "Add note", NoteForm,
+               run=lambda r, dsr, d: (workbench.case_add_note(dsr=dsr, actor=r.user, text=d["text"])
+                                      and f"{dsr.reference}: note added")),
+    CaseAction("attach", "Attach file", AttachForm, multipart=True,
+               run=lambda r, dsr, d: (workbench.case_attach_file(dsr=dsr, actor=r.user, upload=d["file"],
+                                                                 description=d["description"])
+                                      and f"{dsr.reference}: file attached")),
+)}
+
+
+class ManualEntryForm(forms.Form):
+    """A request received by phone, mail or e-mail, with its real receipt time."""
+
+    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in workbench.MANUAL_CHANNELS])
+    received_at = forms.DateTimeField(
+        label="Received at", help_text=f"When it reached us ({settings.DISPLAY_TIME_ZONE}), e.g. 2026-03-05 14:30.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    backdate_reason = forms.CharField(required=False, widget=Textarea,
+                                      help_text="Required when the receipt is earlier than now.")
+    email = forms.EmailField()
+    full_name = forms.CharField(required=False, max_length=200)
+    phone = forms.CharField(required=False, max_length=40)
+    country = forms.CharField(max_length=2, help_text="ISO code of residence, e.g. US, DE, GB.")
+    subdivision = forms.CharField(required=False, max_length=10, help_text="US state, e.g. CA.")
+    rights = forms.MultipleChoiceField(choices=[(r, RIGHT_LABELS[r]) for r in RIGHTS],
+                                       widget=forms.CheckboxSelectMultiple)
+    is_patient = forms.BooleanField(required=False, label="About data a clinic submitted (patient)")
+    clinic_name = forms.CharField(required=False, max_length=200)
+    details = forms.CharField(required=False, widget=Textarea)
+
+    def clean_received_at(self) -> dt.datetime:
+        value = self.cleaned_data["received_at"]
+        if value.tzinfo is None:  # naive when USE_TZ form parsing had no active zone: the office's zone
+            value = value.replace(tzinfo=ZoneInfo(settings.DISPLAY_TIME_ZONE))
+        return value
+
+    def clean_channel(self) -> str:
+        return Channel(self.cleaned_data["channel"]).value

@@ -107,7 +107,8 @@ def register(name: str, *, model: str | type[models.Model], category: str, dates
       applied to the row and to every history row of it. `anonymized` is the Q of rows already
       anonymized, which a later run must not touch or count again (required with `anonymize`).
     - `files`: FileFields whose stored files are removed (also those named in history rows) when the
-      row is deleted or anonymized; list them in `anonymize` too to blank the field.
+      row is anonymized; list them in `anonymize` too to blank the field. (On delete, the files of
+      every FileField of every deleted row, cascaded rows included, are removed anyway.)
     - `cascade`: whether deleting a row may delete the rows that point at it with on_delete=CASCADE;
       with False such a row is left in place and reported as failed.
     - `reference`: a non-personal field shown in reports (default: the primary key).

@@ -256,6 +256,7 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool
 
     Follows each relation's on_delete like Django's collector, without loading instances or sending
     delete signals (simple-history's would write a "deleted" history row holding a copy of the data).
+    The stored files of every FileField of every deleted row go too.
     """
     for rel in get_candidate_relations_to_delete(model._meta):
         field = rel.field
@@ -277,11 +278,16 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool
                 raise RowBlocked(f"{rel.related_model._meta.label} still refers to it (protected)")
         else:
             raise RowBlocked(f"on_delete of {field} is not supported by the purge")
+    # Every stored file of the rows (also one only an older history row names) goes with them.
+    files = _collect_files(model, pks, [f.name for f in model._meta.concrete_fields
+                                        if isinstance(f, models.FileField)])
     history = _history_rows(model, pks)
     if history is not None:
         history._raw_delete(history.db)
     qs = model._base_manager.filter(pk__in=pks)
-    return qs._raw_delete(qs.db)
+    deleted = qs._raw_delete(qs.db)
+    _delete_files(model, files)
+    return deleted
 
 
 def _anonymize_rows(target: RetentionTarget, pks: Sequence[int]) -> int:
@@ -312,11 +318,10 @@ def _apply(target: RetentionTarget, item: PurgeRunItem, pks: Sequence[int]) -> i
     model = target.model
     if item.action == Action.FLAG_FOR_REVIEW:
         return _flag_rows(target, item, pks)
-    files = _collect_files(model, pks, target.files)
     if item.action == Action.DELETE:
-        done = _delete_rows(model, pks, cascade=target.cascade)
-    else:
-        done = _anonymize_rows(target, pks)
+        return _delete_rows(model, pks, cascade=target.cascade)
+    files = _collect_files(model, pks, target.files)
+    done = _anonymize_rows(target, pks)
     _delete_files(model, files)
     return done
 

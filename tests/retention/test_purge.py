@@ -369,3 +369,21 @@ def test_a_protected_row_is_reported_and_the_rest_of_its_batch_still_goes(bare_s
                             f"requests_app.Case still refers to it (protected)")
     run.refresh_from_db()
     assert run.status == PurgeRun.Status.FINISHED
+
+
+def test_deleting_a_case_deletes_its_attachments_files_and_object_permissions():
+    from guardian.shortcuts import assign_perm
+
+    from requests_app.models import CaseAttachment, CaseUserObjectPermission
+
+    only_rule("privacy_request_records")
+    dsr = closed_request(CUTOFF_24_MONTHS - dt.timedelta(days=1))
+    attachment = CaseAttachment.objects.create(case=dsr, file=ContentFile(b"scan", name="id-scan.png"),
+                                               original_name="id-scan.png")
+    assign_perm("requests_app.view_case", supervisor(), dsr)
+    stored = attachment.file.name
+    assert default_storage.exists(stored)
+    live_run()
+    assert not CaseAttachment.objects.exists()
+    assert not default_storage.exists(stored)
+    assert not CaseUserObjectPermission.objects.filter(content_object_id=dsr.pk).exists()

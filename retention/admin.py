@@ -18,6 +18,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from requests_app import selectors as request_selectors
+from requests_app.models import DataSubject
 from retention import registry, selectors, services
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
 
@@ -117,6 +119,16 @@ class LegalHoldAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return selectors.legal_holds()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # An explicit queryset: the case admin's ordering names an annotation of its own changelist,
+        # which the admin would otherwise apply to this field's queryset. Cases come scoped to what
+        # the user may see.
+        if db_field.name == "case":
+            kwargs["queryset"] = request_selectors.cases_for_user(user=request.user).order_by("pk")
+        elif db_field.name == "subject":
+            kwargs["queryset"] = DataSubject.objects.order_by("pk")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -8,9 +8,10 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from retention import registry
+        from retention import lookups, registry
         from retention.admin import guard_target_admins
 
+        lookups.register()
         registry.autodiscover()
         # The admin autodiscovers before this app is ready (django.contrib.admin comes first in
         # INSTALLED_APPS), so every ModelAdmin of a target exists now.

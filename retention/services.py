@@ -225,7 +225,7 @@ def _history_rows(model: type[models.Model], pks: Sequence[int]):
     history = _history_model(model)
     if history is None:
         return None
-    return history._base_manager.filter(**{f"{model._meta.pk.attname}__in": pks})
+    return history._base_manager.filter(**{f"{model._meta.pk.attname}__retention_any": pks}).order_by()
 
 
 def _collect_files(model: type[models.Model], pks: Sequence[int], fields: Sequence[str]) -> set[tuple[str, str]]:
@@ -233,7 +233,7 @@ def _collect_files(model: type[models.Model], pks: Sequence[int], fields: Sequen
     names: set[tuple[str, str]] = set()
     if not fields:
         return names
-    querysets = [model._base_manager.filter(pk__in=pks)]
+    querysets = [model._base_manager.filter(pk__retention_any=pks).order_by()]
     history = _history_rows(model, pks)
     if history is not None:
         querysets.append(history)
@@ -263,7 +263,7 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool
         on_delete = field.remote_field.on_delete
         if on_delete is DO_NOTHING:
             continue
-        dependents = rel.related_model._base_manager.filter(**{f"{field.name}__in": pks})
+        dependents = rel.related_model._base_manager.filter(**{f"{field.name}__retention_any": pks}).order_by()
         if on_delete is CASCADE:
             child_pks = list(dependents.values_list("pk", flat=True))
             if child_pks:
@@ -284,7 +284,7 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool
     history = _history_rows(model, pks)
     if history is not None:
         history._raw_delete(history.db)
-    qs = model._base_manager.filter(pk__in=pks)
+    qs = model._base_manager.filter(pk__retention_any=pks)
     deleted = qs._raw_delete(qs.db)
     _delete_files(model, files)
     return deleted
@@ -296,7 +296,7 @@ def _anonymize_rows(target: RetentionTarget, pks: Sequence[int]) -> int:
     # A plain callable (e.g. timezone.now) is evaluated here, once per batch; expressions go to SQL.
     values = {name: value() if callable(value) and not hasattr(value, "resolve_expression") else value
               for name, value in target.anonymize.items()}
-    changed = model._base_manager.filter(pk__in=pks).update(**values)
+    changed = model._base_manager.filter(pk__retention_any=pks).update(**values)
     history = _history_rows(model, pks)
     if history is not None:
         history_fields = {f.name for f in history.model._meta.get_fields()}
@@ -306,7 +306,7 @@ def _anonymize_rows(target: RetentionTarget, pks: Sequence[int]) -> int:
 
 def _flag_rows(target: RetentionTarget, item: PurgeRunItem, pks: Sequence[int]) -> int:
     fields = ["pk"] + ([target.reference] if target.reference else [])
-    rows = target.model._base_manager.filter(pk__in=pks).values(*fields)
+    rows = target.model._base_manager.filter(pk__retention_any=pks).order_by("pk").values(*fields)
     flags = [ReviewFlag(rule_id=item.rule_id, target=target.name, object_id=row["pk"],
                         reference=target.reference_of(row), run_id=item.run_id) for row in rows]
     ReviewFlag.objects.bulk_create(flags)

@@ -34,6 +34,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consents.view_noticeversion", "consents.add_noticeversion",
         "consents.view_consentevent", "consents.view_consentstate",
         "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
+        # Retention: the schedule, legal holds, purge runs and their approval.
+        "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
+        "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
+        "retention.view_legalhold", "retention.add_legalhold", "retention.change_legalhold",
+        "retention.view_purgerun", "retention.run_purge", "retention.approve_purge",
+        "retention.view_reviewflag", "retention.change_reviewflag",
     ),
     OFFICERS: (
         # The workbench: which cases is decided per case by guardian object permissions.
@@ -45,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # consents
         "consents.view_purpose", "consents.view_noticeversion",
         "consents.view_consentevent", "consents.view_consentstate",
+        # Retention: officers see the schedule and holds (what they must not destroy), not purges.
+        "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
     ),
 }
 

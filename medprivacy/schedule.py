@@ -43,4 +43,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=300,
         description="Queues messages to requesters stuck in sending or failed again, with backoff.",
     ),
+    PeriodicJob(
+        name="Retention: daily purge",
+        task="retention.purge_scheduled",
+        crontab="30 3 * * *",
+        description="Applies the retention schedule (retention rules, legal holds); resumes an interrupted run.",
+    ),
 )

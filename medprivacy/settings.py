@@ -273,3 +273,8 @@ MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_PREFERENCE_
 # /.well-known/gpc.json lastUpdate (YYYY-MM-DD); empty: the date of the latest notice version.
 MEDPRIVACY_GPC_LAST_UPDATE = env.str("MEDPRIVACY_GPC_LAST_UPDATE", default="")
 MEDPRIVACY_BROWSER_ID_COOKIE = "mp_bid"
+
+# Retention: whether a live purge waits for a supervisor's approval, and its batch size (rows per
+# transaction).
+MEDPRIVACY_PURGE_REQUIRES_APPROVAL = env.bool("MEDPRIVACY_PURGE_REQUIRES_APPROVAL", default=False)
+MEDPRIVACY_PURGE_BATCH_SIZE = env.int("MEDPRIVACY_PURGE_BATCH_SIZE", default=1000)

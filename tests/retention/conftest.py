@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+_seed_migration = importlib.import_module("retention.migrations.0002_seed_categories_and_default_rules")
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Uploaded files of retention tests go to a throw-away directory."""
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+
+
+@pytest.fixture(autouse=True)
+def _seeded_schedule(request):
+    """Restore the migration's seeded categories and rules: a transactional test elsewhere flushes them."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        return
+    _seed_migration.seed(apps, None)

@@ -16,8 +16,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        # Fulfilment: supervisors keep the data map.
+        "requests_app.view_system", "requests_app.add_system", "requests_app.change_system",
+        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
+        "requests_app.view_accesspackage",
     ),
-    OFFICERS: (),
+    OFFICERS: (
+        # Fulfilment: officers work the tasks of their cases and read the data map.
+        "requests_app.view_system",
+        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
+        "requests_app.view_accesspackage",
+    ),
 }
 
 

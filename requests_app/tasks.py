@@ -17,3 +17,30 @@ def deliver_message(self, message_id: int) -> None:
         messaging.message_deliver(message_id=message_id)
     except messaging.MessageSendFailed as exc:
         raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc
+
+
+# --- Fulfilment ---
+
+
+@shared_task(name="requests_app.dispatch_fulfilment_task", ignore_result=True)
+def dispatch_fulfilment_task(task_id: int) -> None:
+    """Send one fulfilment task to its system now (retries come from the sweep, not from countdowns)."""
+    from requests_app.services import fulfilment
+
+    fulfilment.fulfilment_task_dispatch(task_id=task_id)
+
+
+@shared_task(name="requests_app.sweep_fulfilment_retries", ignore_result=True)
+def sweep_fulfilment_retries() -> None:
+    """Run every connector attempt whose next_attempt_at has come."""
+    from requests_app.services import fulfilment
+
+    fulfilment.fulfilment_retry_sweep()
+
+
+@shared_task(name="requests_app.sweep_expired_packages", ignore_result=True)
+def sweep_expired_packages() -> None:
+    """Delete the files of access packages past their expiry."""
+    from requests_app import packages
+
+    packages.access_package_expire_sweep()

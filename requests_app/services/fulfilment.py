@@ -488,14 +488,15 @@ def fulfilment_erasure_summary(dsr: Case) -> dict[str, Any]:
     done, not_found, kept, notified, unfinished = [], [], [], [], []
     for task in fulfilment_selectors.fulfilment_tasks_for_case(dsr):
         item = {"system": task.system.name, "what": ACTIONS[task.action]}
-        if task.state == State.DONE:
-            (notified if task.action == "notify" else done).append(item)
+        if task.state in (State.DONE, State.NOT_FOUND) and task.action == "delete":
             # What a system deleted around is kept under the exception the rules table names.
             for code in task.system.categories:
-                if code in RETAINED_ON_ERASURE and task.action == "delete":
+                if code in RETAINED_ON_ERASURE:
                     exception, reason = RETAINED_ON_ERASURE[code]
                     kept.append({"system": task.system.name, "what": CATEGORIES[code].label,
                                  "exception": ERASURE_EXCEPTIONS[exception], "reason": reason})
+        if task.state == State.DONE:
+            (notified if task.action == "notify" else done).append(item)
         elif task.state == State.NOT_FOUND:
             not_found.append(item)
         elif task.state == State.NOT_APPLICABLE and task.exception:

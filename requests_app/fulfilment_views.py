@@ -60,6 +60,5 @@ def package_download(request: HttpRequest, token: str) -> HttpResponse:
                           status=exc.status)
         response = FileResponse(package.file.open("rb"), as_attachment=True,
                                 filename=f"{package.case.reference}-your-data.zip", content_type="application/zip")
-        response["Cache-Control"] = "no-store"
         return response
     return render(request, "requests_app/fulfilment/package_download.html", context)

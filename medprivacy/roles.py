@@ -20,12 +20,20 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "requests_app.view_system", "requests_app.add_system", "requests_app.change_system",
         "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
         "requests_app.view_accesspackage",
+        # Retention: the schedule, legal holds, purge runs and their approval.
+        "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
+        "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
+        "retention.view_legalhold", "retention.add_legalhold", "retention.change_legalhold",
+        "retention.view_purgerun", "retention.run_purge", "retention.approve_purge",
+        "retention.view_reviewflag", "retention.change_reviewflag",
     ),
     OFFICERS: (
         # Fulfilment: officers work the tasks of their cases and read the data map.
         "requests_app.view_system",
         "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
         "requests_app.view_accesspackage",
+        # Retention: officers see the schedule and holds (what they must not destroy), not purges.
+        "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
     ),
 }
 

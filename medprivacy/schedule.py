@@ -38,4 +38,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=3600,
         description="Deletes access-package files whose download link has expired.",
     ),
+    PeriodicJob(
+        name="Retention: daily purge",
+        task="retention.purge_scheduled",
+        crontab="30 3 * * *",
+        description="Applies the retention schedule (retention rules, legal holds); resumes an interrupted run.",
+    ),
 )

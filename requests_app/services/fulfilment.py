@@ -495,6 +495,11 @@ def fulfilment_erasure_summary(dsr: Case) -> dict[str, Any]:
                     exception, reason = RETAINED_ON_ERASURE[code]
                     kept.append({"system": task.system.name, "what": CATEGORIES[code].label,
                                  "exception": ERASURE_EXCEPTIONS[exception], "reason": reason})
+            held = (task.result.get("data") or {}).get("held_rows") if isinstance(task.result, dict) else None
+            if held:
+                kept.append({"system": task.system.name, "what": f"{held} record(s)",
+                             "exception": ERASURE_EXCEPTIONS["legal_hold"],
+                             "reason": "A legal hold covers them; they will be deleted when it ends."})
         if task.state == State.DONE:
             (notified if task.action == "notify" else done).append(item)
         elif task.state == State.NOT_FOUND:

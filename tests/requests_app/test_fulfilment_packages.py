@@ -77,12 +77,12 @@ def test_the_package_holds_exactly_the_subjects_data_as_valid_json_and_csv(two_s
     assert document["case_reference"] == ana.reference
     systems = {entry["system"]: entry for entry in document["systems"]}
     assert set(systems) == {PORTAL, ZENDESK}
-    assert [row["email"] for row in systems[PORTAL]["data"]["requests.data_subject"]] == [ANA]
+    assert [row["email"] for row in systems[PORTAL]["data"]["requests_app.DataSubject"]] == [ANA]
     assert [t["id"] for t in systems[ZENDESK]["data"]["tickets"]] == [101, 102]
 
     rows = list(csv.DictReader(io.StringIO(archive.read("data.csv").decode())))
     assert {"system": ZENDESK, "field": "tickets[1].subject", "value": "Invoice question"} in rows
-    assert {"system": PORTAL, "field": "requests.data_subject[0].email", "value": ANA} in rows
+    assert {"system": PORTAL, "field": "requests_app.DataSubject[0].email", "value": ANA} in rows
     assert all(row.keys() == {"system", "field", "value"} for row in rows)
 
 

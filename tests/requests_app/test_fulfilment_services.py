@@ -14,6 +14,8 @@ from requests_app import fulfilment_rules, model_connector
 from requests_app.models import AccessPackage, DataSubject, FulfilmentTask, System, TimelineEvent, VerificationToken
 from requests_app.services import fulfilment
 from requests_app.services.fulfilment import task_due_on, webhook_payload
+from retention import registry
+from retention.services import legal_hold_place
 from tests.factories import DataSubjectFactory, SubmissionFactory, officer, supervisor
 from tests.requests_app import fulfilment_helpers
 from tests.requests_app.fulfilment_helpers import task_of, verified_case
@@ -207,8 +209,8 @@ def test_the_model_connector_erases_tokens_and_packages_but_keeps_request_record
     task = task_of(dsr, PORTAL)
     assert task.state == "done"
     counts = task.result["data"]["counts"]
-    assert counts["requests.verification_token"]["deleted"] == 1
-    assert counts["requests.access_package"] == {"deleted": 1, "history_rows_deleted": 0, "files_removed": 1}
+    assert counts["requests.verification_token"] == {"deleted": 1, "files_removed": 0}
+    assert counts["requests.access_package"] == {"deleted": 1, "files_removed": 1}
     assert task.result["data"]["kept_categories"] == ["privacy_request_records"]
     assert not package.file.storage.exists(stored)
     assert list(VerificationToken.objects.values_list("submission__subject__email", flat=True)) == [
@@ -218,24 +220,42 @@ def test_the_model_connector_erases_tokens_and_packages_but_keeps_request_record
 
 
 def test_the_model_connector_scrubs_history_rows_when_it_deletes_or_anonymizes():
-    target = next(t for t in model_connector.registered_targets() if t.model_label == "requests_app.DataSubject")
+    target = registry.get_target("requests.data_subject")
     loose = DataSubjectFactory(email="loose@example.com")
     loose.full_name = "Renamed Once"
     loose.save()
     assert loose.history.count() == 2
-    assert model_connector.erase_rows(target, loose, anonymize=False) == {
-        "deleted": 1, "history_rows_deleted": 3, "files_removed": 0}  # +1: the "-" row of the delete
-    assert not DataSubject.history.filter(id=loose.pk).exists()
+    assert model_connector.erase_rows(target, loose, anonymize=False) == {"deleted": 1, "files_removed": 0}
+    assert not DataSubject.objects.filter(pk=loose.pk).exists()
+    assert not DataSubject.history.filter(id=loose.pk).exists()  # no "deleted" copy either
 
     kept = SubmissionFactory(subject__email="held@example.com", subject__full_name="Held Person").subject
-    assert model_connector.erase_rows(target, kept, anonymize=True)["history_rows_scrubbed"] == 1
+    assert model_connector.erase_rows(target, kept, anonymize=True) == {"anonymized": 1, "files_removed": 0}
     kept.refresh_from_db()
-    assert (kept.email, kept.full_name) == ("", "")
+    assert (kept.email, kept.full_name) == ("", "") and kept.erased_at is not None
     assert set(DataSubject.history.filter(id=kept.pk).values_list("email", "full_name")) == {("", "")}
 
 
+def test_the_model_connector_leaves_rows_under_a_legal_hold_and_the_summary_says_so(private_storage):
+    fulfilment_helpers.only_systems(PORTAL)
+    dsr = verified_case(right="erasure")
+    VerificationToken.objects.create(submission=dsr.submission, token_hash="f" * 64, expires_at=T0)
+    legal_hold_place(scope="subject", subject=dsr.subject, reason="Litigation 2026-17", owner=supervisor(),
+                     actor=None)
+    fulfilment.fulfilment_create_tasks(dsr=dsr)
+    fulfilment.fulfilment_retry_sweep()
+
+    task = task_of(dsr, PORTAL)
+    assert task.result["data"]["counts"]["requests.verification_token"] == {"held": 1}
+    assert VerificationToken.objects.filter(submission=dsr.submission).exists()
+    kept = fulfilment.fulfilment_erasure_summary(dsr)["kept"]
+    assert {"system": PORTAL, "what": "1 record(s)",
+            "exception": "Kept under a legal hold (litigation or an investigation)",
+            "reason": "A legal hold covers them; they will be deleted when it ends."} in kept
+
+
 def test_the_model_connector_exports_only_the_subjects_rows():
-    target = next(t for t in model_connector.registered_targets() if t.model_label == "requests_app.Submission")
+    target = registry.get_target("requests.submission")
     mine = SubmissionFactory(subject__email="mine@example.com", details="my details")
     SubmissionFactory(subject__email="theirs@example.com", details="their details")
     rows = model_connector.export_rows(target, mine.subject)

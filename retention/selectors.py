@@ -1,0 +1,155 @@
+"""Every read of the Retention app: which rows a rule makes due, which are held, and run reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from retention import registry
+from retention.models import (
+    Action,
+    DataCategory,
+    LegalHold,
+    PurgeRun,
+    PurgeRunItem,
+    RetentionRule,
+    ReviewFlag,
+)
+from retention.registry import RetentionTarget
+
+SAMPLE_SIZE = 10
+
+
+def active_rules() -> QuerySet[RetentionRule]:
+    return RetentionRule.objects.filter(is_active=True).select_related("category").order_by("category__code")
+
+
+def categories() -> QuerySet[DataCategory]:
+    return DataCategory.objects.all()
+
+
+def legal_holds() -> QuerySet[LegalHold]:
+    return LegalHold.objects.select_related("subject", "case", "category", "owner", "released_by")
+
+
+def purge_runs() -> QuerySet[PurgeRun]:
+    return PurgeRun.objects.select_related("requested_by", "approved_by")
+
+
+def review_flags() -> QuerySet[ReviewFlag]:
+    return ReviewFlag.objects.select_related("rule__category", "run", "resolved_by")
+
+
+def unfinished_live_runs() -> QuerySet[PurgeRun]:
+    """Live runs that were approved or started but never finished (killed, or queued)."""
+    return PurgeRun.objects.filter(mode=PurgeRun.Mode.LIVE,
+                                   status__in=[PurgeRun.Status.APPROVED, PurgeRun.Status.RUNNING]).order_by("pk")
+
+
+def rows_due(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
+             rule_id: int | None = None) -> QuerySet | None:
+    """Return the target's rows whose `event` date is at or before `cutoff`, holds not yet applied.
+
+    Rows already anonymized (for "anonymize") or already flagged by this rule (for "flag for review")
+    are not due again, so a rerun neither touches nor counts them twice. None: the target has no date
+    for this event.
+    """
+    date = target.date_expression(event)
+    if date is None:
+        return None
+    model = target.model
+    qs = model._base_manager.alias(_retention_date=date).filter(target.scope_q(), _retention_date__lte=cutoff)
+    if action == Action.ANONYMIZE:
+        qs = qs.exclude(target.anonymized_q())
+    elif action == Action.FLAG_FOR_REVIEW:
+        qs = qs.exclude(Exists(ReviewFlag.objects.filter(rule_id=rule_id, target=target.name,
+                                                         object_id=OuterRef("pk"))))
+    return qs
+
+
+def category_is_held(*, code: str, at: dt.datetime | None = None) -> bool:
+    return LegalHold.objects.active(at).filter(scope=LegalHold.Scope.CATEGORY, category__code=code).exists()
+
+
+def held_q(*, target: RetentionTarget, at: dt.datetime | None = None) -> Q:
+    """Return a Q matching the target's rows that an active hold on their subject or case covers.
+
+    Expressed as `pk IN (subquery)` so a multi-valued path (a submission's cases) neither duplicates
+    rows nor turns NOT IN into "nothing" through NULLs.
+    """
+    at = at or timezone.now()
+    holds = LegalHold.objects.active(at)
+    q = Q()
+    if target.subject:
+        q |= Q(**{f"{target.subject}__in": holds.filter(scope=LegalHold.Scope.SUBJECT, subject__isnull=False)
+                  .values("subject_id")})
+    if target.case:
+        q |= Q(**{f"{target.case}__in": holds.filter(scope=LegalHold.Scope.CASE, case__isnull=False)
+                  .values("case_id")})
+    if not q:
+        return Q(pk__in=[])
+    return Q(pk__in=target.model._base_manager.filter(q).values("pk"))
+
+
+def rows_purgeable(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
+                   rule_id: int | None, at: dt.datetime | None = None) -> QuerySet | None:
+    """Return the rows due and not under any legal hold at `at` (default: now)."""
+    due = rows_due(target=target, event=event, action=action, cutoff=cutoff, rule_id=rule_id)
+    if due is None:
+        return None
+    if category_is_held(code=target.category, at=at):
+        return due.none()
+    return due.exclude(held_q(target=target, at=at))
+
+
+def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
+              rule_id: int | None, at: dt.datetime | None = None) -> QuerySet | None:
+    """Return the rows due but kept by a legal hold."""
+    due = rows_due(target=target, event=event, action=action, cutoff=cutoff, rule_id=rule_id)
+    if due is None:
+        return None
+    if category_is_held(code=target.category, at=at):
+        return due
+    return due.filter(held_q(target=target, at=at))
+
+
+def sample_references(*, target: RetentionTarget, qs: QuerySet, limit: int = SAMPLE_SIZE) -> list[str]:
+    """Return up to `limit` non-personal references (primary keys or the declared reference field)."""
+    fields = ["pk"] + ([target.reference] if target.reference else [])
+    return [target.reference_of(row) for row in qs.order_by("pk").values(*fields)[:limit]]
+
+
+def rows_of_subject(*, target: RetentionTarget, subject_id: int) -> QuerySet:
+    """Return the target's rows that belong to a data subject (for erasure and access flows)."""
+    if not target.subject:
+        return target.model._base_manager.none()
+    return target.model._base_manager.filter(target.scope_q(), **{target.subject: subject_id})
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    due: int
+    deleted: int
+    anonymized: int
+    flagged: int
+    skipped_for_hold: int
+    failed: int
+
+
+def run_totals(*, run: PurgeRun) -> RunTotals:
+    sums = run.items.aggregate(due=Sum("due"), deleted=Sum("deleted"), anonymized=Sum("anonymized"),
+                               flagged=Sum("flagged"), skipped_for_hold=Sum("skipped_for_hold"),
+                               failed=Sum("failed"))
+    return RunTotals(**{k: v or 0 for k, v in sums.items()})
+
+
+def run_items(*, run: PurgeRun) -> QuerySet[PurgeRunItem]:
+    return run.items.select_related("rule__category").order_by("order", "pk")
+
+
+def rules_without_targets() -> list[RetentionRule]:
+    """Return active rules whose category no registered model declares (nothing to purge yet)."""
+    return [rule for rule in active_rules() if not registry.targets_for_category(rule.category.code)]

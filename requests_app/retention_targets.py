@@ -156,12 +156,12 @@ register(
 )
 register(
     # What systems reported (data found) and the files they sent: part of the request records.
-    "requests.task_evidence", model="requests_app.TaskEvidence", category=REQUEST_RECORDS, order=5,
+    "requests.task_evidence", model="requests_app.TaskEvidence", category=REQUEST_RECORDS, order=15,
     dates={Event.CASE_CLOSURE: "task__case__closed_at", Event.COLLECTION: "created_at"},
     subject="task__case__subject", case="task__case", files=["file"],
 )
 register(
-    "requests.fulfilment_task_result", model="requests_app.FulfilmentTask", category=REQUEST_RECORDS, order=6,
+    "requests.fulfilment_task_result", model="requests_app.FulfilmentTask", category=REQUEST_RECORDS, order=16,
     dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "created_at"},
     subject="case__subject", case="case",
     anonymize={"result": {}, "notes": ""}, anonymized=Q(result={}, notes=""),

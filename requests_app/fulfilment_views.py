@@ -22,7 +22,10 @@ _MAX_CALLBACK_BYTES = 5 * 1024 * 1024
 @require_POST
 def callback(request: HttpRequest, request_id: str) -> JsonResponse:
     """Receive a system's late result for the task `request_id` (docs/fulfilment-webhook.md)."""
-    if int(request.headers.get("Content-Length") or 0) > _MAX_CALLBACK_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return JsonResponse({"error": "The Content-Length header is not a number."}, status=400)
+    if int(length) > _MAX_CALLBACK_BYTES:
         return JsonResponse({"error": "The body is too large."}, status=413)
     header_id = request.headers.get(connectors.REQUEST_ID_HEADER)
     if header_id is not None and header_id != request_id:

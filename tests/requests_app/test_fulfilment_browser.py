@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from requests_app import packages
-from requests_app.models import PackageDownload
+from requests_app.models import PackageDownload, System
 from requests_app.services import fulfilment
 from tests.factories import supervisor
 from tests.requests_app import fulfilment_helpers
@@ -18,13 +18,17 @@ from tests.requests_app.fulfilment_helpers import task_of, verified_case
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 private_storage = fulfilment_helpers.private_storage  # fixture
 
-ZENDESK = "Zendesk (customer support)"
+ZENDESK = "Support desk (browser test)"
 
 
 def test_the_requester_downloads_their_package_after_reconfirming_their_email(django_db_setup, page, live_server,
                                                                                 private_storage, tmp_path):
     # django_db_setup first: the test database must exist before Playwright starts its event loop.
-    fulfilment_helpers.only_systems("MedPrivacy portal (this system)", ZENDESK)
+    # Transactional tests flush the seeded data map: declare the two systems this test needs.
+    fulfilment_helpers.only_systems()
+    System.objects.create(name="Portal (browser test)", categories=["privacy_request_records"], access_method="django_model",
+                          model_labels=["requests_app.DataSubject", "requests_app.Submission"])
+    System.objects.create(name=ZENDESK, role="service_provider", categories=["contact_identification"])
     dsr = verified_case(right="access", subject__email="ana.lima@example.com", subject__full_name="Ana Lima")
     fulfilment.fulfilment_create_tasks(dsr=dsr)
     fulfilment.fulfilment_retry_sweep()

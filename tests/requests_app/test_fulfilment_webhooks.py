@@ -181,12 +181,18 @@ def test_bad_callbacks_get_clear_4xx_answers_and_change_nothing(three_systems, s
     bad_file = _signed_callback(client, task, {"status": "done", "files": [{"name": "x", "content_base64": "@@"}]},
                                 secret=SECRET_A)
     wrong_method = client.get(reverse("fulfilment:callback", args=[task.request_id]))
+    other_id = client.post(reverse("fulfilment:callback", args=[task.request_id]), data=b"{}",
+                           content_type="application/json", HTTP_X_MEDPRIVACY_REQUEST_ID="another")
+    too_big = client.post(reverse("fulfilment:callback", args=[task.request_id]), data=b"{}",
+                          content_type="application/json", CONTENT_LENGTH="99999999")
 
     assert unknown.status_code == 404
     assert not_json.status_code == 400 and not_json.json() == {"error": "The body is not JSON."}
     assert bad_status.status_code == 400 and "status" in bad_status.json()["error"]
     assert bad_file.status_code == 400 and "base64" in bad_file.json()["error"]
     assert wrong_method.status_code == 405
+    assert other_id.status_code == 400 and "does not match" in other_id.json()["error"]
+    assert too_big.status_code == 413
     task.refresh_from_db()
     assert task.state == "open" and not task.evidence.exists()
     # A valid callback after the refused ones is still accepted (no half-written record blocks it).

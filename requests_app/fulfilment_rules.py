@@ -169,6 +169,7 @@ class ForbiddenType:
     label: str
     key_words: tuple[str, ...]  # a field whose normalized name contains one of these is withheld
     value_pattern: str = ""  # a value matching this anywhere is withheld too
+    luhn: bool = False  # the match must also pass the Luhn check (card numbers), to spare long plain ids
 
 
 FORBIDDEN_TYPES: Mapping[str, ForbiddenType] = MappingProxyType({
@@ -183,6 +184,7 @@ FORBIDDEN_TYPES: Mapping[str, ForbiddenType] = MappingProxyType({
         ("card_number", "credit_card", "debit_card", "pan", "account_number", "iban", "bank_account",
          "routing_number", "cvv", "cvc"),
         r"\b(?:\d[ -]?){13,19}\b",
+        luhn=True,
     ),
     "medical_insurance_id": ForbiddenType(
         "Medical record, health insurance or medical identification numbers",
@@ -199,7 +201,18 @@ FORBIDDEN_TYPES: Mapping[str, ForbiddenType] = MappingProxyType({
 
 WITHHELD = "[collected — not disclosed]"
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_VALUE_PATTERNS = tuple((code, re.compile(t.value_pattern)) for code, t in FORBIDDEN_TYPES.items() if t.value_pattern)
+_VALUE_PATTERNS = tuple((code, re.compile(t.value_pattern), t.luhn)
+                        for code, t in FORBIDDEN_TYPES.items() if t.value_pattern)
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
 
 
 def normalize_key(key: str) -> str:
@@ -221,7 +234,8 @@ def forbidden_type_of_key(key: str) -> str | None:
 
 def forbidden_type_of_value(value: str) -> str | None:
     """Return the forbidden-type code a free-text value reveals (an SSN, a card number), or None."""
-    for code, pattern in _VALUE_PATTERNS:
-        if pattern.search(value):
-            return code
+    for code, pattern, luhn in _VALUE_PATTERNS:
+        for match in pattern.finditer(value):
+            if not luhn or _luhn_valid(re.sub(r"\D", "", match.group())):
+                return code
     return None

@@ -26,7 +26,8 @@ def test_the_requester_downloads_their_package_after_reconfirming_their_email(dj
     # django_db_setup first: the test database must exist before Playwright starts its event loop.
     # Transactional tests flush the seeded data map: declare the two systems this test needs.
     fulfilment_helpers.only_systems()
-    System.objects.create(name="Portal (browser test)", categories=["privacy_request_records"], access_method="django_model",
+    System.objects.create(name="Portal (browser test)", categories=["privacy_request_records"],
+                          access_method="django_model",
                           model_labels=["requests_app.DataSubject", "requests_app.Submission"])
     System.objects.create(name=ZENDESK, role="service_provider", categories=["contact_identification"])
     dsr = verified_case(right="access", subject__email="ana.lima@example.com", subject__full_name="Ana Lima")

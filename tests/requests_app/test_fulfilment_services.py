@@ -302,3 +302,6 @@ def test_forbidden_values_are_recognized_in_free_text():
     assert fulfilment_rules.forbidden_type_of_value("my ssn is 123-45-6789") == "government_id"
     assert fulfilment_rules.forbidden_type_of_value("card 4111 1111 1111 1111") == "financial_account"
     assert fulfilment_rules.forbidden_type_of_value("call me on 2026-03-05") is None
+    # A long plain id is not a card number unless it passes the Luhn check.
+    assert fulfilment_rules.forbidden_type_of_value("order 1234567890123456") is None
+    assert fulfilment_rules.forbidden_type_of_value("card 4012-8888-8888-1881") == "financial_account"

@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPERVISORS: (
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "medprivacy.view_jobrun",
+        "requests_app.view_reminder",
         # Fulfilment: supervisors keep the data map.
         "requests_app.view_system", "requests_app.add_system", "requests_app.change_system",
         "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",

@@ -25,6 +25,24 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=30,
         description="Proves that beat schedules and a worker runs tasks; read by /healthz.",
     ),
+    PeriodicJob(
+        name="Deadline reminders and escalations",
+        task="requests_app.reminders_sweep",
+        every_seconds=300,
+        description="Finds due reminders and overdue escalations, claims each once and e-mails staff.",
+    ),
+    PeriodicJob(
+        name="Verification reminders and expiry",
+        task="requests_app.verification_sweep",
+        every_seconds=300,
+        description="Reminds requesters to verify after a day; closes requests whose verification expired.",
+    ),
+    PeriodicJob(
+        name="Message delivery retry",
+        task="requests_app.messages_retry_sweep",
+        every_seconds=300,
+        description="Queues messages to requesters stuck in sending or failed again, with backoff.",
+    ),
     # Fulfilment: webhook retries with backoff, and deletion of expired access packages.
     PeriodicJob(
         name="Fulfilment connector retries",

@@ -167,7 +167,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # --- E-mail --------------------------------------------------------------------------------------
-EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
@@ -234,6 +234,35 @@ MEDPRIVACY_CONVENTIONS = {
 MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
 MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)
 MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", default=5)
+# How long the signed status-page link in every e-mail to a requester stays valid.
+MEDPRIVACY_STATUS_LINK_DAYS = env.int("MEDPRIVACY_STATUS_LINK_DAYS", default=180)
+# A plain 403 page (with the site's layout) when a form arrives without a valid CSRF token.
+CSRF_FAILURE_VIEW = "requests_app.views.csrf_failure"
+
+# Scheduled jobs (issue 8): reminder offsets, recipients and quiet rules. Days are calendar days in
+# MEDPRIVACY_REMINDER_TIME_ZONE; statutory days never appear here (they come from the rules table).
+MEDPRIVACY_REMINDERS = {
+    "time_zone": env.str("MEDPRIVACY_REMINDER_TIME_ZONE", default=DISPLAY_TIME_ZONE),
+    "due_offsets_days": env.list("MEDPRIVACY_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 3, 1]),
+    "acknowledge_offsets_days": env.list("MEDPRIVACY_REMINDER_ACK_OFFSETS_DAYS", cast=int, default=[3, 1]),
+    "extension_offsets_days": env.list("MEDPRIVACY_REMINDER_EXTENSION_OFFSETS_DAYS", cast=int, default=[5, 2]),
+    "unassigned_every_days": env.int("MEDPRIVACY_UNASSIGNED_REMINDER_EVERY_DAYS", default=2),
+    "unassigned_before_due_days": env.int("MEDPRIVACY_UNASSIGNED_REMINDER_BEFORE_DUE_DAYS", default=5),
+    "verification_reminder_after_hours": env.int("MEDPRIVACY_VERIFICATION_REMINDER_AFTER_HOURS", default=24),
+    "awaiting_requester_silence_days": env.int("MEDPRIVACY_AWAITING_REQUESTER_SILENCE_DAYS", default=30),
+    "extra_supervisor_recipients": env.list("MEDPRIVACY_REMINDER_EXTRA_SUPERVISOR_EMAILS", default=[]),
+    "quiet_hours": env.str("MEDPRIVACY_REMINDER_QUIET_HOURS", default=""),  # e.g. "20-7": hold staff e-mails
+    "quiet_weekends": env.bool("MEDPRIVACY_REMINDER_QUIET_WEEKENDS", default=False),
+    "send_batch": env.int("MEDPRIVACY_REMINDER_SEND_BATCH", default=25),
+    "sweep_time_budget_seconds": env.int("MEDPRIVACY_REMINDER_SWEEP_TIME_BUDGET_SECONDS", default=60),
+    "stale_claim_seconds": env.int("MEDPRIVACY_REMINDER_STALE_CLAIM_SECONDS", default=900),
+    "max_attempts": env.int("MEDPRIVACY_REMINDER_MAX_ATTEMPTS", default=8),
+    "retry_base_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_BASE_SECONDS", default=300),
+    "retry_cap_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_CAP_SECONDS", default=6 * 3600),
+    "message_stale_claim_seconds": env.int("MEDPRIVACY_MESSAGE_STALE_CLAIM_SECONDS", default=900),
+    "message_max_attempts": env.int("MEDPRIVACY_MESSAGE_MAX_ATTEMPTS", default=10),
+}
+
 
 # --- Fulfilment: webhooks to systems and access packages -----------------------------------------
 # Plain http:// webhooks are refused except to 127.0.0.1 when DEBUG or this is set (tests, local stand-ins).

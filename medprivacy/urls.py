@@ -11,5 +11,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("requests/", include("requests_app.urls")),
     path("fulfilment/", include("requests_app.fulfilment_urls")),
 ]

@@ -41,3 +41,164 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
                   "{{ expires_at|date:'j F Y' }}; after that the file is deleted.\n" + _SIGNATURE,
     ),
 }
+
+# --- Intake (request form, verification, status page) ----------------------------------------------
+# Context added by requests_app.services.intake: `references` (comma-separated), `received_on` (date),
+# `verify_url` and `verify_expires` (text, UTC) when the e-mail address still has to be confirmed,
+# `form_url`; each case in `cases` also carries `verification_help` (plain words for its level).
+# No statutory number of days appears here: every date comes from the case (the rules table).
+
+_INTAKE_CASE_LIST = """{% for c in cases %}
+- {{ c.reference }}: {{ c.get_right_display }}
+  We will respond by {{ c.respond_by|date:"j F Y" }}.{% if c.extended_respond_by %} If we need more time, we will tell you why before that date; the latest we may then respond is {{ c.extended_respond_by|date:"j F Y" }}.{% endif %}{% endfor %}
+"""  # noqa: E501
+
+_INTAKE_AGENT_NOTE = """{% if submission.is_agent %}
+This request was filed for you by an authorized agent, {{ submission.agent_name }}. If you did not ask anyone \
+to act for you, {% if verify_url %}do not open the link below, and {% endif %}tell us at {{ privacy_email }}.
+{% endif %}"""
+
+_INTAKE_VERIFY_STEP = """{% if verify_url %}
+Please confirm your e-mail address by opening this link before {{ verify_expires }}:
+{{ verify_url }}
+The link works once. If it has expired, you can ask for a new one on our website.
+{% endif %}"""
+
+DEFAULT_TEMPLATES.update({
+    "intake_acknowledgement": DefaultTemplate(
+        description="Receipt of a request under a law with an acknowledgement duty (CCPA, 11 CCR §7021): "
+                    "how the request will be verified and when we will respond.",
+        subject="We received your privacy request ({{ references }})",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+We received your privacy request on {{ received_on|date:"j F Y" }}. This e-mail confirms that we have it, \
+explains how we will verify it and tells you when we will respond.
+""" + _INTAKE_AGENT_NOTE + """
+Your requests and when we will respond:
+""" + _INTAKE_CASE_LIST + """
+How we will verify your request:
+{% for c in cases %}- {{ c.reference }}: {{ c.verification_help }}
+{% endfor %}""" + _INTAKE_VERIFY_STEP + """
+We never charge a fee to verify or answer a request. We use the information you give us only to verify \
+your identity and to answer your request.
+""" + _SIGNATURE,
+    ),
+    "intake_verification": DefaultTemplate(
+        description="Receipt of a request whose e-mail address must be confirmed (no acknowledgement duty).",
+        subject="Please confirm your privacy request ({{ references }})",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+We received your privacy request on {{ received_on|date:"j F Y" }}.
+""" + _INTAKE_AGENT_NOTE + """
+Your requests and when we will respond:
+""" + _INTAKE_CASE_LIST + """""" + _INTAKE_VERIFY_STEP + """
+How we verify your request:
+{% for c in cases %}- {{ c.reference }}: {{ c.verification_help }}
+{% endfor %}""" + _SIGNATURE,
+    ),
+    "intake_received": DefaultTemplate(
+        description="Receipt of requests that need no verification (opt-outs, consent withdrawal): work starts.",
+        subject="We received your privacy request ({{ references }})",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+We received your privacy request on {{ received_on|date:"j F Y" }}. It needs no verification, so we have \
+started on it.
+""" + _INTAKE_AGENT_NOTE + """
+Your requests and when we will have acted on them:
+""" + _INTAKE_CASE_LIST + """""" + _SIGNATURE,
+    ),
+    "intake_patient_notice": DefaultTemplate(
+        description="Receipt of a request about data a clinic submitted: the clinic controls it; we pass it on.",
+        subject="Your privacy request is being passed on to {{ submission.clinic_name }} ({{ references }})",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+We received your privacy request on {{ received_on|date:"j F Y" }}.
+
+You told us that your information was given to us by {{ submission.clinic_name }}. We process that \
+information for {{ submission.clinic_name }}, which controls it and decides on requests about it. We have \
+passed your request to our privacy office, which is forwarding it to {{ submission.clinic_name }}. The clinic \
+will verify your identity and answer you; we will help it do so.
+""" + _INTAKE_AGENT_NOTE + """
+Your requests and the dates we are tracking:
+""" + _INTAKE_CASE_LIST + """
+How your request will be verified:
+{% for c in cases %}- {{ c.reference }}: {{ c.verification_help }}
+{% endfor %}
+You do not need to do anything now. We never charge a fee for a request.
+""" + _SIGNATURE,
+    ),
+    "intake_agent_copy": DefaultTemplate(
+        description="Copy for an authorized agent who filed a request: no links, the consumer confirms directly.",
+        subject="Privacy request filed for {{ subject_name }} ({{ references }})",
+        body_text="""Dear {{ submission.agent_name|default:"agent" }},
+
+We received the privacy request you filed on {{ received_on|date:"j F Y" }} for {{ subject_name }}, with \
+the signed authorization you uploaded.
+
+Requests and when we will respond:
+""" + _INTAKE_CASE_LIST + """
+We have e-mailed {{ subject_name }} directly and asked them to confirm the request, as the law allows \
+us to do. We may also contact them to confirm that they gave you permission to act for them. Our privacy \
+office will check the authorization you uploaded.
+
+{{ company_name }} Privacy Office
+{{ privacy_email }}
+""",
+    ),
+    "intake_withdrawn": DefaultTemplate(
+        description="Confirmation that the requester withdrew a request on the status page.",
+        subject="You withdrew your privacy request {% for c in cases %}{{ c.reference }}{% endfor %}",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+As you asked, we have withdrawn this request and stopped working on it:
+{% for c in cases %}- {{ c.reference }}: {{ c.get_right_display }}
+{% endfor %}
+If this was a mistake, you can make a new request at any time: {{ form_url }}
+""" + _SIGNATURE,
+    ),
+    "intake_new_link": DefaultTemplate(
+        description="A fresh status-page link (and confirmation links) asked for on the website.",
+        subject="Your link to your privacy requests",
+        body_text="""Dear {{ subject_name|default:"requester" }},
+
+You asked for a new link to your privacy requests. Open this link to see them and the messages we sent:
+{{ status_url }}
+{% if verify_links %}
+These requests still need you to confirm your e-mail address. Open the link for each before {{ verify_expires }}:
+{% for item in verify_links %}- {{ item.references }}: {{ item.url }}
+{% endfor %}{% endif %}
+If you did not ask for this link, you can ignore this e-mail.
+""" + _SIGNATURE,
+    ),
+})
+
+# Scheduled jobs (issue 8): the reminder to verify, and the notice that an unverified request was closed.
+DEFAULT_TEMPLATES["verification_reminder"] = DefaultTemplate(
+    description="Sent once, a day after the verification link, while the request is not yet confirmed.",
+    subject="Please confirm your privacy request",
+    body_text="""Dear {{ subject_name|default:'requester' }},
+
+On {{ link_sent_on|date:'j F Y' }} we sent you an e-mail with a link to confirm your
+request{{ cases|length|pluralize }}:
+{% for case in cases %}- {{ case.reference }}: {{ case.get_right_display }}
+{% endfor %}
+Please open the link in that e-mail. It stays valid until {{ link_expires_on|date:'j F Y' }}. If we cannot
+confirm that the request comes from you by then, we will have to close it without acting on it.
+If you cannot find the e-mail, ask for a new link at {{ new_link_url }} or write to {{ privacy_email }}.
+""" + _SIGNATURE,
+)
+
+DEFAULT_TEMPLATES["closed_unverified"] = DefaultTemplate(
+    description="Sent when a request is closed because the requester's identity could not be verified.",
+    subject="Your privacy request was closed: we could not verify it",
+    body_text="""Dear {{ subject_name|default:'requester' }},
+
+We have closed your request{{ cases|length|pluralize }} without acting on {{ cases|length|pluralize:"it,them" }}:
+{% for case in cases %}- {{ case.reference }}: {{ case.get_right_display }}
+{% endfor %}
+Reason: {{ reason }}.
+
+We must be able to confirm that a request comes from the person it is about before we act on it. You
+can make a new request at any time; if you believe this is a mistake, write to {{ privacy_email }}.
+""" + _SIGNATURE,
+)

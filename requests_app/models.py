@@ -133,7 +133,7 @@ class Case(models.Model):
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="cases")
     right = models.CharField(max_length=40, choices=RIGHT_CHOICES)
     regime = models.CharField(max_length=20, choices=REGIME_CHOICES)
-    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.AWAITING_VERIFICATION,
+    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.AWAITING_VERIFICATION.value,
                               db_index=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     received_at = models.DateTimeField(help_text="When the request reached an official channel (UTC).")
@@ -268,6 +268,63 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_key} #{self.pk}"
+
+
+class Reminder(models.Model):
+    """One reminder or escalation e-mail to staff, claimed once by its unique key before it is sent.
+
+    The key (case, kind, target_date) is written in the sweep's transaction; a second sweep, a retried
+    task or a restarted worker inserts nothing for the same key, so it is never sent twice. Delivery
+    claims rows by compare-and-set and finds due work through `next_attempt_at` (pending: now; sending:
+    when the claim goes stale; failed: the next retry; sent/cancelled/given up: none).
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        ACKNOWLEDGE = "acknowledge", "Acknowledgement due"
+        EXTENSION_NOTICE = "extension_notice", "Last day for an extension notice"
+        UNASSIGNED = "unassigned", "Unassigned"
+        UNASSIGNED_DUE = "unassigned_due", "Unassigned and due soon"
+        ESCALATION = "escalation", "Overdue escalation"
+        AWAITING_REQUESTER = "awaiting_requester", "Waiting for the requester"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled (case closed)"
+
+    ACTIVE_STATES = (State.PENDING, State.SENDING, State.FAILED)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    target_date = models.DateField(help_text="The day this reminder is for; part of its unique key.")
+    due_date = models.DateField(help_text="The deadline the reminder is about.")
+    recipients = models.TextField(help_text="Staff addresses, comma-separated, fixed when it was claimed.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, help_text="Exception class name only.")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind", "target_date"], name="unique_reminder_key"),
+        ]
+        indexes = [
+            # Delivery scans only the few rows still to send.
+            models.Index(fields=["next_attempt_at"], name="reminder_due_work",
+                         condition=Q(state__in=["pending", "sending", "failed"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for case #{self.case_id} on {self.target_date.isoformat()}"
 
 
 # --- Fulfilment: data map, per-case tasks, access packages ---

@@ -130,6 +130,9 @@ def _playwright_browser():
             "needs Debian's Chromium for browser tests: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; Django refuses database setup
+    # in a thread with a running loop unless told it is safe (the ORM calls here are synchronous).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -139,7 +142,6 @@ def _playwright_browser():
 @pytest.fixture
 def page(_playwright_browser, live_server):
     """A fresh browser page; tests navigate to live_server.url."""
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
     context = _playwright_browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)

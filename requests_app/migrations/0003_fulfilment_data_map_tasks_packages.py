@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('requests_app', '0001_core_records'),
+        ('requests_app', '0002_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -82,5 +82,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("requests_app", "0002_fulfilment_data_map_tasks_packages")]
+    dependencies = [("requests_app", "0003_fulfilment_data_map_tasks_packages")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -1,0 +1,177 @@
+"""Forms of the public request pages. They check the input; the rules come from the intake service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from requests_app import deadlines
+from requests_app.models import Relationship
+from requests_app.residence import COUNTRIES, US_REGIONS, residence_label
+from requests_app.rules import RIGHT_LABELS
+from requests_app.services.intake import (
+    MAX_AUTHORIZATION_BYTES,
+    IntakeRejected,
+    authorization_kind,
+    intake_problems,
+    residence_problems,
+)
+
+_one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Use a single line without special characters.")
+
+# Fields that are a group of inputs: the error summary links to the first one.
+_GROUPED = {"rights", "relationship"}
+
+
+class SummaryMixin:
+    """An error summary for the top of the page: one link per problem, to the field it is about."""
+
+    def error_summary(self) -> list[dict[str, str]]:
+        items = []
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                items += [{"anchor": "", "message": str(e)} for e in errors]
+                continue
+            anchor = f"id_{name}_0" if name in _GROUPED else f"id_{name}"
+            items += [{"anchor": anchor, "message": str(e)} for e in errors]
+        return items
+
+
+class ResidenceForm(SummaryMixin, forms.Form):
+    """Step one: where the requester lives decides which rights the form offers."""
+
+    country = forms.ChoiceField(
+        label="Country where you live", choices=[("", "Choose a country"), *COUNTRIES],
+        error_messages={"required": "Choose the country where you live.",
+                        "invalid_choice": "Choose the country where you live from the list."},
+    )
+    subdivision = forms.ChoiceField(
+        label="US state or region", required=False, choices=[("", "I do not live in the United States"),
+                                                             *US_REGIONS],
+        help_text="Only if you live in the United States.",
+        error_messages={"invalid_choice": "Choose the US state or region from the list."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country is None:
+            return cleaned
+        if country != "US":
+            cleaned["subdivision"] = ""  # a state picked before the country changed is simply ignored
+        for field, message in residence_problems(country=country, subdivision=cleaned.get("subdivision", "")).items():
+            self.add_error(field, message)
+        return cleaned
+
+
+class IntakeForm(SummaryMixin, forms.Form):
+    """Step two: the request itself, for a residence already chosen."""
+
+    rights = forms.MultipleChoiceField(
+        label="What do you want us to do?", widget=forms.CheckboxSelectMultiple,
+        help_text="Choose one or more. Each becomes its own request with its own reference.",
+        error_messages={"required": "Choose at least one thing you want us to do.",
+                        "invalid_choice": "That choice is not available where you live. Choose from the list shown."},
+    )
+    full_name = forms.CharField(label="Full name", max_length=200, validators=[_one_line],
+                                error_messages={"required": "Enter your full name."})
+    email = forms.EmailField(label="E-mail address", max_length=254,
+                             help_text="We send a link to this address to confirm the request is yours.",
+                             error_messages={"required": "Enter your e-mail address.",
+                                             "invalid": "Enter an e-mail address like name@example.com."})
+    relationship = forms.ChoiceField(label="How do you know us?", widget=forms.RadioSelect,
+                                     choices=Relationship.choices,
+                                     error_messages={"required": "Choose how you know us.",
+                                                     "invalid_choice": "Choose how you know us from the list."})
+    clinic_name = forms.CharField(
+        label="Clinic or organization that gave us your information", required=False, max_length=200,
+        validators=[_one_line], help_text="Needed if you are a patient whose images a clinic sent us.")
+    details = forms.CharField(label="Anything else we should know (optional)", required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="For example, accounts or services you used. Do not send medical records.")
+    correction_wrong = forms.CharField(label="Which information is wrong?", required=False, max_length=2000,
+                                       widget=forms.Textarea(attrs={"rows": 3}),
+                                       help_text="Needed if you ask us to correct information.")
+    correction_right = forms.CharField(label="What should it say?", required=False, max_length=2000,
+                                       widget=forms.Textarea(attrs={"rows": 3}),
+                                       help_text="Needed if you ask us to correct information.")
+    is_agent = forms.BooleanField(label="I am an authorized agent making this request for someone else",
+                                  required=False)
+    agent_name = forms.CharField(label="Agent's name", required=False, max_length=200, validators=[_one_line])
+    agent_email = forms.EmailField(label="Agent's e-mail address", required=False, max_length=254,
+                                   error_messages={"invalid": "Enter an e-mail address like name@example.com."})
+    authorization = forms.FileField(
+        label="Authorization signed by the person you act for", required=False,
+        help_text=f"PDF, PNG or JPEG, at most {MAX_AUTHORIZATION_BYTES // (1024 * 1024)} MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+        error_messages={"invalid": "The file could not be read. Upload it again.",
+                        "empty": "The file is empty. Upload the signed authorization."},
+    )
+    declaration = forms.BooleanField(
+        label="I confirm that the information in this request is true, and that I am the person it is about "
+              "or am authorized to act for them.",
+        error_messages={"required": "Tick the declaration to send your request."},
+    )
+    # Honeypot: hidden from people (and screen readers); bots fill every field they find.
+    website = forms.CharField(label="Leave this field empty", required=False,
+                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, country: str, subdivision: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country, self.subdivision = country, subdivision
+        self.residence = residence_label(country, subdivision)
+        self.fields["rights"].choices = [(right, RIGHT_LABELS[right])
+                                         for right in deadlines.rights_offered(country, subdivision or None)]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_authorization(self):
+        upload = self.cleaned_data.get("authorization")
+        if upload is None or not self.data.get("is_agent"):
+            return None  # a file sent without ticking "agent" is ignored, never stored
+        try:
+            authorization_kind(upload)
+        except IntakeRejected as exc:
+            raise forms.ValidationError(exc.problems["authorization"]) from None
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        problems = intake_problems(
+            rights=cleaned.get("rights") or [], email=cleaned.get("email", ""),
+            relationship=cleaned.get("relationship", ""), country=self.country, subdivision=self.subdivision,
+            is_agent=bool(cleaned.get("is_agent")), agent_name=cleaned.get("agent_name", ""),
+            agent_email=cleaned.get("agent_email", ""),
+            has_authorization=bool(cleaned.get("authorization")) or "authorization" in self.errors,
+            correction_wrong=cleaned.get("correction_wrong", ""),
+            correction_right=cleaned.get("correction_right", ""), clinic_name=cleaned.get("clinic_name", ""),
+            declaration_accepted=bool(cleaned.get("declaration")),
+        )
+        for field, message in problems.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+            elif field not in self.fields:
+                self.add_error(None, message)
+        return cleaned
+
+    def service_arguments(self) -> dict[str, Any]:
+        """Return the keyword arguments of `submission_create` for this valid form."""
+        data = self.cleaned_data
+        return {
+            "rights": data["rights"], "full_name": data["full_name"], "email": data["email"],
+            "relationship": data["relationship"], "country": self.country, "subdivision": self.subdivision,
+            "details": data["details"], "correction_wrong": data["correction_wrong"],
+            "correction_right": data["correction_right"], "is_agent": data["is_agent"],
+            "agent_name": data["agent_name"], "agent_email": data["agent_email"],
+            "authorization": data.get("authorization"), "clinic_name": data["clinic_name"],
+            "declaration_accepted": data["declaration"],
+        }
+
+
+class NewLinkForm(SummaryMixin, forms.Form):
+    email = forms.EmailField(label="E-mail address you used for your request", max_length=254,
+                             error_messages={"required": "Enter your e-mail address.",
+                                             "invalid": "Enter an e-mail address like name@example.com."})

@@ -1,0 +1,534 @@
+"""Intake: a public request becomes cases, one verification, and the messages the requester gets.
+
+How a case is verified, decided from the level the rules table gives its regime and right
+(`Rule.verification`, copied to `Case.verification_level` when the case is created):
+
+- ``none`` (opt-out of sale/sharing, limit sensitive use, consent withdrawal, unsubscribe): the case starts
+  *verified* when it is created (`case_create`); no link is needed for it and work starts at once.
+- ``email``: opening the link completes verification. The case moves to *verified*.
+- ``reasonable``, ``reasonably_high``, ``identity_and_authority``: opening the link proves control of the
+  e-mail address, the first data point and all that e-mail can prove. The case moves to *verified* (the
+  e-mail step is done, and under CCPA the clock runs regardless of verification) with
+  ``verification_method="e-mail link"`` and ``needs_officer_verification=True``: before disclosing,
+  deleting or correcting anything an officer matches the further data points the level names (and, for
+  ``reasonably_high``, the signed declaration), asking the requester where needed.
+- A request filed by an authorized agent is always flagged for an officer as well: the consumer confirms
+  the e-mail link themselves (11 CCR §7063(a)(2)), and an officer checks the signed authorization.
+- Patients (data a clinic submitted): `case_create` starts these verified without a link, because the
+  clinic, which controls the data, verifies identity and authority once an officer redirects the request.
+
+Duplicates: a case whose e-mail address has been confirmed (or that needs no verification) is linked,
+through `Case.duplicate_of`, to the oldest other open case of the same data subject and right whose address
+was also confirmed. The link is information for officers only; it never stops anyone submitting or
+verifying, and an unconfirmed request someone else filed with the same address is never the original.
+
+Nothing here logs personal data: log lines carry ids and counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from requests_app import deadlines
+from requests_app.links import absolute
+from requests_app.models import (
+    Case,
+    Channel,
+    DataSubject,
+    Message,
+    Relationship,
+    Submission,
+    TimelineEvent,
+    VerificationToken,
+)
+from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
+from requests_app.rules import RIGHT_LABELS, RIGHTS
+from requests_app.services.cases import case_change_status, case_create, timeline_record
+from requests_app.services.messaging import message_send
+from requests_app.workflow import IllegalTransition, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_AUTHORIZATION_BYTES = 5 * 1024 * 1024
+# File type → the bytes a real file of that type starts with. The browser's content type and the file
+# name are never trusted.
+AUTHORIZATION_SIGNATURES: Mapping[str, bytes] = MappingProxyType({
+    "pdf": b"%PDF-",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpg": b"\xff\xd8\xff",
+})
+
+# Levels that the e-mail link satisfies on its own; every other level also needs an officer.
+LEVELS_MET_BY_EMAIL: frozenset[str] = frozenset({"none", "email"})
+
+# What each verification level means for the requester, in plain words (the rules table names the level).
+VERIFICATION_HELP: Mapping[str, str] = MappingProxyType({
+    "none": "No verification is needed; we have started.",
+    "email": "Confirming your e-mail address with the link is enough.",
+    "reasonable": "After you confirm your e-mail address, we match two pieces of information you give us "
+                  "with information we already hold. We will write to you if we need anything.",
+    "reasonably_high": "After you confirm your e-mail address, we match three pieces of information you give "
+                       "us with information we already hold, and ask you to sign a declaration, under penalty "
+                       "of perjury, that you are the person the request is about. If we cannot verify you to "
+                       "that degree, we will tell you the categories of information we hold instead.",
+    "identity_and_authority": "We confirm who you are and, if you act for someone else, your authority "
+                              "to do so.",
+})
+PATIENT_VERIFICATION_HELP = "Your clinic verifies your identity when it receives your request."
+AGENT_VERIFICATION_HELP = "We also check the authorization signed by the person the request is about."
+
+TOKEN_BYTES = 32
+RATE_WINDOW_SECONDS = 3600
+
+
+class IntakeRejected(ValueError):
+    """The request cannot be accepted as filed; `problems` maps a form field to a plain message."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{field}: {text}" for field, text in self.problems.items()))
+
+
+class LinkInvalid(Exception):
+    """A verification link that is unknown, tampered with, already used or expired.
+
+    `reason` is for logs and tests; the page shows the same words for every reason.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"verification link {reason}")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    submission: Submission
+    cases: tuple[Case, ...]
+    message: Message
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Validation shared by the form and the services
+# ---------------------------------------------------------------------------------------------------------
+
+
+def normalize_email(email: str) -> str:
+    """Return the address as stored and matched: trimmed and lower-case."""
+    return (email or "").strip().lower()
+
+
+def residence_problems(*, country: str, subdivision: str) -> dict[str, str]:
+    """Return what is wrong with a residence (field → message); empty when it is usable."""
+    if country not in COUNTRY_NAMES:
+        return {"country": "Choose the country where you live."}
+    if country == "US" and subdivision not in US_REGION_NAMES:
+        return {"subdivision": "Choose the US state or region where you live."}
+    if country != "US" and subdivision:
+        return {"subdivision": "A state or region is asked for only for the United States."}
+    return {}
+
+
+def intake_problems(*, rights: Sequence[str], email: str, relationship: str, country: str, subdivision: str,
+                    is_agent: bool, agent_name: str, agent_email: str, has_authorization: bool,
+                    correction_wrong: str, correction_right: str, clinic_name: str,
+                    declaration_accepted: bool) -> dict[str, str]:
+    """Return every rule a request breaks (field → message), from the rules table; empty when acceptable."""
+    problems = residence_problems(country=country, subdivision=subdivision)
+    if problems:
+        return problems
+    offered = deadlines.rights_offered(country, subdivision or None)
+    not_offered = [right for right in rights if right not in offered]
+    if not rights:
+        problems["rights"] = "Choose at least one thing you want us to do."
+    elif not_offered:
+        names = "; ".join(RIGHT_LABELS.get(right, "an unknown request") for right in not_offered)
+        problems["rights"] = (f"Not available to residents of {residence_label(country, subdivision)}: {names}. "
+                              "Choose from the list shown.")
+    elif len(set(rights)) != len(rights):
+        problems["rights"] = "Choose each request only once."
+    if relationship not in Relationship.values:
+        problems["relationship"] = "Choose how you know us."
+    if "rectification" in rights:
+        if not correction_wrong.strip():
+            problems["correction_wrong"] = "Tell us which information is wrong."
+        if not correction_right.strip():
+            problems["correction_right"] = "Tell us what the information should say."
+    if relationship == Relationship.PATIENT and not clinic_name.strip():
+        problems["clinic_name"] = "Name the clinic or organization that gave us your information."
+    if is_agent:
+        if not agent_name.strip():
+            problems["agent_name"] = "Enter the agent's name."
+        if not agent_email.strip():
+            problems["agent_email"] = "Enter the agent's e-mail address."
+        elif normalize_email(agent_email) == normalize_email(email):
+            problems["agent_email"] = ("Enter the agent's own e-mail address. We write to the person the "
+                                       "request is about at the address above.")
+        if not has_authorization:
+            problems["authorization"] = ("Upload the authorization signed by the person you act for "
+                                         "(PDF, PNG or JPEG).")
+    if not declaration_accepted:
+        problems["declaration"] = "Tick the declaration to send your request."
+    return problems
+
+
+def authorization_kind(upload: UploadedFile) -> str:
+    """Return "pdf", "png" or "jpg" judged by the file's first bytes, or raise IntakeRejected."""
+    limit_mb = MAX_AUTHORIZATION_BYTES // (1024 * 1024)
+    if upload.size is None or upload.size > MAX_AUTHORIZATION_BYTES:
+        size_mb = (upload.size or 0) / (1024 * 1024)
+        raise IntakeRejected({"authorization": f"The file is {size_mb:.1f} MB; the limit is {limit_mb} MB."})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for kind, magic in AUTHORIZATION_SIGNATURES.items():
+        if head.startswith(magic):
+            return kind
+    raise IntakeRejected({"authorization": "This file is not a PDF, PNG or JPEG, whatever its name says. "
+                                           "Upload the signed authorization as a PDF, PNG or JPEG."})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Submission
+# ---------------------------------------------------------------------------------------------------------
+
+
+def submission_create(*, rights: Sequence[str], full_name: str, email: str, relationship: str, country: str,
+                      subdivision: str = "", details: str = "", correction_wrong: str = "",
+                      correction_right: str = "", is_agent: bool = False, agent_name: str = "",
+                      agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
+                      declaration_accepted: bool, channel: str = Channel.WEB_FORM) -> IntakeResult:
+    """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
+
+    Raise IntakeRejected (nothing written) when the request breaks a rule. The uploaded authorization is
+    stored under a random name in private storage and removed again if anything later fails.
+    """
+    email = normalize_email(email)
+    problems = intake_problems(
+        rights=rights, email=email, relationship=relationship, country=country, subdivision=subdivision,
+        is_agent=is_agent, agent_name=agent_name, agent_email=agent_email, has_authorization=bool(authorization),
+        correction_wrong=correction_wrong, correction_right=correction_right, clinic_name=clinic_name,
+        declaration_accepted=declaration_accepted,
+    )
+    if not full_name.strip():
+        problems.setdefault("full_name", "Enter your full name.")
+    if not email:
+        problems.setdefault("email", "Enter your e-mail address.")
+    if problems:
+        raise IntakeRejected(problems)
+    kind = authorization_kind(authorization) if is_agent and authorization is not None else ""
+    is_patient = relationship == Relationship.PATIENT
+    received_at = timezone.now()
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            subject = _subject_upsert(email=email, full_name=full_name.strip(), relationship=relationship,
+                                      country=country, subdivision=subdivision)
+            if kind:
+                stored_name = _authorization_store(authorization, kind=kind, received_at=received_at)
+            asks_correction = "rectification" in rights
+            submission = Submission(
+                subject=subject, channel=channel, received_at=received_at, is_agent=is_agent,
+                agent_name=agent_name.strip() if is_agent else "",
+                agent_email=normalize_email(agent_email) if is_agent else "",
+                authorization_document=stored_name, details=details.strip(),
+                correction_wrong=correction_wrong.strip() if asks_correction else "",
+                correction_right=correction_right.strip() if asks_correction else "",
+                clinic_name=clinic_name.strip() if is_patient else "", declaration_accepted=True,
+            )
+            submission._change_reason = "Request received"
+            submission.save()
+            cases = [
+                case_create(submission=submission, right=right, is_patient=is_patient,
+                            regime=deadlines.regime_for(country=country, subdivision=subdivision or None,
+                                                        right=right, is_patient=is_patient))
+                for right in sorted(set(rights), key=RIGHTS.index)
+            ]
+            for dsr in cases:
+                if dsr.status == Status.VERIFIED and not is_patient:
+                    _duplicate_link(dsr)
+            message = _receipt_send(submission=submission, cases=cases, is_patient=is_patient)
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    logger.info("intake: submission %s received with %s case(s) (agent=%s, patient=%s)",
+                submission.pk, len(cases), is_agent, is_patient)
+    return IntakeResult(submission=submission, cases=tuple(cases), message=message)
+
+
+def _subject_upsert(*, email: str, full_name: str, relationship: str, country: str,
+                    subdivision: str) -> DataSubject:
+    """Return the data subject with this address, created or updated with the details just given."""
+    wanted = {"full_name": full_name, "relationship": relationship, "country": country,
+              "subdivision": subdivision}
+    subject = DataSubject.objects.select_for_update().filter(email=email).first()
+    if subject is None:
+        subject = DataSubject(email=email, **wanted)
+        subject._change_reason = "Created from a request"
+        try:
+            with transaction.atomic():
+                subject.save()
+            return subject
+        except IntegrityError:  # the same address arrived twice at once; update the row that won
+            subject = DataSubject.objects.select_for_update().get(email=email)
+    changed = [name for name, value in wanted.items() if getattr(subject, name) != value]
+    if changed:
+        for name in changed:
+            setattr(subject, name, wanted[name])
+        subject._change_reason = "Details updated from a new request"
+        subject.save()
+    return subject
+
+
+def _authorization_store(upload: UploadedFile, *, kind: str, received_at: dt.datetime) -> str:
+    """Save the upload in private storage under a random name (client file names can hold personal data)."""
+    return default_storage.save(f"authorizations/{received_at:%Y/%m}/{uuid.uuid4().hex}.{kind}", upload)
+
+
+def _receipt_template(cases: Sequence[Case], *, is_patient: bool) -> str:
+    """Pick the one e-mail a new submission gets, from what the rules say about its cases."""
+    if is_patient:
+        return "intake_patient_notice"
+    if any(deadlines.rule_for(dsr.regime, dsr.right).acknowledge is not None for dsr in cases):
+        return "intake_acknowledgement"
+    if any(dsr.status == Status.AWAITING_VERIFICATION for dsr in cases):
+        return "intake_verification"
+    return "intake_received"
+
+
+def _verification_help(dsr: Case) -> str:
+    if dsr.is_patient:
+        return PATIENT_VERIFICATION_HELP
+    text = VERIFICATION_HELP[dsr.verification_level]
+    return f"{text} {AGENT_VERIFICATION_HELP}" if dsr.is_agent else text
+
+
+def _receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: bool) -> Message:
+    """Send the one receipt e-mail (with the verification link when needed); record acknowledgements."""
+    context: dict[str, Any] = {
+        "references": ", ".join(dsr.reference for dsr in cases),
+        "received_on": cases[0].receipt_date,
+        "form_url": absolute(reverse("requests_app:request_form")),
+    }
+    awaiting = [dsr for dsr in cases if dsr.status == Status.AWAITING_VERIFICATION]
+    token = None
+    if awaiting:
+        raw, token = verification_token_issue(submission=submission)
+        context.update(verify_url=verification_url(raw), verify_expires=_utc_text(token.expires_at))
+    for dsr in cases:
+        dsr.verification_help = _verification_help(dsr)
+    message = message_send(submission=submission, template_key=_receipt_template(cases, is_patient=is_patient),
+                           cases=cases, context=context)
+    for dsr in awaiting:
+        timeline_record(dsr=dsr, kind=TimelineEvent.Kind.VERIFICATION_SENT, message=message,
+                        summary=f"Verification link e-mailed; valid until {_utc_text(token.expires_at)}")
+    for dsr in cases:
+        rule = deadlines.rule_for(dsr.regime, dsr.right)
+        if rule.acknowledge is not None:
+            dsr.acknowledged_at = timezone.now()
+            dsr._change_reason = "Receipt acknowledged"
+            dsr.save(update_fields=["acknowledged_at", "updated_at"])
+            timeline_record(dsr=dsr, kind=TimelineEvent.Kind.ACKNOWLEDGED, message=message,
+                            summary=f"Receipt acknowledged with how it will be verified and the respond-by date "
+                                    f"(due by {dsr.acknowledge_by.isoformat()}; {rule.citation})")
+    if submission.is_agent and submission.agent_email:
+        agent_context = {key: value for key, value in context.items() if not key.startswith("verify_")}
+        message_send(submission=submission, template_key="intake_agent_copy", cases=cases,
+                     to_email=submission.agent_email, context=agent_context)
+    return message
+
+
+def _utc_text(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%-d %B %Y, %H:%M UTC")
+
+
+def _duplicate_link(dsr: Case) -> Case | None:
+    """Link a case whose address is confirmed to the oldest other confirmed open case of the same right."""
+    original = (
+        Case.objects.open()
+        .filter(subject_id=dsr.subject_id, right=dsr.right, duplicate_of__isnull=True, is_patient=False)
+        .filter(Q(submission__verified_at__isnull=False) | Q(verification_level="none"))
+        .exclude(pk=dsr.pk)
+        .order_by("received_at", "pk")
+        .first()
+    )
+    if original is None:
+        return None
+    dsr.duplicate_of = original
+    dsr._history_user = None
+    dsr._change_reason = f"Same request as {original.reference}: same confirmed e-mail, same right, still open"
+    dsr.save(update_fields=["duplicate_of", "updated_at"])
+    timeline_record(dsr=dsr, kind=TimelineEvent.Kind.DUPLICATE, summary=f"Duplicate of {original.reference}")
+    timeline_record(dsr=original, kind=TimelineEvent.Kind.DUPLICATE,
+                    summary=f"{dsr.reference} is the same request from the same confirmed e-mail")
+    logger.info("intake: case %s linked as duplicate of case %s", dsr.pk, original.pk)
+    return original
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Verification links
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def verification_token_issue(*, submission: Submission) -> tuple[str, VerificationToken]:
+    """Create a single-use link token; store only its SHA-256. Return the raw token (for the e-mail) and row."""
+    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    now = timezone.now()
+    token = VerificationToken.objects.create(
+        submission=submission, token_hash=_token_hash(raw), created_at=now,
+        expires_at=now + dt.timedelta(days=settings.MEDPRIVACY_VERIFICATION_LINK_DAYS),
+    )
+    return raw, token
+
+
+def verification_url(raw: str) -> str:
+    return absolute(reverse("requests_app:verify", args=[raw]))
+
+
+def verification_consume(*, token: str) -> Submission:
+    """Use a verification link once: confirm the address and verify the submission's waiting cases.
+
+    Raise LinkInvalid (nothing changed) for an unknown, tampered, used or expired token. See the module
+    docstring for which cases an officer must still verify.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = (VerificationToken.objects.select_for_update().select_related("submission")
+               .filter(token_hash=_token_hash(token or "")).first())
+        if row is None:
+            raise LinkInvalid("unknown")
+        if row.used_at is not None:
+            raise LinkInvalid("used")
+        if row.expires_at <= now:
+            raise LinkInvalid("expired")
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        submission = row.submission
+        if submission.verified_at is None:
+            submission.verified_at = now
+            submission._change_reason = "E-mail address confirmed through the verification link"
+            submission.save(update_fields=["verified_at"])
+        waiting = list(submission.cases.filter(status=Status.AWAITING_VERIFICATION).order_by("pk"))
+        for dsr in waiting:
+            needs_officer = dsr.verification_level not in LEVELS_MET_BY_EMAIL or dsr.is_agent
+            try:
+                case_change_status(
+                    dsr=dsr, to=Status.VERIFIED, actor=None,
+                    reason="The requester confirmed the e-mail address through the verification link",
+                    verification_method="e-mail link", needs_officer_verification=needs_officer,
+                )
+            except IllegalTransition:  # an officer closed it a moment ago; the other cases still count
+                continue
+            remaining = []
+            if dsr.verification_level not in LEVELS_MET_BY_EMAIL:
+                remaining.append(f"the rules ask for '{dsr.verification_level.replace('_', ' ')}'")
+            if dsr.is_agent:
+                remaining.append("the agent's signed authorization must be checked")
+            timeline_record(
+                dsr=dsr, kind=TimelineEvent.Kind.VERIFIED, label="requester",
+                summary="E-mail address confirmed"
+                        + (f"; an officer must finish verification: {' and '.join(remaining)}" if remaining else ""),
+            )
+            _duplicate_link(dsr)
+    logger.info("intake: submission %s verified by e-mail link (%s case(s))", submission.pk, len(waiting))
+    return submission
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Requester actions after submitting
+# ---------------------------------------------------------------------------------------------------------
+
+
+def case_withdraw_by_requester(*, dsr: Case) -> Case:
+    """Withdraw an open case at its requester's wish and confirm it by e-mail; IllegalTransition if closed."""
+    with transaction.atomic():
+        updated = case_change_status(dsr=dsr, to=Status.WITHDRAWN, actor=None,
+                                     reason="Withdrawn by the requester on the status page")
+        message_send(submission=updated.submission, template_key="intake_withdrawn", cases=[updated],
+                     context={"form_url": absolute(reverse("requests_app:request_form"))})
+    logger.info("intake: case %s withdrawn by the requester", updated.pk)
+    return updated
+
+
+def status_link_send(*, email: str) -> bool:
+    """E-mail a fresh status link (and fresh verification links) to a known address; False when unknown.
+
+    The caller shows the same page either way, so nothing reveals whether the address is known.
+    """
+    subject = DataSubject.objects.filter(email=normalize_email(email), erased_at__isnull=True).first()
+    latest = subject.submissions.order_by("-received_at", "-pk").first() if subject is not None else None
+    if latest is None:
+        logger.info("intake: new link asked for an address without requests")
+        return False
+    with transaction.atomic():
+        verify_links, expires = [], None
+        waiting = (Case.objects.filter(subject=subject, status=Status.AWAITING_VERIFICATION)
+                   .select_related("submission").order_by("received_at", "pk"))
+        by_submission: dict[int, list[Case]] = {}
+        for dsr in waiting:
+            by_submission.setdefault(dsr.submission_id, []).append(dsr)
+        for group in by_submission.values():
+            raw, token = verification_token_issue(submission=group[0].submission)
+            expires = token.expires_at
+            verify_links.append({"url": verification_url(raw),
+                                 "references": ", ".join(dsr.reference for dsr in group)})
+            for dsr in group:
+                timeline_record(dsr=dsr, kind=TimelineEvent.Kind.VERIFICATION_SENT, label="requester",
+                                summary=f"New verification link asked for; valid until {_utc_text(expires)}")
+        message_send(submission=latest, template_key="intake_new_link",
+                     cases=list(Case.objects.open().filter(subject=subject).order_by("received_at", "pk")),
+                     context={"verify_links": verify_links, "verify_expires": _utc_text(expires) if expires else ""})
+    logger.info("intake: new status link sent for subject %s (%s verification link(s))", subject.pk,
+                len(verify_links))
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rate limits (per clock hour, in the shared cache; keys hold keyed hashes, never an address)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _rate_keys(*, scope: str, ip: str, email: str) -> list[tuple[str, int]]:
+    hour = timezone.now().astimezone(dt.UTC).strftime("%Y%m%d%H")
+    keys = [(f"intake:rate:{scope}:ip:{salted_hmac('intake.rate.ip', ip).hexdigest()[:32]}:{hour}",
+             settings.MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR)]
+    if email:
+        digest = salted_hmac("intake.rate.email", normalize_email(email)).hexdigest()[:32]
+        keys.append((f"intake:rate:{scope}:email:{digest}:{hour}", settings.MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR))
+    return keys
+
+
+def rate_limited(*, scope: str, ip: str, email: str = "") -> bool:
+    """Return True when this IP address or e-mail address has used up this hour's allowance for `scope`."""
+    return any((cache.get(key) or 0) >= limit for key, limit in _rate_keys(scope=scope, ip=ip, email=email))
+
+
+def rate_count(*, scope: str, ip: str, email: str = "") -> None:
+    """Count one use of `scope` for this IP address and e-mail address in the current hour."""
+    for key, _limit in _rate_keys(scope=scope, ip=ip, email=email):
+        cache.add(key, 0, timeout=2 * RATE_WINDOW_SECONDS)
+        cache.incr(key)
+        # Some backends (the file cache) reset the expiry on incr; the key only has to outlive its hour.
+        cache.touch(key, timeout=2 * RATE_WINDOW_SECONDS)

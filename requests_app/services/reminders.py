@@ -1,0 +1,709 @@
+"""Scheduled reminders, escalations and verification expiry: found by sweeps, claimed once, sent after commit.
+
+Every job here is a sweep over indexed date and timestamp columns run by beat every few minutes; nothing
+is scheduled days ahead. A staff reminder is claimed by inserting its unique row (case, kind, target
+date) — two sweeps, a retried task or a restarted worker insert nothing the second time — and is sent
+after that transaction commits by a delivery loop that claims rows by compare-and-set. A claim left
+behind by a killed worker goes stale and is taken over; a failed send is retried with doubling backoff.
+
+Offsets, recipients and quiet rules come from settings.MEDPRIVACY_REMINDERS; statutory dates come from
+the case (computed by the rules table), and the extension rules from `requests_app.deadlines`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from medprivacy import roles
+from medprivacy.jobs import job_run
+from requests_app import deadlines
+from requests_app.links import absolute
+from requests_app.models import Case, Message, Reminder, TimelineEvent, VerificationToken
+from requests_app.rules import REGIME_ABBREVIATIONS
+from requests_app.services.cases import case_change_status, timeline_record
+from requests_app.services.messaging import message_send
+from requests_app.workflow import OPEN, Status
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = tuple(s.value for s in Status if s in OPEN)
+Kind = Reminder.Kind
+IN_CHUNK = 1000  # ids per IN (...) list: well inside SQLite's and PostgreSQL's limits
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Policy: every knob from settings, validated once
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """Hold the configurable offsets, recipients, quiet rules and retry limits of the scheduler."""
+
+    time_zone: ZoneInfo
+    due_offsets: tuple[int, ...]
+    acknowledge_offsets: tuple[int, ...]
+    extension_offsets: tuple[int, ...]
+    unassigned_every_days: int
+    unassigned_before_due_days: int
+    verification_reminder_after: dt.timedelta
+    awaiting_requester_silence_days: int
+    extra_supervisor_recipients: tuple[str, ...] = ()
+    quiet_hours: tuple[int, int] | None = None
+    quiet_weekends: bool = False
+    send_batch: int = 25
+    sweep_time_budget: float | None = 60.0
+    stale_claim: dt.timedelta = dt.timedelta(minutes=15)
+    max_attempts: int = 8
+    retry_base: dt.timedelta = dt.timedelta(minutes=5)
+    retry_cap: dt.timedelta = dt.timedelta(hours=6)
+    message_stale_claim: dt.timedelta = dt.timedelta(minutes=15)
+    message_max_attempts: int = 10
+
+    def today(self, now: dt.datetime) -> dt.date:
+        """Return the calendar day of `now` in the reminder time zone."""
+        return now.astimezone(self.time_zone).date()
+
+    def is_quiet(self, now: dt.datetime) -> bool:
+        """Return whether staff e-mails are held at `now` (quiet hours or a quiet weekend)."""
+        local = now.astimezone(self.time_zone)
+        if self.quiet_weekends and local.weekday() >= 5:
+            return True
+        if self.quiet_hours is None:
+            return False
+        start, end = self.quiet_hours
+        if start < end:
+            return start <= local.hour < end
+        return local.hour >= start or local.hour < end  # spans midnight, e.g. 20-7
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        """Return the wait after the `attempts`-th failed attempt: base, doubling, capped."""
+        return min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
+
+
+def _offsets(name: str, values: Iterable[int]) -> tuple[int, ...]:
+    result = tuple(sorted({int(v) for v in values}, reverse=True))
+    if any(v < 0 for v in result):
+        raise ImproperlyConfigured(f"MEDPRIVACY_REMINDERS[{name!r}] must list days >= 0; got {list(values)}")
+    return result
+
+
+def _quiet_hours(text: str) -> tuple[int, int] | None:
+    if not text.strip():
+        return None
+    start, sep, end = text.partition("-")
+    try:
+        hours = (int(start), int(end))
+    except ValueError:
+        hours = (-1, -1)
+    if not sep or not all(0 <= h <= 23 for h in hours) or hours[0] == hours[1]:
+        raise ImproperlyConfigured(f"MEDPRIVACY_REMINDER_QUIET_HOURS must look like 20-7; got {text!r}")
+    return hours
+
+
+def reminder_policy() -> ReminderPolicy:
+    """Build the policy from settings.MEDPRIVACY_REMINDERS, refusing impossible values."""
+    conf = settings.MEDPRIVACY_REMINDERS
+    for name in ("unassigned_every_days", "send_batch", "stale_claim_seconds", "max_attempts",
+                 "message_max_attempts", "message_stale_claim_seconds"):
+        if int(conf[name]) < 1:
+            raise ImproperlyConfigured(f"MEDPRIVACY_REMINDERS[{name!r}] must be at least 1; got {conf[name]}")
+    budget = int(conf["sweep_time_budget_seconds"])
+    return ReminderPolicy(
+        time_zone=ZoneInfo(conf["time_zone"]),
+        due_offsets=_offsets("due_offsets_days", conf["due_offsets_days"]),
+        acknowledge_offsets=_offsets("acknowledge_offsets_days", conf["acknowledge_offsets_days"]),
+        extension_offsets=_offsets("extension_offsets_days", conf["extension_offsets_days"]),
+        unassigned_every_days=int(conf["unassigned_every_days"]),
+        unassigned_before_due_days=int(conf["unassigned_before_due_days"]),
+        verification_reminder_after=dt.timedelta(hours=int(conf["verification_reminder_after_hours"])),
+        awaiting_requester_silence_days=int(conf["awaiting_requester_silence_days"]),
+        extra_supervisor_recipients=tuple(conf["extra_supervisor_recipients"]),
+        quiet_hours=_quiet_hours(conf["quiet_hours"]),
+        quiet_weekends=bool(conf["quiet_weekends"]),
+        send_batch=int(conf["send_batch"]),
+        sweep_time_budget=float(budget) if budget > 0 else None,
+        stale_claim=dt.timedelta(seconds=int(conf["stale_claim_seconds"])),
+        max_attempts=int(conf["max_attempts"]),
+        retry_base=dt.timedelta(seconds=int(conf["retry_base_seconds"])),
+        retry_cap=dt.timedelta(seconds=int(conf["retry_cap_seconds"])),
+        message_stale_claim=dt.timedelta(seconds=int(conf["message_stale_claim_seconds"])),
+        message_max_attempts=int(conf["message_max_attempts"]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Selectors
+# ---------------------------------------------------------------------------------------------------------
+
+
+def cases_overdue(*, today: dt.date) -> QuerySet[Case]:
+    """Return the open cases whose due date has passed by `today` (for the dashboard and escalations).
+
+    A case whose clock is paused is not overdue: its due date moves when the clock runs again.
+    """
+    return Case.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today, paused_since__isnull=True)
+
+
+def supervisor_emails(*, policy: ReminderPolicy) -> tuple[str, ...]:
+    """Return the addresses of active supervisors plus the configured extra recipients."""
+    emails = (get_user_model().objects.filter(is_active=True, groups__name=roles.SUPERVISORS)
+              .exclude(email="").order_by("email").values_list("email", flat=True).distinct())
+    return tuple(dict.fromkeys([*emails, *policy.extra_supervisor_recipients]))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which reminders are due today
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    case_id: int
+    kind: str
+    target_date: dt.date
+    due_date: dt.date
+    recipients: tuple[str, ...]
+
+
+def latest_offset(deadline: dt.date, today: dt.date, offsets: tuple[int, ...]) -> int | None:
+    """Return the offset whose reminder day is the latest on or before today, or None.
+
+    A sweep that missed a day (beat down) sends the one reminder that is due now, not every missed one.
+    """
+    days_left = (deadline - today).days
+    fitting = [o for o in offsets if o >= days_left >= 0]
+    return min(fitting) if fitting else None
+
+
+class _Recipients:
+    """Resolve recipients once per sweep: the assignee, else the supervisors."""
+
+    def __init__(self, policy: ReminderPolicy) -> None:
+        self.policy = policy
+        self._supervisors: tuple[str, ...] | None = None
+
+    @property
+    def supervisors(self) -> tuple[str, ...]:
+        if self._supervisors is None:
+            self._supervisors = supervisor_emails(policy=self.policy)
+        return self._supervisors
+
+    def assignee_or_supervisors(self, email: str | None) -> tuple[str, ...]:
+        return (email,) if email else self.supervisors
+
+
+def _open_cases() -> QuerySet[Case]:
+    return Case.objects.filter(status__in=OPEN_STATUSES)
+
+
+def _due_soon(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    if not policy.due_offsets:
+        return
+    horizon = today + dt.timedelta(days=max(policy.due_offsets))
+    # A paused clock's due date is not final: remind once it runs again.
+    rows = (_open_cases().filter(assignee__isnull=False, paused_since__isnull=True, due_on__range=(today, horizon))
+            .order_by("pk").values_list("pk", "due_on", "assignee__email"))
+    for pk, due_on, email in rows:
+        offset = latest_offset(due_on, today, policy.due_offsets)
+        if offset is not None:
+            yield DueReminder(pk, Kind.DUE_SOON, due_on - dt.timedelta(days=offset), due_on,
+                              (email,) if email else ())
+
+
+def _overdue(today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
+    rows = (cases_overdue(today=today).filter(assignee__isnull=False)
+            .order_by("pk").values_list("pk", "due_on", "assignee__email"))
+    for pk, due_on, email in rows:
+        yield DueReminder(pk, Kind.OVERDUE, due_on + dt.timedelta(days=1), due_on, (email,) if email else ())
+
+
+def _acknowledge(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    if not policy.acknowledge_offsets:
+        return
+    horizon = today + dt.timedelta(days=max(policy.acknowledge_offsets))
+    rows = (_open_cases().filter(acknowledged_at__isnull=True, acknowledge_by__range=(today, horizon))
+            .order_by("pk").values_list("pk", "acknowledge_by", "assignee__email"))
+    for pk, ack_by, email in rows:
+        offset = latest_offset(ack_by, today, policy.acknowledge_offsets)
+        if offset is not None:
+            yield DueReminder(pk, Kind.ACKNOWLEDGE, ack_by - dt.timedelta(days=offset), ack_by,
+                              who.assignee_or_supervisors(email))
+
+
+def _extension_notice(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    if not policy.extension_offsets:
+        return
+    horizon = today + dt.timedelta(days=max(policy.extension_offsets))
+    rows = (_open_cases().filter(extended_at__isnull=True, paused_since__isnull=True,
+                                 respond_by__range=(today, horizon))
+            .order_by("pk").values_list("pk", "regime", "right", "acknowledge_by", "respond_by",
+                                        "extended_respond_by", "assignee__email"))
+    for pk, regime, right, ack_by, respond_by, extended_by, email in rows:
+        rule = deadlines.rule_for(regime, right)
+        last_day = deadlines.extension_notice_last_day(
+            deadlines.Deadlines(acknowledge_by=ack_by, respond_by=respond_by, extended_respond_by=extended_by),
+            rule)
+        if last_day is None:
+            continue
+        allowed, _ = deadlines.can_extend(rule, today=today, respond_by=respond_by, already_extended=False)
+        offset = latest_offset(last_day, today, policy.extension_offsets)
+        if allowed and offset is not None:
+            yield DueReminder(pk, Kind.EXTENSION_NOTICE, last_day - dt.timedelta(days=offset), last_day,
+                              who.assignee_or_supervisors(email))
+
+
+def _awaiting_requester(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    rows = (Case.objects.filter(status=Status.AWAITING_REQUESTER)
+            .order_by("pk").values_list("pk", "paused_since", "updated_at", "due_on", "assignee__email"))
+    for pk, paused_since, updated_at, due_on, email in rows:
+        silent_since = (paused_since or updated_at).astimezone(policy.time_zone).date()
+        target = silent_since + dt.timedelta(days=policy.awaiting_requester_silence_days)
+        if target <= today:
+            yield DueReminder(pk, Kind.AWAITING_REQUESTER, target, due_on, who.assignee_or_supervisors(email))
+
+
+def _unassigned(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    # Cases still awaiting verification have nothing to assign yet.
+    rows = (_open_cases().filter(assignee__isnull=True).exclude(status=Status.AWAITING_VERIFICATION)
+            .order_by("pk").values_list("pk", "receipt_date", "due_on"))
+    every, before = policy.unassigned_every_days, policy.unassigned_before_due_days
+    for pk, receipt, due_on in rows:
+        waited = (today - receipt).days
+        if waited >= every:
+            target = receipt + dt.timedelta(days=every * (waited // every))
+            yield DueReminder(pk, Kind.UNASSIGNED, target, due_on, who.supervisors)
+        if 0 <= (due_on - today).days <= before:
+            yield DueReminder(pk, Kind.UNASSIGNED_DUE, due_on - dt.timedelta(days=before), due_on, who.supervisors)
+
+
+def _escalation(today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
+    for pk, due_on in cases_overdue(today=today).order_by("pk").values_list("pk", "due_on"):
+        yield DueReminder(pk, Kind.ESCALATION, today, due_on, who.supervisors)
+
+
+def reminders_due(*, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
+    """Return every reminder due on `today`, assignee reminders first, in a stable order."""
+    who = _Recipients(policy)
+    return [
+        *_acknowledge(today, policy, who),
+        *_due_soon(today, policy, who),
+        *_extension_notice(today, policy, who),
+        *_overdue(today, who),
+        *_awaiting_requester(today, policy, who),
+        *_unassigned(today, policy, who),
+        *_escalation(today, who),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Claim: insert the unique rows
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimResult:
+    claimed_ids: list[int]
+    already_claimed: int = 0
+    no_recipients: int = 0
+
+
+def _existing_keys(due: list[DueReminder]) -> set[tuple[int, str, dt.date]]:
+    """Return the keys among `due` that are already stored (so a steady-state sweep inserts nothing)."""
+    by_kind: dict[str, list[DueReminder]] = defaultdict(list)
+    for item in due:
+        by_kind[item.kind].append(item)
+    found: set[tuple[int, str, dt.date]] = set()
+    for kind, items in by_kind.items():
+        for start in range(0, len(items), IN_CHUNK):
+            chunk = items[start:start + IN_CHUNK]
+            rows = Reminder.objects.filter(kind=kind, case_id__in=[i.case_id for i in chunk],
+                                           target_date__in={i.target_date for i in chunk})
+            found.update((case_id, kind, day) for case_id, day in rows.values_list("case_id", "target_date"))
+    return found
+
+
+def reminders_claim(*, policy: ReminderPolicy | None = None) -> ClaimResult:
+    """Insert a row for every reminder due today that has none; return the ids THIS call inserted.
+
+    INSERT … ON CONFLICT DO NOTHING (bulk_create with ignore_conflicts) on the unique key, then a
+    re-select by this call's token, all in one transaction: a concurrent sweep blocks on the key until
+    this one commits and then inserts nothing.
+    """
+    policy = policy or reminder_policy()
+    now = timezone.now()
+    due = reminders_due(today=policy.today(now), policy=policy)
+    sendable = [d for d in due if d.recipients]
+    existing = _existing_keys(sendable)
+    fresh = [d for d in sendable if (d.case_id, d.kind, d.target_date) not in existing]
+    token = uuid.uuid4()
+    with transaction.atomic():
+        Reminder.objects.bulk_create(
+            [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
+                      recipients=",".join(d.recipients), state=Reminder.State.PENDING, created_at=now,
+                      next_attempt_at=now, claim_token=token) for d in fresh],
+            ignore_conflicts=True, batch_size=1000,
+        )
+        claimed = list(Reminder.objects.filter(claim_token=token).order_by("pk").values_list("pk", flat=True))
+    return ClaimResult(claimed_ids=claimed, already_claimed=len(sendable) - len(claimed),
+                       no_recipients=len(due) - len(sendable))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Deliver: claim rows by compare-and-set, send, record
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    held_by_quiet_rules: bool = False
+    stopped_by_time_budget: bool = False
+
+
+def case_admin_url(pk: int) -> str:
+    """Return the absolute admin link of a case."""
+    try:
+        path = reverse("admin:requests_app_case_change", args=[pk])
+    except NoReverseMatch:  # the case admin is registered by the workbench; keep links right without it
+        path = f"/admin/requests_app/case/{pk}/change/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def _headline(reminder: Reminder) -> str:
+    due = reminder.due_date.isoformat()
+    days = (reminder.due_date - reminder.target_date).days
+    in_days = f"in {days} day{'s' if days != 1 else ''}"
+    return {
+        Kind.DUE_SOON: f"due {in_days}, on {due}",
+        Kind.OVERDUE: f"overdue: it was due on {due}",
+        Kind.ACKNOWLEDGE: f"acknowledge it by {due} ({in_days})",
+        Kind.EXTENSION_NOTICE: f"the last day to send an extension notice is {due} ({in_days})",
+        Kind.UNASSIGNED: f"not assigned yet; due on {due}",
+        Kind.UNASSIGNED_DUE: f"not assigned and due {in_days}, on {due}",
+        Kind.ESCALATION: f"OVERDUE since {(reminder.due_date + dt.timedelta(days=1)).isoformat()}; "
+                         f"it was due on {due}",
+        Kind.AWAITING_REQUESTER: f"still waiting for the requester; close the case or continue (due on {due})",
+    }[Kind(reminder.kind)]
+
+
+def reminder_email(reminder: Reminder, *, connection=None) -> EmailMessage:
+    """Build the staff e-mail: the case reference, kind, due date and admin link; no personal data."""
+    dsr = reminder.case
+    headline = _headline(reminder)
+    body = (
+        f"Case {dsr.reference}: {headline}.\n\n"
+        f"Reminder: {reminder.get_kind_display()}\n"
+        f"Due date: {reminder.due_date.isoformat()}\n"
+        f"Open the case: {case_admin_url(dsr.pk)}\n\n"
+        "Sent by the MedPrivacy scheduler. Details of the request are in the admin only.\n"
+    )
+    return EmailMessage(subject=f"[{dsr.reference}] {headline}", body=body, from_email=settings.DEFAULT_FROM_EMAIL,
+                        to=[a for a in reminder.recipients.split(",") if a], connection=connection,
+                        headers={"X-MedPrivacy-Reminder": str(reminder.pk)})
+
+
+def _claim_batch(*, policy: ReminderPolicy) -> list[Reminder] | None:
+    """Claim up to a batch of due rows (compare-and-set); None when nothing is due."""
+    now = timezone.now()
+    due = Reminder.objects.filter(state__in=Reminder.ACTIVE_STATES, next_attempt_at__lte=now)
+    ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:policy.send_batch])
+    if not ids:
+        return None
+    token = uuid.uuid4()
+    # The WHERE is re-checked under the row lock: a row another worker claimed meanwhile has moved its
+    # next_attempt_at into the future and is skipped.
+    due.filter(pk__in=ids).update(state=Reminder.State.SENDING, claimed_at=now, claim_token=token,
+                                  next_attempt_at=now + policy.stale_claim, attempts=F("attempts") + 1)
+    return list(Reminder.objects.filter(claim_token=token).select_related("case").order_by("pk"))
+
+
+def _deliver_one(reminder: Reminder, *, policy: ReminderPolicy, result: DeliveryResult, connection) -> None:
+    mine = Reminder.objects.filter(pk=reminder.pk, claim_token=reminder.claim_token, state=Reminder.State.SENDING)
+    if not reminder.case.is_open:
+        mine.update(state=Reminder.State.CANCELLED, next_attempt_at=None)
+        result.cancelled += 1
+        return
+    try:
+        reminder_email(reminder, connection=connection).send()
+    except Exception as exc:  # any transport error: record the class, retry later, go on with the others
+        gave_up = reminder.attempts >= policy.max_attempts
+        mine.update(state=Reminder.State.FAILED, last_error=type(exc).__name__[:200],
+                    next_attempt_at=None if gave_up else timezone.now() + policy.backoff(reminder.attempts))
+        result.failed += 1
+        result.errors[type(exc).__name__] += 1
+        logger.warning("reminder %s: send failed (%s), attempt %s%s", reminder.pk, type(exc).__name__,
+                       reminder.attempts, ", giving up" if gave_up else "")
+        raise
+    with transaction.atomic():
+        if not mine.update(state=Reminder.State.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""):
+            logger.warning("reminder %s: claim was taken over while sending", reminder.pk)
+        timeline_record(dsr=reminder.case, kind=TimelineEvent.Kind.REMINDER,
+                        summary=f"{reminder.get_kind_display()} reminder sent: {_headline(reminder)}")
+    result.sent += 1
+
+
+class _PolicyBudget:
+    """The default time budget: the policy's."""
+
+
+POLICY_BUDGET = _PolicyBudget()
+
+
+def reminders_deliver(*, policy: ReminderPolicy | None = None,
+                      time_budget: float | None | _PolicyBudget = POLICY_BUDGET) -> DeliveryResult:
+    """Send every due reminder row, batch by batch, until none is left or the time budget is spent.
+
+    Rows left over wait (pending) for the next sweep, so a sweep never occupies a worker long enough to
+    starve the beat heartbeat. Pass time_budget=None for no limit (the default is the policy's).
+    """
+    policy = policy or reminder_policy()
+    budget = policy.sweep_time_budget if isinstance(time_budget, _PolicyBudget) else time_budget
+    result = DeliveryResult()
+    if policy.is_quiet(timezone.now()):
+        result.held_by_quiet_rules = True
+        return result
+    started = time.monotonic()
+    while True:
+        if budget is not None and time.monotonic() - started >= budget:
+            result.stopped_by_time_budget = True
+            break
+        batch = _claim_batch(policy=policy)
+        if batch is None:
+            break
+        connection = get_connection()  # one connection per batch; reopened after a failure
+        try:
+            for reminder in batch:
+                try:
+                    _deliver_one(reminder, policy=policy, result=result, connection=connection)
+                except Exception:
+                    connection.close()
+                    connection = get_connection()
+        finally:
+            connection.close()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Verification: the reminder to the requester and closing unverified requests
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _awaiting_cases(submission_id: int) -> QuerySet[Case]:
+    return (Case.objects.filter(submission_id=submission_id, status=Status.AWAITING_VERIFICATION)
+            .exclude(verification_level="none"))
+
+
+def verification_reminders_send(*, policy: ReminderPolicy | None = None) -> int:
+    """Remind requesters whose newest link was sent long enough ago and is still unused; return how many.
+
+    `VerificationToken.reminder_sent_at` is set by compare-and-set in the transaction that stores the
+    message, so the reminder goes out once however many sweeps run.
+    """
+    policy = policy or reminder_policy()
+    now = timezone.now()
+    newer = VerificationToken.objects.filter(submission=OuterRef("submission"), created_at__gt=OuterRef("created_at"))
+    awaiting = Case.objects.filter(submission=OuterRef("submission"), status=Status.AWAITING_VERIFICATION)
+    due = (VerificationToken.objects
+           .filter(used_at__isnull=True, reminder_sent_at__isnull=True, expires_at__gt=now,
+                   created_at__lte=now - policy.verification_reminder_after)
+           .filter(Exists(awaiting)).exclude(Exists(newer)).order_by("pk").values_list("pk", flat=True))
+    sent = 0
+    for token_id in list(due):
+        with transaction.atomic():
+            if not VerificationToken.objects.filter(pk=token_id, reminder_sent_at__isnull=True,
+                                                    used_at__isnull=True).update(reminder_sent_at=now):
+                continue  # another sweep got it first
+            token = VerificationToken.objects.select_related("submission__subject").get(pk=token_id)
+            cases = list(_awaiting_cases(token.submission_id).order_by("pk"))
+            if not cases or not token.submission.subject.email:
+                continue
+            message_send(submission=token.submission, template_key="verification_reminder", cases=cases,
+                         context={"link_sent_on": token.created_at.astimezone(policy.time_zone).date(),
+                                  "link_expires_on": token.expires_at.astimezone(policy.time_zone).date(),
+                                  "new_link_url": absolute(reverse("requests_app:new_link"))})
+            sent += 1
+    return sent
+
+
+@dataclass
+class ExpiryResult:
+    closed: int = 0
+    messages: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Closure:
+    reason: str  # for the history row (at most 100 characters)
+    explanation: str  # for the case's outcome and the message to the requester
+
+
+def _expired_unverified(now: dt.datetime, today: dt.date) -> dict[int, dict[int, Closure]]:
+    """Return {submission: {case: closure}} for the cases to close as unverified now."""
+    live = VerificationToken.objects.filter(submission=OuterRef("submission"), used_at__isnull=True,
+                                            expires_at__gt=now)
+    expired = VerificationToken.objects.filter(submission=OuterRef("submission"), used_at__isnull=True,
+                                               expires_at__lte=now)
+    waiting = Case.objects.filter(status=Status.AWAITING_VERIFICATION).exclude(verification_level="none")
+    plan: dict[int, dict[int, Closure]] = defaultdict(dict)
+    link_expired = Closure("Not verified: the verification link expired unused",
+                           "we could not verify your identity: the verification link we sent you expired "
+                           "without being used")
+    for pk, submission_id in waiting.filter(Exists(expired)).exclude(Exists(live)).values_list("pk", "submission_id"):
+        plan[submission_id][pk] = link_expired
+    # Where the clock runs whether or not the request is verified (CCPA), the answer — here, that we
+    # could not verify — is due by the deadline even while a link is still valid.
+    for pk, submission_id, regime, right, due_on in (
+            waiting.filter(due_on__lte=today).values_list("pk", "submission_id", "regime", "right", "due_on")):
+        if pk in plan.get(submission_id, {}) or deadlines.rule_for(regime, right).pause_allowed:
+            continue
+        name = REGIME_ABBREVIATIONS[regime]
+        plan[submission_id][pk] = Closure(
+            f"Not verified by the {name} response deadline {due_on.isoformat()}",
+            f"we could not verify your identity by the response deadline of {due_on.isoformat()}; under "
+            f"{name} we must answer by then whether or not a request could be verified")
+    return plan
+
+
+def verification_expire(*, policy: ReminderPolicy | None = None) -> ExpiryResult:
+    """Close as unverified the cases whose verification can no longer come in time, telling the requester.
+
+    Cases that need no verification (opt-outs) are never touched. Each submission is handled in its own
+    transaction with its cases locked, so a concurrent sweep finds them closed and sends nothing.
+    """
+    policy = policy or reminder_policy()
+    now = timezone.now()
+    result = ExpiryResult()
+    for submission_id, closures in _expired_unverified(now, policy.today(now)).items():
+        try:
+            with transaction.atomic():
+                locked = list(Case.objects.select_for_update().filter(
+                    pk__in=list(closures), status=Status.AWAITING_VERIFICATION).order_by("pk"))
+                closed = [case_change_status(dsr=dsr, to=Status.CLOSED_UNVERIFIED, actor=None,
+                                             reason=closures[dsr.pk].reason,
+                                             outcome_summary=closures[dsr.pk].explanation)
+                          for dsr in locked]
+                if closed and closed[0].submission.subject.email:
+                    message_send(submission=closed[0].submission, template_key="closed_unverified", cases=closed,
+                                 context={"reason": closures[closed[0].pk].explanation})
+                    result.messages += 1
+                result.closed += len(closed)
+        except Exception as exc:  # one bad submission must not stop the others
+            result.errors[type(exc).__name__] += 1
+            logger.exception("verification expiry: submission %s failed (%s)", submission_id, type(exc).__name__)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Messages to requesters stuck in sending or failed: queue them again with backoff
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RequeueResult:
+    stale_claims: int = 0
+    never_picked_up: int = 0
+    retried: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.stale_claims + self.never_picked_up + self.retried
+
+
+def messages_requeue(*, policy: ReminderPolicy | None = None) -> RequeueResult:
+    """Queue delivery again for messages a killed worker left in `sending`, queued ones whose task was lost,
+    and failed ones whose backoff has passed (fewer attempts than the maximum).
+
+    Each row is taken by compare-and-set on `claimed_at`, so two sweeps queue it once; `message_deliver`
+    claims it again before sending, so even a duplicate task cannot send twice.
+    """
+    from requests_app.tasks import deliver_message  # late: tasks imports this module
+
+    policy = policy or reminder_policy()
+    now = timezone.now()
+    cutoff = now - policy.message_stale_claim
+    result = RequeueResult()
+    requeue: list[int] = []
+    stuck = Message.objects.filter(state=Message.State.SENDING, claimed_at__lt=cutoff)
+    for pk in list(stuck.values_list("pk", flat=True)):
+        if stuck.filter(pk=pk).update(state=Message.State.FAILED, last_error="StaleClaim", claimed_at=now):
+            requeue.append(pk)
+            result.stale_claims += 1
+    lost = Message.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff),
+                                  state=Message.State.QUEUED, created_at__lt=cutoff)
+    for pk in list(lost.values_list("pk", flat=True)):
+        if lost.filter(pk=pk).update(claimed_at=now):
+            requeue.append(pk)
+            result.never_picked_up += 1
+    failed = Message.objects.filter(state=Message.State.FAILED, attempts__lt=policy.message_max_attempts)
+    for pk, attempts, claimed_at in list(failed.values_list("pk", "attempts", "claimed_at")):
+        if claimed_at is not None and claimed_at + policy.backoff(attempts) > now:
+            continue
+        if failed.filter(pk=pk, claimed_at=claimed_at).update(claimed_at=now):
+            requeue.append(pk)
+            result.retried += 1
+    for pk in requeue:
+        transaction.on_commit(lambda pk=pk: deliver_message.delay(pk))
+    if requeue:
+        logger.info("messages requeued: %s (stale %s, lost %s, retried %s)", len(requeue), result.stale_claims,
+                    result.never_picked_up, result.retried)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The sweeps beat runs: each one a recorded job run
+# ---------------------------------------------------------------------------------------------------------
+
+
+def reminders_sweep() -> DeliveryResult:
+    """Claim today's staff reminders and send the due ones; record the run."""
+    policy = reminder_policy()
+    with job_run("reminders") as run:
+        claim = reminders_claim(policy=policy)
+        if claim.no_recipients:
+            run.error("NoRecipients", claim.no_recipients)
+        delivery = reminders_deliver(policy=policy)
+        run.handled(delivery.sent + delivery.cancelled)
+        run.errors_from(delivery.errors)
+    logger.info("reminders sweep: %s claimed, %s sent, %s failed, %s cancelled", len(claim.claimed_ids),
+                delivery.sent, delivery.failed, delivery.cancelled)
+    return delivery
+
+
+def verification_sweep() -> tuple[int, ExpiryResult]:
+    """Send due verification reminders and close expired unverified requests; record the run."""
+    policy = reminder_policy()
+    with job_run("verification") as run:
+        reminded = verification_reminders_send(policy=policy)
+        expiry = verification_expire(policy=policy)
+        run.handled(reminded + expiry.closed)
+        run.errors_from(expiry.errors)
+    return reminded, expiry
+
+
+def messages_retry_sweep() -> RequeueResult:
+    """Queue stuck and failed messages to requesters again; record the run."""
+    with job_run("message_retry") as run:
+        result = messages_requeue()
+        run.handled(result.total)
+    return result

@@ -1,0 +1,237 @@
+"""Verification reminders, closing unverified requests at expiry, and re-queueing stuck messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+import time_machine
+from django.core import mail
+
+from medprivacy.models import JobRun
+from requests_app.models import Case, Message, Submission, VerificationToken
+from requests_app.services import messaging, reminders
+from requests_app.services.cases import case_change_status
+from requests_app.workflow import Status
+from tests.factories import RECEIVED_AT, SubmissionFactory, make_case
+
+pytestmark = pytest.mark.django_db
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def issue_token(submission: Submission, *, sent_at: dt.datetime = RECEIVED_AT, valid_days: int = 7,
+                seed: str = "a") -> VerificationToken:
+    return VerificationToken.objects.create(
+        submission=submission, token_hash=hashlib.sha256(f"{submission.pk}{seed}".encode()).hexdigest(),
+        created_at=sent_at, expires_at=sent_at + valid_days * DAY)
+
+
+def verification_sweep(when: dt.datetime) -> tuple[int, reminders.ExpiryResult]:
+    with time_machine.travel(when, tick=False):
+        return reminders.verification_sweep()
+
+
+def requester_messages(key: str) -> list[Message]:
+    return list(Message.objects.filter(template_key=key).order_by("pk"))
+
+
+def test_verification_reminder_goes_once_24_hours_after_the_link_and_only_while_unverified(settings):
+    dsr = make_case(right="access", regime="ccpa")
+    token = issue_token(dsr.submission)
+    assert verification_sweep(RECEIVED_AT + 23 * HOUR)[0] == 0
+    assert verification_sweep(RECEIVED_AT + 24 * HOUR)[0] == 1
+    assert verification_sweep(RECEIVED_AT + 25 * HOUR)[0] == 0  # once only
+    token.refresh_from_db()
+    assert token.reminder_sent_at == RECEIVED_AT + 24 * HOUR
+    [message] = requester_messages("verification_reminder")
+    assert message.to_email == dsr.subject.email
+    assert message.subject == "Please confirm your privacy request"
+    assert f"- {dsr.reference}: " in message.body_text
+    assert "It stays valid until 12 March 2026" in message.body_text
+    assert f"ask for a new link at {settings.SITE_URL}/requests/new-link/ or write to" in message.body_text
+    assert dsr.timeline.filter(message=message).exists()
+    assert [r.name for r in JobRun.objects.order_by("pk")] == ["verification"] * 3
+
+
+def test_no_verification_reminder_once_the_requester_verified():
+    dsr = make_case(right="access", regime="ccpa")
+    issue_token(dsr.submission)
+    case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason="E-mail link opened")
+    assert verification_sweep(RECEIVED_AT + 30 * HOUR)[0] == 0
+    assert requester_messages("verification_reminder") == []
+
+
+def test_only_the_newest_link_of_a_submission_is_reminded_about():
+    dsr = make_case(right="access", regime="ccpa")
+    old = issue_token(dsr.submission, seed="old")
+    new = issue_token(dsr.submission, sent_at=RECEIVED_AT + 20 * HOUR, seed="new")
+    verification_sweep(RECEIVED_AT + 30 * HOUR)
+    assert requester_messages("verification_reminder") == []
+    verification_sweep(RECEIVED_AT + 44 * HOUR)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.reminder_sent_at, new.reminder_sent_at) == (None, RECEIVED_AT + 44 * HOUR)
+
+
+def test_expiry_closes_cases_needing_verification_with_one_message_and_leaves_the_opt_out_alone():
+    submission = SubmissionFactory()
+    access = make_case(right="access", regime="ccpa", submission=submission)
+    erasure = make_case(right="erasure", regime="ccpa", submission=submission)
+    opt_out = make_case(right="opt_out_sale_sharing", regime="ccpa", submission=submission)
+    issue_token(submission)
+    verification_sweep(RECEIVED_AT + 7 * DAY - HOUR)
+    access.refresh_from_db()
+    assert access.status == Status.AWAITING_VERIFICATION
+
+    reminded, expiry = verification_sweep(RECEIVED_AT + 7 * DAY)
+    assert (expiry.closed, expiry.messages) == (2, 1)
+    explanation = ("we could not verify your identity: the verification link we sent you expired without "
+                   "being used")
+    for dsr in (access, erasure):
+        dsr.refresh_from_db()
+        assert dsr.status == Status.CLOSED_UNVERIFIED
+        assert dsr.closed_at == RECEIVED_AT + 7 * DAY
+        assert dsr.outcome_summary == explanation
+        closing = dsr.history.get(status=Status.CLOSED_UNVERIFIED)
+        assert (closing.history_change_reason, closing.history_user) == (
+            "Not verified: the verification link expired unused", None)
+        # CCPA: the answer (here: that we could not verify) goes out within the 45 days.
+        assert dsr.closed_at.date() <= dsr.respond_by
+    opt_out.refresh_from_db()
+    assert opt_out.status == Status.VERIFIED and opt_out.closed_at is None
+    [message] = requester_messages("closed_unverified")
+    assert message.subject == "Your privacy request was closed: we could not verify it"
+    assert f"Reason: {explanation}." in message.body_text
+    assert access.reference in message.body_text and erasure.reference in message.body_text
+    assert opt_out.reference not in message.body_text
+
+    verification_sweep(RECEIVED_AT + 7 * DAY + HOUR)  # a second sweep finds nothing to do
+    assert len(requester_messages("closed_unverified")) == 1
+
+
+def test_a_valid_newer_link_keeps_the_request_open():
+    dsr = make_case(right="access", regime="ccpa")
+    issue_token(dsr.submission, seed="old")
+    issue_token(dsr.submission, sent_at=RECEIVED_AT + 6 * DAY, seed="new")
+    verification_sweep(RECEIVED_AT + 8 * DAY)
+    dsr.refresh_from_db()
+    assert dsr.status == Status.AWAITING_VERIFICATION
+
+
+def test_ccpa_request_still_unverified_on_its_deadline_is_closed_with_the_reason_but_gdpr_waits(settings):
+    ccpa = make_case(right="access", regime="ccpa")
+    gdpr = make_case(right="access", regime="gdpr", subject__country="DE", subject__subdivision="")
+    issue_token(ccpa.submission, valid_days=90)  # a link valid longer than the CCPA clock
+    issue_token(gdpr.submission, valid_days=90)
+    day_before = dt.datetime.combine(ccpa.respond_by - DAY, dt.time(12), tzinfo=dt.UTC)
+    verification_sweep(day_before)
+    ccpa.refresh_from_db()
+    assert ccpa.status == Status.AWAITING_VERIFICATION
+    verification_sweep(dt.datetime.combine(ccpa.respond_by, dt.time(16), tzinfo=dt.UTC))
+    ccpa.refresh_from_db()
+    gdpr.refresh_from_db()
+    assert ccpa.status == Status.CLOSED_UNVERIFIED and ccpa.closed_at.date() == ccpa.respond_by
+    assert ccpa.history.get(status=Status.CLOSED_UNVERIFIED).history_change_reason == (
+        "Not verified by the CCPA response deadline 2026-04-19")
+    assert ccpa.outcome_summary == ("we could not verify your identity by the response deadline of 2026-04-19; "
+                                    "under CCPA we must answer by then whether or not a request could be verified")
+    [message] = requester_messages("closed_unverified")
+    assert f"Reason: {ccpa.outcome_summary}." in message.body_text
+    assert gdpr.status == Status.AWAITING_VERIFICATION  # GDPR's clock waits for the identity
+
+
+def test_a_failure_closing_one_submission_does_not_stop_the_others(monkeypatch):
+    first, second = make_case(), make_case()
+    issue_token(first.submission)
+    issue_token(second.submission)
+    original = reminders.case_change_status
+
+    def flaky(*, dsr, **kwargs):
+        if dsr.pk == first.pk:
+            raise RuntimeError("database hiccup")
+        return original(dsr=dsr, **kwargs)
+
+    monkeypatch.setattr(reminders, "case_change_status", flaky)
+    _, expiry = verification_sweep(RECEIVED_AT + 8 * DAY)
+    assert (expiry.closed, dict(expiry.errors)) == (1, {"RuntimeError": 1})
+    assert Case.objects.get(pk=first.pk).status == Status.AWAITING_VERIFICATION
+    assert Case.objects.get(pk=second.pk).status == Status.CLOSED_UNVERIFIED
+    run = JobRun.objects.get()
+    assert (run.status, run.items_handled, run.error_summary) == ("partial", 1, "RuntimeError×1")
+
+
+# --- Messages to requesters that are stuck or failed ---------------------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """Record the ids handed to the delivery task (the broker is outside this test)."""
+    from requests_app import tasks
+
+    ids: list[int] = []
+    monkeypatch.setattr(tasks.deliver_message, "delay", ids.append)
+    return ids
+
+
+def _message(state: str, *, attempts: int = 0, claimed_at: dt.datetime | None = None) -> Message:
+    dsr = make_case()
+    with time_machine.travel(RECEIVED_AT, tick=False):
+        message = messaging.message_send(submission=dsr.submission, template_key="generic",
+                                         cases=[dsr], context={"body": "Hello"})
+    Message.objects.filter(pk=message.pk).update(state=state, attempts=attempts, claimed_at=claimed_at)
+    return message
+
+
+def test_a_message_stuck_in_sending_is_requeued_once_and_then_delivered_once(queued,
+                                                                             django_capture_on_commit_callbacks):
+    stuck = _message("sending", attempts=1, claimed_at=RECEIVED_AT)
+    fresh = _message("sending", attempts=1, claimed_at=RECEIVED_AT + 10 * dt.timedelta(minutes=1))
+    queued.clear()
+    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=16), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        first = reminders.messages_retry_sweep()
+        second = reminders.messages_retry_sweep()
+    assert (first.stale_claims, second.total) == (1, 0)
+    assert queued == [stuck.pk]
+    stuck.refresh_from_db()
+    assert (stuck.state, stuck.last_error) == ("failed", "StaleClaim")
+    assert messaging.message_deliver(message_id=stuck.pk) is True
+    assert messaging.message_deliver(message_id=stuck.pk) is False
+    assert [m.to for m in mail.outbox] == [[stuck.to_email]]
+    fresh.refresh_from_db()
+    assert fresh.state == "sending"
+    assert [r.items_handled for r in JobRun.objects.filter(name="message_retry").order_by("pk")] == [1, 0]
+
+
+def test_failed_messages_are_requeued_after_backoff_until_max_attempts(queued, settings,
+                                                                     django_capture_on_commit_callbacks):
+    settings.MEDPRIVACY_REMINDERS = {**settings.MEDPRIVACY_REMINDERS, "message_max_attempts": 3}
+    retry = _message("failed", attempts=2, claimed_at=RECEIVED_AT)  # second failure: wait 10 minutes
+    exhausted = _message("failed", attempts=3, claimed_at=RECEIVED_AT)
+    queued.clear()
+    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=9), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert reminders.messages_requeue().retried == 0
+    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=10), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert reminders.messages_requeue().retried == 1
+        assert reminders.messages_requeue().retried == 0
+    assert queued == [retry.pk]
+    exhausted.refresh_from_db()
+    assert exhausted.state == "failed"
+
+
+def test_a_queued_message_whose_task_was_lost_is_queued_again(queued, django_capture_on_commit_callbacks):
+    lost = _message("queued")
+    queued.clear()
+    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=14), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert reminders.messages_requeue().never_picked_up == 0
+    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=16), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        assert reminders.messages_requeue().never_picked_up == 1
+        assert reminders.messages_requeue().never_picked_up == 0
+    assert queued == [lost.pk]

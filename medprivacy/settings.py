@@ -272,6 +272,8 @@ MEDPRIVACY_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("MEDPRIVACY_WEBHOOK_TIM
                                                          default=300)
 MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS = env.int("MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS", default=6)
 MEDPRIVACY_WEBHOOK_BACKOFF_SECONDS = env.int("MEDPRIVACY_WEBHOOK_BACKOFF_SECONDS", default=60)
+# After a 202, the callback is awaited this long before the request is sent again.
+MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS = env.int("MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS", default=24)
 MEDPRIVACY_WEBHOOK_MAX_RESPONSE_BYTES = env.int("MEDPRIVACY_WEBHOOK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 # Tasks fall due this many days before the case (never after it), leaving time to answer.
 MEDPRIVACY_TASK_DUE_MARGIN_DAYS = env.int("MEDPRIVACY_TASK_DUE_MARGIN_DAYS", default=5)

@@ -288,6 +288,17 @@ def fulfilment_task_dispatch(*, task_id: int, now: dt.datetime | None = None) ->
     stays blocked).
     """
     now = now or timezone.now()
+    waiting = FulfilmentTask.objects.filter(
+        pk=task_id, state=State.OPEN, overridden_at__isnull=True, next_attempt_at__lte=now,
+        awaiting_callback_since__isnull=False, attempts__gte=settings.MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS).first()
+    if waiting is not None:
+        # The last attempt was accepted (202) and its callback never came: give up, the case stays blocked.
+        try:
+            fulfilment_task_resolve(task=waiting, state=State.FAILED, actor=None, label="system",
+                                    reason=f"Accepted but no callback came after {waiting.attempts} attempts")
+        except FulfilmentError:
+            return "skipped"
+        return "failed"
     task = _claim(task_id, now)
     if task is None:
         return "skipped"
@@ -297,8 +308,11 @@ def fulfilment_task_dispatch(*, task_id: int, now: dt.datetime | None = None) ->
             response = connectors.webhook_post(url=system.webhook_url, secret=system.webhook_secret,
                                                request_id=task.request_id, payload=webhook_payload(task))
             if response.status == 202:
+                # Wait for the callback; without one in time the sweep asks again (same request id), and
+                # the attempts still count towards failing the task.
+                wait = dt.timedelta(hours=settings.MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS)
                 FulfilmentTask.objects.filter(pk=task.pk, state=State.OPEN).update(
-                    next_attempt_at=None, awaiting_callback_since=now, last_error="")
+                    next_attempt_at=now + wait, awaiting_callback_since=now, last_error="")
                 _log(task, WebhookLog.Direction.OUTBOUND, WebhookLog.Outcome.ACCEPTED, status=202)
                 return "accepted"
             if response.payload is None:

@@ -77,9 +77,10 @@ def test_a_verified_erasure_fans_out_one_signed_request_per_webhook_system(three
     assert sent["subject"] == {"email": "ana@example.com", "name": "Ana Lima"}
     assert sent["callback_url"].endswith(f"/fulfilment/callback/{crm.request_id}/")
     assert by_path["/c"].json["action"] == "notify"
-    # 202: every task waits for its callback; nothing is resent by the next sweep.
+    # 202: every task waits for its callback; nothing is resent before the callback timeout.
     crm.refresh_from_db()
-    assert crm.state == "open" and crm.next_attempt_at is None and crm.awaiting_callback_since == T0
+    assert crm.state == "open" and crm.awaiting_callback_since == T0
+    assert crm.next_attempt_at == T0 + dt.timedelta(hours=24)
     assert fulfilment.fulfilment_retry_sweep() == {}
     assert len(stand_in.received) == 3
     with pytest.raises(fulfilment.FulfilmentBlocked, match="3 fulfilment task"):
@@ -284,3 +285,24 @@ def test_a_webhook_system_needs_a_long_secret_and_an_allowed_url(settings):
     settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     with pytest.raises(fulfilment.FulfilmentError, match="https://.*at least 32 characters"):
         webhook_system("Bad", "http://crm.example.com/", "short")
+
+
+def test_an_accepted_task_without_a_callback_is_asked_again_then_failed(settings, three_systems, stand_in):
+    settings.MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS = 2
+    settings.MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS = 24
+    fulfilment_helpers.only_systems("CRM")
+    with time_machine.travel(T0, tick=False) as clock:
+        dsr = verified_case(right="erasure")
+        fulfilment.fulfilment_create_tasks(dsr=dsr)
+        assert fulfilment.fulfilment_retry_sweep() == {"accepted": 1}
+        clock.shift(dt.timedelta(hours=24))
+        assert fulfilment.fulfilment_retry_sweep() == {"accepted": 1}  # asked again, same request id
+        clock.shift(dt.timedelta(hours=23))
+        assert fulfilment.fulfilment_retry_sweep() == {}
+        clock.shift(dt.timedelta(hours=1))
+        assert fulfilment.fulfilment_retry_sweep() == {"failed": 1}
+    task = task_of(dsr, "CRM")
+    assert [r.json["request_id"] for r in stand_in.received] == [task.request_id] * 2
+    assert (task.state, task.state_reason) == ("failed", "Accepted but no callback came after 2 attempts")
+    with pytest.raises(fulfilment.FulfilmentBlocked):
+        fulfilment.fulfilment_assert_can_complete(dsr=dsr, actor=None)

@@ -510,3 +510,6 @@ class MessageTemplateAdmin(SimpleHistoryAdmin):
 class ControllerOrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
+
+# The data map, fulfilment tasks and access packages.
+from requests_app import fulfilment_admin  # noqa: F401,E402

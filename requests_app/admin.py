@@ -29,11 +29,12 @@ from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, MessageTemplate, TimelineEvent
 from requests_app.rules import REGIME_ABBREVIATIONS
 from requests_app.services import messaging, workbench
+from requests_app.services.fulfilment import FulfilmentError
 from requests_app.workflow import IllegalTransition, Status
 
 admin.site.index_template = "admin/requests_app/index.html"
 
-REFUSALS = (workbench.WorkbenchError, IllegalTransition)
+REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError)
 
 
 # ---------------------------------------------------------------------------------------------------------

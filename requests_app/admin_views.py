@@ -85,6 +85,9 @@ class CompleteForm(CaseActionForm):
     outcome_summary = forms.CharField(widget=Textarea, help_text="For the record (not sent).")
     response = forms.CharField(widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
                                help_text="Sent to the requester as written.")
+    override_reason = forms.CharField(
+        required=False, widget=Textarea, label="Supervisor override",
+        help_text="Only a privacy supervisor, and only to complete while fulfilment tasks are unfinished: why.")
 
 
 class DenyForm(CaseActionForm):
@@ -137,6 +140,8 @@ class CaseAction:
             return False
         if self.name == "resume":
             return dsr.status == Status.AWAITING_REQUESTER
+        if self.name == "verify" and dsr.needs_officer_verification and dsr.is_open:
+            return True  # the e-mail link confirmed the address; the rules ask an officer for more
         if self.name == "verify" and dsr.verified_at is not None and dsr.status != Status.AWAITING_REQUESTER:
             return False
         if self.target is not None:
@@ -167,7 +172,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
                    dsr=dsr, actor=r.user, reason=d["reason"], extend_to=d["extend_to"]))),
     CaseAction("complete", "Complete", CompleteForm, target=Status.COMPLETED,
                run=lambda r, dsr, d: _done("completed; response sent")(workbench.case_complete(
-                   dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"]))),
+                   dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"],
+                   override_reason=d["override_reason"] or None))),
     CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
                run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
                    dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),

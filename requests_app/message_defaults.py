@@ -102,7 +102,8 @@ DEFAULT_TEMPLATES.update({
         body_text=(
             "Dear {{ subject_name|default:'requester' }},\n\n"
             "We have completed your request {{ reference }} ({{ right_label }}).\n\n"
-            "{{ response }}\n" + _SIGNATURE
+            "{{ response }}\n"
+            "{% if erasure_summary %}\n{{ erasure_summary }}\n{% endif %}" + _SIGNATURE
         ),
     ),
     "denial": DefaultTemplate(

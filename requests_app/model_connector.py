@@ -77,24 +77,14 @@ def erase_rows(target: RetentionTarget, subject: DataSubject, *, anonymize: bool
     Uses the retention purge's own row operations, so history rows are deleted or scrubbed with their rows,
     cascades are followed without writing "deleted" history copies, and stored files are removed.
     """
-    model = target.model
     with transaction.atomic():
         rows = retention_selectors.rows_of_subject(target=target, subject_id=subject.pk)
-        if retention_selectors.category_is_held(code=target.category):
-            held = rows
-        else:
-            held = rows.filter(retention_selectors.held_q(target=target))
+        free, held = retention_selectors.split_held(target=target, rows=rows)
         held_count = held.count()
-        pks = list(rows.exclude(pk__in=held.values("pk")).values_list("pk", flat=True))
+        pks = list(free.values_list("pk", flat=True))
         if not pks:
             return {"held": held_count} if held_count else {}
-        files = retention_services._collect_files(model, pks, target.files)
-        if anonymize:
-            done = retention_services._anonymize_rows(target, pks)
-        else:
-            done = retention_services._delete_rows(model, pks, cascade=target.cascade)
-        retention_services._delete_files(model, files)
-    counts = {"anonymized" if anonymize else "deleted": done, "files_removed": len(files)}
+        counts = retention_services.rows_erase(target=target, pks=pks, anonymize=anonymize)
     if held_count:
         counts["held"] = held_count
     return counts

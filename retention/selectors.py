@@ -141,6 +141,17 @@ def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.da
     return due.none() if _matches_nothing(held) else due.filter(held)
 
 
+def split_held(*, target: RetentionTarget, rows: QuerySet,
+               at: dt.datetime | None = None) -> tuple[QuerySet, QuerySet]:
+    """Split any of the target's rows into (free, held) by the legal holds active at `at`."""
+    if category_is_held(code=target.category, at=at):
+        return rows.none(), rows
+    held = held_q(target=target, at=at)
+    if _matches_nothing(held):
+        return rows, rows.none()
+    return rows.exclude(held), rows.filter(held)
+
+
 def sample_references(*, target: RetentionTarget, qs: QuerySet, limit: int = SAMPLE_SIZE) -> list[str]:
     """Return up to `limit` non-personal references (primary keys or the declared reference field)."""
     fields = ["pk"] + ([target.reference] if target.reference else [])

@@ -304,6 +304,20 @@ def _anonymize_rows(target: RetentionTarget, pks: Sequence[int]) -> int:
     return changed
 
 
+def rows_erase(*, target: RetentionTarget, pks: Sequence[int], anonymize: bool) -> dict[str, int]:
+    """Delete or anonymize these rows of a registered target now, for an erasure request.
+
+    The same row operations as a purge: history rows are deleted or scrubbed with their rows, cascades are
+    followed without "deleted" history copies, and stored files are removed. Callers exclude held rows.
+    """
+    if not pks:
+        return {}
+    files = _collect_files(target.model, pks, target.files)
+    done = _anonymize_rows(target, pks) if anonymize else _delete_rows(target.model, pks, cascade=target.cascade)
+    _delete_files(target.model, files)
+    return {"anonymized" if anonymize else "deleted": done, "files_removed": len(files)}
+
+
 def _flag_rows(target: RetentionTarget, item: PurgeRunItem, pks: Sequence[int]) -> int:
     fields = ["pk"] + ([target.reference] if target.reference else [])
     rows = target.model._base_manager.filter(pk__retention_any=pks).order_by("pk").values(*fields)

@@ -121,11 +121,13 @@ def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:
     """Act on a case once its requester's identity is settled at the level the rules ask for.
 
     Rights that act on consents (withdraw consent, stop marketing, opt out of sale/sharing, limit sensitive
-    use) write their ledger events at once. Patient cases are not acted on: the clinic controls that data
+    use) write their ledger events at once; every right gets one fulfilment task per system of the data
+    map that may hold the subject's data (idempotent). Patient cases are not acted on: the clinic controls that data
     and an officer redirects them. Called by every path that settles verification (intake at receipt for
     rights that need none, the e-mail link, an officer's identity check); safe to call twice.
     """
     from consents.services import CONSENT_RIGHTS, consents_apply_request
+    from requests_app.services.fulfilment import fulfilment_create_tasks
 
     if dsr.is_patient or dsr.verified_at is None or dsr.needs_officer_verification or not dsr.is_open:
         return
@@ -136,3 +138,4 @@ def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:
             purposes = ", ".join(sorted({event.purpose.label for event in events}))
             timeline_record(dsr=dsr, kind=TimelineEvent.Kind.CONSENT, actor=actor,
                             summary=f"{len(events)} consent ledger event(s) recorded: {purposes}")
+    fulfilment_create_tasks(dsr=dsr, actor=actor)

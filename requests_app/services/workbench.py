@@ -38,6 +38,7 @@ from requests_app.services.cases import (
     deadlines_for,
     timeline_record,
 )
+from requests_app.services.fulfilment import fulfilment_assert_can_complete, fulfilment_erasure_summary
 from requests_app.services.messaging import message_send
 from requests_app.workflow import Status
 
@@ -341,16 +342,24 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
 # ---------------------------------------------------------------------------------------------------------
 
 
-def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str) -> Case:
-    """Close the case as done: the outcome for the record and the response sent to the requester."""
+def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str,
+                  override_reason: str | None = None) -> Case:
+    """Close the case as done: the outcome for the record and the response sent to the requester.
+
+    Refused while a fulfilment task is open or failed, unless a supervisor overrides with a reason. An
+    erasure's response lists what was deleted in each system and what was kept under which exception.
+    """
     _require_change(actor, dsr)
     outcome_summary = _require_text(outcome_summary, "An outcome summary")
     response = _require_text(response, "The response to the requester")
     with transaction.atomic():
+        fulfilment_assert_can_complete(dsr=dsr, actor=actor, override_reason=override_reason)
         locked = case_change_status(dsr=dsr, to=Status.COMPLETED, actor=actor,
                                     reason=_why(f"Completed: {outcome_summary}"), outcome_summary=outcome_summary)
+        erasure = fulfilment_erasure_summary(locked) if locked.right == "erasure" else None
         message_send(submission=locked.submission, template_key="completion", cases=[locked], actor=actor,
-                     context={**_case_context(locked), "response": response})
+                     context={**_case_context(locked), "response": response,
+                              "erasure_summary": erasure["text"] if erasure else ""})
     return _refresh(dsr)
 
 

@@ -16,6 +16,7 @@ from requests_app.deadlines import compute_deadlines
 from requests_app.models import Case, ControllerOrganization, Message, TimelineEvent
 from requests_app.services import workbench
 from requests_app.services.cases import case_create
+from requests_app.services.fulfilment import FulfilmentBlocked, fulfilment_task_resolve
 from requests_app.workflow import Status
 from tests.factories import SubmissionFactory, UserFactory, make_case, officer, supervisor
 
@@ -328,12 +329,38 @@ def test_complete_needs_a_verified_case_and_sends_the_response(people):
     workbench.case_verify_identity(dsr=dsr, actor=people["olivia"], method="signed_declaration")
     with pytest.raises(workbench.WorkbenchError, match="response to the requester is required"):
         workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="Sent the data", response="")
+    # Verification created one fulfilment task per system of the data map; none is finished yet.
+    tasks = list(dsr.fulfilment_tasks.all())
+    assert tasks and {t.state for t in tasks} == {"open"}
+    with pytest.raises(FulfilmentBlocked, match="cannot be completed"):
+        workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="x", response="y")
+    with pytest.raises(PermissionDenied, match="Only a privacy supervisor"):
+        workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="x", response="y",
+                                override_reason="I am in a hurry")
+    dsr.refresh_from_db()
+    assert dsr.status == Status.VERIFIED
+    for task in tasks:
+        fulfilment_task_resolve(task=task, state="not_found", actor=people["olivia"], reason="no rows")
     workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="Sent the data package",
                             response="Attached is everything we hold about you.")
     dsr.refresh_from_db()
     assert (dsr.status, dsr.outcome_summary) == (Status.COMPLETED, "Sent the data package")
     assert dsr.closed_at == BEFORE_DEADLINE
     assert "Attached is everything we hold about you." in Message.objects.get(template_key="completion").body_text
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=False)
+def test_a_supervisor_may_complete_over_unfinished_tasks_with_a_reason(people):
+    dsr = assigned_case(people)
+    workbench.case_verify_identity(dsr=dsr, actor=people["olivia"], method="signed_declaration")
+    workbench.case_complete(dsr=dsr, actor=people["boss"], outcome_summary="Answered from the archive",
+                            response="Here is what we hold.", override_reason="Systems retired; archive searched")
+    dsr.refresh_from_db()
+    assert dsr.status == Status.COMPLETED
+    override = dsr.timeline.filter(kind=TimelineEvent.Kind.TASK, summary__startswith="Supervisor override").get()
+    assert override.actor == people["boss"] and "Systems retired; archive searched" in override.summary
+    task = dsr.fulfilment_tasks.first()
+    assert task.history.first().history_change_reason.startswith("Completion override")
 
 
 @time_machine.travel(BEFORE_DEADLINE, tick=False)

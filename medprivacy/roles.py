@@ -34,6 +34,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consents.view_noticeversion", "consents.add_noticeversion",
         "consents.view_consentevent", "consents.view_consentstate",
         "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
+        # Fulfilment: supervisors keep the data map.
+        "requests_app.view_system", "requests_app.add_system", "requests_app.change_system",
+        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
+        "requests_app.view_accesspackage",
         # Retention: the schedule, legal holds, purge runs and their approval.
         "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
         "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
@@ -51,6 +55,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # consents
         "consents.view_purpose", "consents.view_noticeversion",
         "consents.view_consentevent", "consents.view_consentstate",
+        # Fulfilment: officers work the tasks of their cases and read the data map.
+        "requests_app.view_system",
+        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
+        "requests_app.view_accesspackage",
         # Retention: officers see the schedule and holds (what they must not destroy), not purges.
         "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
     ),

@@ -43,6 +43,19 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=300,
         description="Queues messages to requesters stuck in sending or failed again, with backoff.",
     ),
+    # Fulfilment: webhook retries with backoff, and deletion of expired access packages.
+    PeriodicJob(
+        name="Fulfilment connector retries",
+        task="requests_app.sweep_fulfilment_retries",
+        every_seconds=60,
+        description="Sends fulfilment tasks whose next attempt is due; fails them after the last attempt.",
+    ),
+    PeriodicJob(
+        name="Expired access packages",
+        task="requests_app.sweep_expired_packages",
+        every_seconds=3600,
+        description="Deletes access-package files whose download link has expired.",
+    ),
     PeriodicJob(
         name="Retention: daily purge",
         task="retention.purge_scheduled",

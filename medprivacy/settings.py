@@ -274,6 +274,22 @@ MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_PREFERENCE_
 MEDPRIVACY_GPC_LAST_UPDATE = env.str("MEDPRIVACY_GPC_LAST_UPDATE", default="")
 MEDPRIVACY_BROWSER_ID_COOKIE = "mp_bid"
 
+# --- Fulfilment: webhooks to systems and access packages -----------------------------------------
+# Plain http:// webhooks are refused except to 127.0.0.1 when DEBUG or this is set (tests, local stand-ins).
+MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST", default=False)
+MEDPRIVACY_WEBHOOK_TIMEOUT_SECONDS = env.float("MEDPRIVACY_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+MEDPRIVACY_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("MEDPRIVACY_WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS",
+                                                         default=300)
+MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS = env.int("MEDPRIVACY_WEBHOOK_MAX_ATTEMPTS", default=6)
+MEDPRIVACY_WEBHOOK_BACKOFF_SECONDS = env.int("MEDPRIVACY_WEBHOOK_BACKOFF_SECONDS", default=60)
+# After a 202, the callback is awaited this long before the request is sent again.
+MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS = env.int("MEDPRIVACY_WEBHOOK_CALLBACK_TIMEOUT_HOURS", default=24)
+MEDPRIVACY_WEBHOOK_MAX_RESPONSE_BYTES = env.int("MEDPRIVACY_WEBHOOK_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+# Tasks fall due this many days before the case (never after it), leaving time to answer.
+MEDPRIVACY_TASK_DUE_MARGIN_DAYS = env.int("MEDPRIVACY_TASK_DUE_MARGIN_DAYS", default=5)
+MEDPRIVACY_PACKAGE_LINK_DAYS = env.int("MEDPRIVACY_PACKAGE_LINK_DAYS", default=7)
+MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS = env.int("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS", default=5)
+
 # Retention: whether a live purge waits for a supervisor's approval, and its batch size (rows per
 # transaction).
 MEDPRIVACY_PURGE_REQUIRES_APPROVAL = env.bool("MEDPRIVACY_PURGE_REQUIRES_APPROVAL", default=False)

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from consents.selectors import consent_events_for_reference
 from requests_app import deadlines, selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, MessageTemplate, TimelineEvent
@@ -318,6 +319,7 @@ class CaseAdmin(SimpleHistoryAdmin):
             "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right), "buttons": buttons,
             "can_work": can_work, "days_left": (dsr.due_on - today).days, "badge": due_badge(dsr, today=today),
             "history_rows": changes, "related": selectors.case_related_for_user(user=request.user, dsr=dsr),
+            "consent_events": consent_events_for_reference(dsr.reference),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             "show_delete": False, **(extra_context or {}),
         }
@@ -508,3 +510,6 @@ class MessageTemplateAdmin(SimpleHistoryAdmin):
 class ControllerOrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
+
+# The data map, fulfilment tasks and access packages.
+from requests_app import fulfilment_admin  # noqa: F401,E402

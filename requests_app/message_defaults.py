@@ -41,6 +41,16 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
                   "To stop marketing e-mails at once: {{ unsubscribe_url }}\n\n"
                   "{{ company_name }} Privacy Office\n{{ privacy_email }}\n",
     ),
+    # Fulfilment: the access/portability package is ready (context: package_url, expires_at).
+    "access_package_ready": DefaultTemplate(
+        description="The requester's copy of their data is ready to download (signed link, expires).",
+        subject="Your data is ready to download",
+        body_text="Dear {{ subject_name|default:'requester' }},\n\n"
+                  "The copy of the information we hold about you is ready. Download it here:\n\n"
+                  "{{ package_url }}\n\n"
+                  "For your protection you will be asked to confirm your e-mail address. The link works until "
+                  "{{ expires_at|date:'j F Y' }}; after that the file is deleted.\n" + _SIGNATURE,
+    ),
 }
 
 # --- The officers' workbench (requests_app.services.workbench) -----------------------------------------

@@ -147,3 +147,22 @@ register(
     subject="subject", case="cases", files=["authorization_document"],
     anonymize={"authorization_document": ""}, anonymized=Q(authorization_document=""),
 )
+
+# --- Fulfilment: access packages, task results and evidence ------------------------------------------
+register(
+    "requests.access_package", model="requests_app.AccessPackage", category="access_packages",
+    dates={Event.COLLECTION: "created_at", Event.DELIVERY: "delivered_at"},
+    subject="case__subject", case="case", files=["file"],
+)
+register(
+    # What systems reported (data found) and the files they sent: part of the request records.
+    "requests.task_evidence", model="requests_app.TaskEvidence", category=REQUEST_RECORDS, order=15,
+    dates={Event.CASE_CLOSURE: "task__case__closed_at", Event.COLLECTION: "created_at"},
+    subject="task__case__subject", case="task__case", files=["file"],
+)
+register(
+    "requests.fulfilment_task_result", model="requests_app.FulfilmentTask", category=REQUEST_RECORDS, order=16,
+    dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "created_at"},
+    subject="case__subject", case="case",
+    anonymize={"result": {}, "notes": ""}, anonymized=Q(result={}, notes=""),
+)

@@ -42,3 +42,30 @@ def messages_retry_sweep() -> None:
     from requests_app.services import reminders
 
     reminders.messages_retry_sweep()
+
+
+# --- Fulfilment ---
+
+
+@shared_task(name="requests_app.dispatch_fulfilment_task", ignore_result=True)
+def dispatch_fulfilment_task(task_id: int) -> None:
+    """Send one fulfilment task to its system now (retries come from the sweep, not from countdowns)."""
+    from requests_app.services import fulfilment
+
+    fulfilment.fulfilment_task_dispatch(task_id=task_id)
+
+
+@shared_task(name="requests_app.sweep_fulfilment_retries", ignore_result=True)
+def sweep_fulfilment_retries() -> None:
+    """Run every connector attempt whose next_attempt_at has come."""
+    from requests_app.services import fulfilment
+
+    fulfilment.fulfilment_retry_sweep()
+
+
+@shared_task(name="requests_app.sweep_expired_packages", ignore_result=True)
+def sweep_expired_packages() -> None:
+    """Delete the files of access packages past their expiry."""
+    from requests_app import packages
+
+    packages.access_package_expire_sweep()

@@ -6,7 +6,6 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from medprivacy import roles
 from requests_app.models import DataSubject, Relationship, Submission
@@ -27,14 +26,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def officer(username: str = "officer1") -> object:
+    """A staff user in the officers group, with the group's model permissions."""
     user = UserFactory(username=username)
-    user.groups.add(Group.objects.get_or_create(name=roles.OFFICERS)[0])
+    user.groups.add(roles.ensure_roles()[roles.OFFICERS])
     return user
 
 
 def supervisor(username: str = "supervisor") -> object:
+    """A staff user in the supervisors group, with the group's model permissions."""
     user = UserFactory(username=username)
-    user.groups.add(Group.objects.get_or_create(name=roles.SUPERVISORS)[0])
+    user.groups.add(roles.ensure_roles()[roles.SUPERVISORS])
     return user
 
 

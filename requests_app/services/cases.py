@@ -81,6 +81,7 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
                     summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
                             f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
+    case_start_fulfilment(dsr=dsr, actor=actor)
     return dsr
 
 
@@ -114,3 +115,24 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
             transaction.on_commit(on_commit)
     dsr.refresh_from_db()
     return locked
+
+
+def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:
+    """Act on a case once its requester's identity is settled at the level the rules ask for.
+
+    Rights that act on consents (withdraw consent, stop marketing, opt out of sale/sharing, limit sensitive
+    use) write their ledger events at once. Patient cases are not acted on: the clinic controls that data
+    and an officer redirects them. Called by every path that settles verification (intake at receipt for
+    rights that need none, the e-mail link, an officer's identity check); safe to call twice.
+    """
+    from consents.services import CONSENT_RIGHTS, consents_apply_request
+
+    if dsr.is_patient or dsr.verified_at is None or dsr.needs_officer_verification or not dsr.is_open:
+        return
+    if dsr.right in CONSENT_RIGHTS:
+        events = consents_apply_request(subject=dsr.subject, right=dsr.right, dsr_reference=dsr.reference,
+                                        actor=actor)
+        if events:
+            purposes = ", ".join(sorted({event.purpose.label for event in events}))
+            timeline_record(dsr=dsr, kind=TimelineEvent.Kind.CONSENT, actor=actor,
+                            summary=f"{len(events)} consent ledger event(s) recorded: {purposes}")

@@ -61,7 +61,7 @@ from requests_app.models import (
 )
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.rules import RIGHT_LABELS, RIGHTS
-from requests_app.services.cases import case_change_status, case_create, timeline_record
+from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment, timeline_record
 from requests_app.services.messaging import message_send
 from requests_app.workflow import IllegalTransition, Status
 
@@ -452,6 +452,8 @@ def verification_consume(*, token: str) -> Submission:
                         + (f"; an officer must finish verification: {' and '.join(remaining)}" if remaining else ""),
             )
             _duplicate_link(dsr)
+            dsr.refresh_from_db()
+            case_start_fulfilment(dsr=dsr, actor=None)
     logger.info("intake: submission %s verified by e-mail link (%s case(s))", submission.pk, len(waiting))
     return submission
 

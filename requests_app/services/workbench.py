@@ -31,7 +31,13 @@ from requests_app.models import (
     TimelineEvent,
 )
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
-from requests_app.services.cases import case_change_status, case_create, deadlines_for, timeline_record
+from requests_app.services.cases import (
+    case_change_status,
+    case_create,
+    case_start_fulfilment,
+    deadlines_for,
+    timeline_record,
+)
 from requests_app.services.messaging import message_send
 from requests_app.workflow import Status
 
@@ -184,15 +190,25 @@ def case_verify_identity(*, dsr: Case, actor: User, method: str, note: str = "")
         raise WorkbenchError(f"Choose a verification method: {', '.join(VERIFICATION_METHODS.values())}")
     label = VERIFICATION_METHODS[method]
     with transaction.atomic():
-        if dsr.verified_at is not None and Status(dsr.status) != Status.AWAITING_REQUESTER:
-            raise WorkbenchError(f"The requester's identity was already verified ({dsr.verification_method})")
-        if dsr.paused_since is not None:
-            _resume_clock(dsr=dsr, actor=actor, why="identity information received")
+        locked = _lock(dsr)
+        flagged = locked.needs_officer_verification
+        if locked.verified_at is not None and not flagged and Status(locked.status) != Status.AWAITING_REQUESTER:
+            raise WorkbenchError(f"The requester's identity was already verified ({locked.verification_method})")
+        if locked.paused_since is not None:
+            _resume_clock(dsr=locked, actor=actor, why="identity information received")
+            locked = _lock(dsr)
         reason = f"Identity verified: {label}" + (f". {note.strip()}" if note.strip() else "")
-        case_change_status(dsr=dsr, to=Status.VERIFIED, actor=actor, reason=_why(reason),
-                           verification_method=label, needs_officer_verification=False,
-                           verified_at=timezone.now())
-        timeline_record(dsr=dsr, kind=TimelineEvent.Kind.VERIFIED, actor=actor, summary=reason)
+        if Status(locked.status) == Status.VERIFIED:
+            # E-mail confirmed the address already; the officer now settles the level the rules ask for.
+            locked.verification_method, locked.needs_officer_verification = label, False
+            locked.verified_at = timezone.now()
+            _save(locked, actor=actor, reason=reason)
+        else:
+            locked = case_change_status(dsr=locked, to=Status.VERIFIED, actor=actor, reason=_why(reason),
+                                        verification_method=label, needs_officer_verification=False,
+                                        verified_at=timezone.now())
+        timeline_record(dsr=locked, kind=TimelineEvent.Kind.VERIFIED, actor=actor, summary=reason)
+        case_start_fulfilment(dsr=locked, actor=actor)
     return _refresh(dsr)
 
 

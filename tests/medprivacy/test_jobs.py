@@ -61,8 +61,10 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
     tasks = dict(PeriodicTask.objects.values_list("task", "interval__every"))
     assert tasks == {"medprivacy.beat_tick": 30, "requests_app.reminders_sweep": 300,
                      "requests_app.verification_sweep": 300, "requests_app.messages_retry_sweep": 300,
-                     "retention.purge_scheduled": None}  # daily, on a crontab
-    assert len(PERIODIC_JOBS) == 5
+                     # Fulfilment (issue 9) and retention (crontab: no interval) sweeps.
+                     "requests_app.sweep_fulfilment_retries": 60, "requests_app.sweep_expired_packages": 3600,
+                     "retention.purge_scheduled": None}
+    assert len(PERIODIC_JOBS) == 7
 
 
 def test_job_runs_are_read_only_in_the_admin(client):

@@ -350,7 +350,9 @@ def test_tampered_expired_or_erased_status_links_show_nothing(client, frozen):
     path = status_path_for()
     assert client.get(path).status_code == 200
     token = path.split("/")[3]
-    invalid_link_page(client.get(f"/requests/status/{token[:-1]}A/"))
+    # Change a character inside the signature (the last one may carry only padding bits).
+    swapped = "A" if token[-10] != "A" else "B"
+    invalid_link_page(client.get(f"/requests/status/{token[:-10]}{swapped}{token[-9:]}/"))
     invalid_link_page(client.get("/requests/status/eyJzIjoxfQ:1:forged/"))
     subject = DataSubject.objects.get()
     subject.erased_at, subject.email = intake.timezone.now(), ""

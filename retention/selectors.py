@@ -90,7 +90,13 @@ def _is_multi_valued(model, path: str) -> bool:
 
 
 def held_q(*, target: RetentionTarget, at: dt.datetime | None = None) -> Q:
-    """Return a Q matching the target's rows that an active hold on their subject or case covers.
+    """Return a Q matching the target's rows that an active hold on their subject or case covers."""
+    q = _held_q_or_none(target=target, at=at)
+    return Q(pk__in=[]) if q is None else q
+
+
+def _held_q_or_none(*, target: RetentionTarget, at: dt.datetime | None = None) -> Q | None:
+    """Return the Q of held rows, or None when no active hold names a subject or case at all.
 
     Holds are few, so their ids are read once and inlined; without any the Q matches nothing and the
     purge queries carry no hold condition at all. A multi-valued path (a submission's cases) becomes
@@ -110,11 +116,7 @@ def held_q(*, target: RetentionTarget, at: dt.datetime | None = None) -> Q:
             q |= Q(pk__in=model._base_manager.filter(**{f"{path}__in": ids}).values("pk"))
         else:
             q |= Q(**{f"{path}__in": ids})
-    return q
-
-
-def _matches_nothing(q: Q) -> bool:
-    return not q
+    return q or None
 
 
 def rows_purgeable(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
@@ -125,8 +127,8 @@ def rows_purgeable(*, target: RetentionTarget, event: str, action: str, cutoff: 
         return None
     if category_is_held(code=target.category, at=at):
         return due.none()
-    held = held_q(target=target, at=at)
-    return due if _matches_nothing(held) else due.exclude(held)
+    held = _held_q_or_none(target=target, at=at)
+    return due if held is None else due.exclude(held)
 
 
 def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.datetime,
@@ -137,8 +139,8 @@ def rows_held(*, target: RetentionTarget, event: str, action: str, cutoff: dt.da
         return None
     if category_is_held(code=target.category, at=at):
         return due
-    held = held_q(target=target, at=at)
-    return due.none() if _matches_nothing(held) else due.filter(held)
+    held = _held_q_or_none(target=target, at=at)
+    return due.none() if held is None else due.filter(held)
 
 
 def split_held(*, target: RetentionTarget, rows: QuerySet,

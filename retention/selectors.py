@@ -148,8 +148,8 @@ def split_held(*, target: RetentionTarget, rows: QuerySet,
     """Split any of the target's rows into (free, held) by the legal holds active at `at`."""
     if category_is_held(code=target.category, at=at):
         return rows.none(), rows
-    held = held_q(target=target, at=at)
-    if _matches_nothing(held):
+    held = _held_q_or_none(target=target, at=at)
+    if held is None:
         return rows, rows.none()
     return rows.exclude(held), rows.filter(held)
 

@@ -53,13 +53,22 @@ def subject_closed_at():
     return Coalesce(last_closure, last_filing, F("created_at"))
 
 
+def subject_has_no_consent_records() -> Q:
+    """A person with consent records stays until the consent ledger's own rule has removed them."""
+    from consents.models import ConsentEvent, ConsentState
+
+    return ~Q(Exists(ConsentEvent.objects.filter(subject=OuterRef("pk")))) & \
+        ~Q(Exists(ConsentState.objects.filter(subject=OuterRef("pk"))))
+
+
 def subject_has_no_open_case() -> Q:
-    return ~Q(Exists(Case.objects.filter(subject=OuterRef("pk"), closed_at__isnull=True)))
+    return ~Q(Exists(Case.objects.filter(subject=OuterRef("pk"), closed_at__isnull=True))) & \
+        subject_has_no_consent_records()
 
 
 def subject_has_no_request_left() -> Q:
     return ~Q(Exists(Submission.objects.filter(subject=OuterRef("pk")))) & \
-        ~Q(Exists(Case.objects.filter(subject=OuterRef("pk"))))
+        ~Q(Exists(Case.objects.filter(subject=OuterRef("pk")))) & subject_has_no_consent_records()
 
 
 def submission_only_unverified() -> Q:

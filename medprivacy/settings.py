@@ -133,6 +133,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# History rows keep the full reason for every change (who and why), not 100 characters of it.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions; the public site has none.
 GUARDIAN_RAISE_403 = False
 AUTH_PASSWORD_VALIDATORS = [

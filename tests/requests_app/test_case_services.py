@@ -137,3 +137,10 @@ def test_case_is_listed_open_until_closed():
     assert list(Case.objects.open()) == [dsr]
     case_change_status(dsr=dsr, to=Status.WITHDRAWN, actor=None, reason="withdrawn")
     assert not Case.objects.open().exists()
+
+
+def test_a_long_reason_is_kept_whole_in_history():
+    dsr = make_case()
+    reason = "The requester confirmed by phone and by letter; " * 8
+    case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason=reason)
+    assert dsr.history.first().history_change_reason == reason

@@ -5,7 +5,8 @@ import importlib
 import pytest
 from django.apps import apps
 
-_seed_migration = importlib.import_module("retention.migrations.0002_seed_categories_and_default_rules")
+_seed_migrations = [importlib.import_module(f"retention.migrations.{name}") for name in (
+    "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule")]
 
 
 @pytest.fixture(autouse=True)
@@ -26,4 +27,5 @@ def _seeded_schedule(request):
         request.getfixturevalue("db")
     else:
         return
-    _seed_migration.seed(apps, None)
+    for migration in _seed_migrations:
+        migration.seed(apps, None)

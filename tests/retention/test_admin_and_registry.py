@@ -42,6 +42,7 @@ def test_seeded_schedule_has_the_policy_categories_and_default_rules():
         "unverified_requests": (30, "days", "case_closure", "delete"),
         "authorization_documents": (0, "days", "case_closure", "anonymize"),
         "access_packages": (7, "days", "delivery", "delete"),
+        "consent_ledger": (36, "months", "last_activity", "delete"),
     }
     assert RetentionRule.history.filter(history_change_reason="Seeded default (migration)").count() == 5
 

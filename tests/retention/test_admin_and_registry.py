@@ -44,7 +44,7 @@ def test_seeded_schedule_has_the_policy_categories_and_default_rules():
         "access_packages": (7, "days", "delivery", "delete"),
         "consent_ledger": (36, "months", "last_activity", "delete"),
     }
-    assert RetentionRule.history.filter(history_change_reason="Seeded default (migration)").count() == 5
+    assert RetentionRule.history.filter(history_change_reason="Seeded default (migration)").count() == 6
 
 
 def test_a_supervisor_edits_a_rule_and_the_history_keeps_who_and_why(client, boss):

@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, ConsentState, Default, NoticeVersion, Purpose
+from medprivacy.admin_base import ReadOnlyAdmin
 from requests_app.deadlines import REGIMES
 
 PROOF_PERMISSION = "consents.view_consentevent"
@@ -79,15 +80,6 @@ class NoticeVersionAdmin(SimpleHistoryAdmin):
         obj._state.adding = False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ConsentEvent)

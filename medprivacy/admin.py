@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from medprivacy.admin_base import ReadOnlyAdmin
 from medprivacy.models import JobRun
 from requests_app.models import Reminder
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by the scheduler: viewable, never added, changed or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(JobRun)

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from guardian.shortcuts import get_objects_for_user
 
+from medprivacy.admin_base import ReadOnlyAdmin
 from requests_app import fulfilment_selectors, packages
 from requests_app.fulfilment_rules import CATEGORY_CHOICES, ERASURE_EXCEPTIONS
 from requests_app.models import AccessPackage, Case, FulfilmentTask, System, TaskEvidence
@@ -244,7 +245,7 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessPackage)
-class AccessPackageAdmin(admin.ModelAdmin):
+class AccessPackageAdmin(ReadOnlyAdmin):
     list_display = ["case", "created_at", "expires_at", "delivered_at", "download_count", "deleted_at"]
     list_select_related = ["case"]
     search_fields = ["case__reference"]
@@ -259,14 +260,6 @@ class AccessPackageAdmin(admin.ModelAdmin):
         return qs.filter(case__in=get_objects_for_user(request.user, "requests_app.change_case", klass=Case,
                                                        accept_global_perms=False))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [path("build/<int:case_id>/", self.admin_site.admin_view(self.build_view),

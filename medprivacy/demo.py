@@ -60,4 +60,29 @@ def seed_demo(*, logins_file: Path = LOGINS_FILE) -> list[DemoAccount]:
         accounts.append(DemoAccount(role=role, username=username, password=remembered[username]))
     logins_file.write_text(json.dumps(remembered, indent=2))
     logins_file.chmod(0o600)
+    _seed_demo_requests(officer=User.objects.get(username="officer1"), boss=User.objects.get(username="supervisor"))
     return accounts
+
+
+# Fictitious requesters (example.com), one per regime family, so the workbench is not empty on first run.
+DEMO_REQUESTS = (
+    {"rights": ["access", "erasure"], "full_name": "Casey Demo", "email": "casey.demo@example.com",
+     "country": "US", "subdivision": "CA"},
+    {"rights": ["access"], "full_name": "Greta Demo", "email": "greta.demo@example.com", "country": "DE",
+     "subdivision": ""},
+    {"rights": ["opt_out_sale_sharing"], "full_name": "Val Demo", "email": "val.demo@example.com",
+     "country": "US", "subdivision": "VA"},
+)
+
+
+def _seed_demo_requests(*, officer, boss) -> None:
+    """File the demo requests through the real intake service once; assign the first to an officer."""
+    from requests_app.models import Case
+    from requests_app.services import intake, workbench
+
+    if Case.objects.exists():
+        return
+    for data in DEMO_REQUESTS:
+        result = intake.submission_create(relationship="website_visitor", declaration_accepted=True, **data)
+        if data is DEMO_REQUESTS[0]:
+            workbench.case_assign(dsr=result.cases[0], assignee=officer, actor=boss, reason="Demo assignment")

@@ -17,6 +17,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from medprivacy import demo, health, roles, scheduling
 from medprivacy.schedule import PERIODIC_JOBS
+from requests_app.models import Case
 from tests.conftest import ROOT
 
 PRODUCTION_ENV = {
@@ -126,6 +127,9 @@ def test_seed_demo_creates_roles_and_accounts_once(tmp_path):
     assert list(officer.groups.values_list("name", flat=True)) == [roles.OFFICERS]
     assert officer.check_password(json.loads(logins.read_text())["officer1"])
     assert oct(logins.stat().st_mode & 0o777) == "0o600"
+    # Demo requests are filed once, through the real intake, and one is assigned to officer1.
+    assert Case.objects.count() == 4
+    assert Case.objects.filter(assignee__username="officer1").count() == 1
 
 
 @pytest.mark.django_db

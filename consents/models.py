@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from requests_app.models import DataSubject
+from subjects.models import DataSubject
 
 
 class LawfulBasis(models.TextChoices):

@@ -22,8 +22,8 @@ from consents.models import (
     NoticeVersion,
     Purpose,
 )
-from requests_app.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
-from requests_app.models import DataSubject
+from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
+from subjects.models import DataSubject
 
 DEFAULT_KEY = "default"  # the regime_defaults entry for any regime not listed
 

@@ -29,7 +29,7 @@ from consents.models import (
     Purpose,
     Source,
 )
-from requests_app.models import DataSubject
+from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ def preference_link_send(*, email: str) -> ConsentMessage | None:
 
     The caller answers the same either way, so nothing reveals whether the address is known.
     """
-    from requests_app.services.messaging import template_get  # the editable template store
+    from outbox.services import template_get  # the editable template store
 
     subject = selectors.subject_by_email(email)
     if subject is None:

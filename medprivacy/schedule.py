@@ -46,13 +46,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Fulfilment: webhook retries with backoff, and deletion of expired access packages.
     PeriodicJob(
         name="Fulfilment connector retries",
-        task="requests_app.sweep_fulfilment_retries",
+        task="fulfilment.sweep_retries",
         every_seconds=60,
         description="Sends fulfilment tasks whose next attempt is due; fails them after the last attempt.",
     ),
     PeriodicJob(
         name="Expired access packages",
-        task="requests_app.sweep_expired_packages",
+        task="fulfilment.sweep_expired_packages",
         every_seconds=3600,
         description="Deletes access-package files whose download link has expired.",
     ),

@@ -54,10 +54,15 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
     "medprivacy",
-    "requests_app",
+    "subjects",
+    "timeline",
+    "outbox",
     "consents",
     "retention",
+    "fulfilment",
+    "requests_app",
 ]
 
 MIDDLEWARE = [

@@ -47,23 +47,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from requests_app import deadlines
-from requests_app.links import absolute
-from requests_app.models import (
-    Case,
-    Channel,
-    DataSubject,
-    Message,
-    Relationship,
-    Submission,
-    TimelineEvent,
-    VerificationToken,
-)
+from medprivacy.links import absolute
+from outbox.models import Message
+from outbox.services import message_send
+from regimes import deadlines
+from regimes.rules import RIGHT_LABELS, RIGHTS
+from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
-from requests_app.rules import RIGHT_LABELS, RIGHTS
-from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment, timeline_record
-from requests_app.services.messaging import message_send
+from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
 from requests_app.workflow import IllegalTransition, Status
+from subjects.models import DataSubject, Relationship
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ after that transaction commits by a delivery loop that claims rows by compare-an
 behind by a killed worker goes stale and is taken over; a failed send is retried with doubling backoff.
 
 Offsets, recipients and quiet rules come from settings.MEDPRIVACY_REMINDERS; statutory dates come from
-the case (computed by the rules table), and the extension rules from `requests_app.deadlines`.
+the case (computed by the rules table), and the extension rules from `regimes.deadlines`.
 """
 
 from __future__ import annotations
@@ -32,13 +32,17 @@ from django.utils import timezone
 
 from medprivacy import roles
 from medprivacy.jobs import job_run
-from requests_app import deadlines
-from requests_app.links import absolute
-from requests_app.models import Case, Message, Reminder, TimelineEvent, VerificationToken
-from requests_app.rules import REGIME_ABBREVIATIONS
-from requests_app.services.cases import case_change_status, timeline_record
-from requests_app.services.messaging import message_send
+from medprivacy.links import absolute
+from outbox import tasks as outbox_tasks
+from outbox.models import Message
+from outbox.services import message_send
+from regimes import deadlines
+from regimes.rules import REGIME_ABBREVIATIONS
+from requests_app.models import Case, Reminder, VerificationToken
+from requests_app.services.cases import case_change_status
 from requests_app.workflow import OPEN, Status
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -637,8 +641,6 @@ def messages_requeue(*, policy: ReminderPolicy | None = None) -> RequeueResult:
     Each row is taken by compare-and-set on `claimed_at`, so two sweeps queue it once; `message_deliver`
     claims it again before sending, so even a duplicate task cannot send twice.
     """
-    from requests_app.tasks import deliver_message  # late: tasks imports this module
-
     policy = policy or reminder_policy()
     now = timezone.now()
     cutoff = now - policy.message_stale_claim
@@ -663,7 +665,7 @@ def messages_requeue(*, policy: ReminderPolicy | None = None) -> RequeueResult:
             requeue.append(pk)
             result.retried += 1
     for pk in requeue:
-        transaction.on_commit(lambda pk=pk: deliver_message.delay(pk))
+        transaction.on_commit(lambda pk=pk: outbox_tasks.deliver_message.delay(pk))
     if requeue:
         logger.info("messages requeued: %s (stale %s, lost %s, retried %s)", len(requeue), result.stale_claims,
                     result.never_picked_up, result.retried)

@@ -9,12 +9,14 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, Message, TimelineEvent
-from requests_app.services import messaging
+from outbox import services as messaging
+from outbox.models import Message
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case
 from requests_app.services.cases import case_change_status, next_reference
 from requests_app.workflow import IllegalTransition, Status
 from tests.factories import UserFactory, make_case
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 

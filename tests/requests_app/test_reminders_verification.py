@@ -10,8 +10,10 @@ import time_machine
 from django.core import mail
 
 from medprivacy.models import JobRun
-from requests_app.models import Case, Message, Submission, VerificationToken
-from requests_app.services import messaging, reminders
+from outbox import services as messaging
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
+from requests_app.services import reminders
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from tests.factories import RECEIVED_AT, SubmissionFactory, make_case
@@ -169,7 +171,7 @@ def test_a_failure_closing_one_submission_does_not_stop_the_others(monkeypatch):
 @pytest.fixture
 def queued(monkeypatch) -> list[int]:
     """Record the ids handed to the delivery task (the broker is outside this test)."""
-    from requests_app import tasks
+    from outbox import tasks
 
     ids: list[int] = []
     monkeypatch.setattr(tasks.deliver_message, "delay", ids.append)

@@ -7,12 +7,15 @@ import datetime as dt
 import time_machine
 from django.core.files.base import ContentFile
 
-from requests_app.models import Case, DataSubject, Message, Submission, TimelineEvent, VerificationToken
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from retention.models import RetentionRule
 from retention.services import retention_rule_save
+from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory, SubmissionFactory, make_case
+from timeline.models import TimelineEvent
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 # The seeded request-records rule keeps 24 months after closure: this is its cutoff at NOW.

@@ -39,9 +39,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob(
         name="Message delivery retry",
-        task="requests_app.messages_retry_sweep",
-        every_seconds=300,
-        description="Queues messages to requesters stuck in sending or failed again, with backoff.",
+        task="outbox.messages_retry_sweep",
+        every_seconds=60,
+        description="Sends every e-mail whose next attempt is due (lost task, failed send, stale claim), "
+                    "with backoff; at least once, a copy keeps its Message-ID.",
     ),
     # Fulfilment: webhook retries with backoff, and deletion of expired access packages.
     PeriodicJob(

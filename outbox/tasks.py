@@ -1,4 +1,4 @@
-"""Celery tasks of the outbox: thin, idempotent, each calling one service."""
+"""Celery tasks of the outbox: thin, each calling one service. Retries are the sweep's, never Celery's."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from celery import shared_task
 from outbox import services
 
 
-@shared_task(name="outbox.deliver_message", bind=True, max_retries=8, ignore_result=True)
-def deliver_message(self, message_id: int) -> None:
-    """Send one stored message; retry failed sends with backoff (30 s, doubling, at most 10 min).
+@shared_task(name="outbox.deliver_message", ignore_result=True)
+def deliver_message(message_id: int) -> None:
+    """Send one stored message now (right after the transaction that wrote it committed)."""
+    services.message_deliver(message_id=message_id)
 
-    Longer waits would outlive the Redis visibility timeout and be redelivered.
-    """
-    try:
-        services.message_deliver(message_id=message_id)
-    except services.MessageSendFailed as exc:
-        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc
+
+@shared_task(name="outbox.messages_retry_sweep", ignore_result=True)
+def messages_retry_sweep() -> None:
+    """Send every message whose next attempt is due: lost tasks, failed sends, stale claims."""
+    services.messages_retry_sweep()

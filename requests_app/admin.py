@@ -26,8 +26,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
-from outbox import services as messaging
-from outbox.models import MessageTemplate
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
@@ -488,32 +486,11 @@ def _extension_check(dsr: Case) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Message templates and controllers
+# Controllers
 # ---------------------------------------------------------------------------------------------------------
-
-
-@admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ("key", "description", "subject", "updated_at")
-    search_fields = ("key", "subject")
-    readonly_fields = ("key", "updated_at")
-    fields = ("key", "description", "subject", "body_text", "body_html", "updated_at")
-
-    def changelist_view(self, request, extra_context=None):
-        messaging.templates_seed()  # every template the services send is listed, ready to edit
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False  # the services send fixed keys; the rows are seeded from message_defaults
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ControllerOrganization)
 class ControllerOrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
-
-# The data map, fulfilment tasks and access packages.
-from fulfilment import admin as fulfilment_admin  # noqa: F401,E402

@@ -97,8 +97,8 @@ register(
 register(
     "requests.message", model=Message, category=REQUEST_RECORDS, order=20,
     dates={Event.CASE_CLOSURE: message_closed_at, Event.COLLECTION: "created_at"},
-    scope=message_submission_has_no_open_case,
-    subject="submission__subject", case="submission__cases",
+    scope=lambda: Q(stream=Message.Stream.REQUEST) & message_submission_has_no_open_case(),
+    subject="data_subject", case="submission__cases",
     anonymize={"to_email": "", "subject": "", "body_text": "", "body_html": ""}, anonymized=Q(to_email=""),
 )
 register(

@@ -19,8 +19,3 @@ def verification_sweep() -> None:
     """Remind requesters to verify; close requests whose verification expired."""
     reminders.verification_sweep()
 
-
-@shared_task(name="requests_app.messages_retry_sweep", ignore_result=True)
-def messages_retry_sweep() -> None:
-    """Queue messages to requesters that are stuck or failed for delivery again."""
-    reminders.messages_retry_sweep()

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consents import links, selectors
+from consents.defaults import seed_purposes
 from consents.models import (
     PERMITTING_KINDS,
     ApiToken,
@@ -243,8 +244,6 @@ def consent_erase_subject(*, subject: DataSubject) -> dict[str, int]:
 
 def purposes_seed() -> int:
     """Create the policy's purposes that are missing, each with its first notice; return how many."""
-    from consents.defaults import seed_purposes
-
     return seed_purposes(Purpose, NoticeVersion)
 
 

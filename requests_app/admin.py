@@ -26,11 +26,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
+from medprivacy.admin_base import ReadOnlyAdmin
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
-from requests_app.models import Case, CaseAttachment, ControllerOrganization
+from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import workbench
 from requests_app.workflow import IllegalTransition, Status
 from timeline.models import TimelineEvent
@@ -494,3 +495,15 @@ def _extension_check(dsr: Case) -> str:
 class ControllerOrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "target_date", "due_date", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("kind", "state")
+    list_select_related = ("case",)
+    search_fields = ("case__reference",)
+    date_hierarchy = "target_date"
+    readonly_fields = ("case", "kind", "target_date", "due_date", "recipients", "state", "attempts", "created_at",
+                       "claimed_at", "next_attempt_at", "sent_at", "last_error")
+    exclude = ("claim_token",)

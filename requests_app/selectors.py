@@ -23,6 +23,7 @@ from outbox.models import Message
 from requests_app.models import Case, CaseAttachment, Submission
 from requests_app.workflow import OPEN, Status
 from subjects.models import DataSubject
+from subjects.selectors import subject_reachable_by_id
 from timeline.models import TimelineEvent
 
 # ---------------------------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def public_submission_get(*, submission_id: int) -> Submission | None:
 
 def public_subject_get(*, subject_id: int) -> DataSubject | None:
     """Return the data subject a status link names, unless it is gone or erased."""
-    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email="").first()
+    return subject_reachable_by_id(subject_id)
 
 
 def public_cases_for_subject(*, subject: DataSubject) -> list[Case]:

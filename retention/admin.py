@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from medprivacy import access
-from retention import registry, selectors, services
+from retention import registry, selectors, services, tasks
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
 from subjects.models import DataSubject
 
@@ -278,8 +278,6 @@ class PurgeRunAdmin(admin.ModelAdmin):
 
 
 def _queue_execution(run: PurgeRun) -> None:
-    from retention import tasks
-
     transaction.on_commit(lambda: tasks.purge_run_execute.delay(run.pk))
 
 

@@ -32,7 +32,7 @@ from requests_app.services.cases import (
     deadlines_for,
 )
 from requests_app.workflow import Status
-from subjects.models import DataSubject
+from subjects.services import subject_upsert
 from timeline.models import TimelineEvent
 from timeline.services import timeline_record
 
@@ -470,16 +470,10 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
     except deadlines.UnknownRuleError as exc:
         raise WorkbenchError(str(exc)) from exc
     with transaction.atomic():
-        subject = DataSubject.objects.select_for_update().filter(email=email).first()
-        if subject is None:
-            subject = DataSubject(email=email)
-        for name, value in (("full_name", full_name), ("phone", phone), ("country", country),
-                            ("subdivision", subdivision)):
-            if value.strip():
-                setattr(subject, name, value.strip())
-        subject._history_user = actor
-        subject._change_reason = f"Request entered by an officer ({channel})"
-        subject.save()
+        given = {"full_name": full_name, "phone": phone, "country": country, "subdivision": subdivision}
+        reason = f"Request entered by an officer ({channel})"
+        subject = subject_upsert(email=email, details={k: v.strip() for k, v in given.items() if v.strip()},
+                                 created_reason=reason, updated_reason=reason, actor=actor)
         submission = Submission(subject=subject, channel=channel, received_at=received_at, details=details.strip(),
                                 clinic_name=clinic_name.strip())
         submission._history_user = actor

@@ -49,6 +49,12 @@ class Submission(models.Model):
     clinic_name = models.CharField(max_length=200, blank=True,
                                    help_text="For patients: the clinic or organization that submitted the data.")
     declaration_accepted = models.BooleanField(default=False)
+    filed_identity = models.JSONField(
+        default=dict, blank=True,
+        help_text="The name, relationship and residence given with this filing. They reach the data subject only "
+                  "once the person proves control of the address, or an officer with rights on all of the "
+                  "person's cases confirms them.")
+    identity_applied_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -56,6 +62,10 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Submission #{self.pk}"
+
+    @property
+    def filed_name(self) -> str:
+        return str(self.filed_identity.get("full_name", "")) if isinstance(self.filed_identity, dict) else ""
 
 
 class VerificationToken(models.Model):

@@ -58,7 +58,7 @@ from requests_app.services.cases import case_change_status, case_create, case_st
 from requests_app.workflow import IllegalTransition, Status
 from subjects.models import Relationship
 from subjects.selectors import normalize_email, subject_by_email
-from subjects.services import subject_upsert
+from subjects.services import subject_get_or_create, subject_identity_update
 from timeline.models import TimelineEvent
 from timeline.services import timeline_record
 
@@ -231,10 +231,11 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     stored_name = ""
     try:
         with transaction.atomic():
-            subject = subject_upsert(
-                email=email, details={"full_name": full_name.strip(), "relationship": relationship,
-                                      "country": country, "subdivision": subdivision},
-                created_reason="Created from a request", updated_reason="Details updated from a new request")
+            filed_identity = {"full_name": full_name.strip(), "relationship": relationship, "country": country,
+                              "subdivision": subdivision}
+            # An existing subject keeps its identity: the filer has not yet proved the address is theirs.
+            subject, created = subject_get_or_create(email=email, details=filed_identity,
+                                                     created_reason="Created from a request")
             if kind:
                 stored_name = _authorization_store(authorization, kind=kind, received_at=received_at)
             asks_correction = "rectification" in rights
@@ -246,6 +247,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                 correction_wrong=correction_wrong.strip() if asks_correction else "",
                 correction_right=correction_right.strip() if asks_correction else "",
                 clinic_name=clinic_name.strip() if is_patient else "", declaration_accepted=True,
+                filed_identity=filed_identity, identity_applied_at=received_at if created else None,
             )
             submission._change_reason = "Request received"
             submission.save()
@@ -400,6 +402,10 @@ def verification_consume(*, token: str) -> Submission:
             submission.verified_at = now
             submission._change_reason = "E-mail address confirmed through the verification link"
             submission.save(update_fields=["verified_at"])
+        submission_identity_apply(
+            submission=submission, actor=None,
+            reason=f"Identity given with submission #{submission.pk} applied: the person confirmed the address "
+                   "through the verification link")
         waiting = list(submission.cases.filter(status=Status.AWAITING_VERIFICATION).order_by("pk"))
         for dsr in waiting:
             needs_officer = dsr.verification_level not in LEVELS_MET_BY_EMAIL or dsr.is_agent
@@ -426,6 +432,23 @@ def verification_consume(*, token: str) -> Submission:
             case_start_fulfilment(dsr=dsr, actor=None)
     logger.info("intake: submission %s verified by e-mail link (%s case(s))", submission.pk, len(waiting))
     return submission
+
+
+def submission_identity_apply(*, submission: Submission, actor: Any, reason: str) -> list[str]:
+    """Apply the identity filed with a submission to its data subject, once, with history; return changes.
+
+    Callers: the verification link (the person proved control of the address) and an officer with rights
+    on every case of the person (`workbench.submission_identity_confirm`).
+    """
+    if submission.identity_applied_at is not None or not submission.filed_identity:
+        return []
+    subject = type(submission.subject).objects.select_for_update().get(pk=submission.subject_id)
+    changed = subject_identity_update(subject=subject, details=submission.filed_identity, reason=reason, actor=actor)
+    submission.identity_applied_at = timezone.now()
+    submission._history_user = actor
+    submission._change_reason = reason
+    submission.save(update_fields=["identity_applied_at"])
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------------------

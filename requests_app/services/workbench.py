@@ -31,8 +31,9 @@ from requests_app.services.cases import (
     case_start_fulfilment,
     deadlines_for,
 )
+from requests_app.services.intake import submission_identity_apply
 from requests_app.workflow import Status
-from subjects.services import subject_upsert
+from subjects.services import subject_get_or_create
 from timeline.models import TimelineEvent
 from timeline.services import timeline_record
 
@@ -471,14 +472,19 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
         raise WorkbenchError(str(exc)) from exc
     with transaction.atomic():
         given = {"full_name": full_name, "phone": phone, "country": country, "subdivision": subdivision}
+        filed_identity = {k: v.strip() for k, v in given.items() if v.strip()}
         reason = f"Request entered by an officer ({channel})"
-        subject = subject_upsert(email=email, details={k: v.strip() for k, v in given.items() if v.strip()},
-                                 created_reason=reason, updated_reason=reason, actor=actor)
+        subject, created = subject_get_or_create(email=email, details=filed_identity, created_reason=reason,
+                                                 actor=actor)
         submission = Submission(subject=subject, channel=channel, received_at=received_at, details=details.strip(),
-                                clinic_name=clinic_name.strip())
+                                clinic_name=clinic_name.strip(), filed_identity=filed_identity,
+                                identity_applied_at=timezone.now() if created else None)
         submission._history_user = actor
         submission._change_reason = f"Request entered by an officer ({channel})"
         submission.save()
+        if not created:
+            # The stored identity changes only if this officer may work every case of the person.
+            submission_identity_confirm(submission=submission, actor=actor, quiet=True)
         cases = []
         for right in rights:
             dsr = case_create(submission=submission, right=right, regime=regimes[right], is_patient=is_patient,
@@ -491,3 +497,22 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
             cases.append(dsr)
     logger.info("officer %s entered submission %s with %s case(s)", actor.pk, submission.pk, len(cases))
     return cases
+
+
+def submission_identity_confirm(*, submission: Submission, actor: User, quiet: bool = False) -> list[str]:
+    """Apply the identity filed with `submission` to its subject, on the word of an officer who may work
+    every case of that person; return the fields changed.
+
+    Raise PermissionDenied when another officer's case belongs to the same person (unless `quiet`, which
+    leaves the identity as it is and returns no change): the officer cannot vouch for a person they only
+    partly see.
+    """
+    others = Case.objects.filter(subject_id=submission.subject_id).exclude(
+        pk__in=access.cases_for_user(user=actor, perm="change").values("pk"))
+    if others.exists():
+        if quiet:
+            return []
+        raise PermissionDenied("This person has cases you may not work on; a supervisor must confirm the identity.")
+    return submission_identity_apply(
+        submission=submission, actor=actor,
+        reason=f"Identity given with submission #{submission.pk} confirmed by an officer")

@@ -87,14 +87,40 @@ def test_only_the_hash_of_the_verification_token_is_stored():
     assert not VerificationToken.objects.filter(token_hash=raw).exists()
 
 
-def test_it_updates_an_existing_data_subject_and_records_why():
+def test_an_unverified_filing_never_changes_an_existing_identity():
+    subject = DataSubject.objects.create(email="ann@example.com", full_name="Ann Old", country="US",
+                                         subdivision="VA", relationship="clinician")
+    result = submission_create(**service_kwargs(full_name="Mallory Impostor", relationship="website_visitor"))
+    subject.refresh_from_db()
+    assert (subject.full_name, subject.subdivision, subject.relationship) == ("Ann Old", "VA", "clinician")
+    assert DataSubject.objects.count() == 1
+    assert subject.history.count() == 1  # only its creation above: the filing wrote no change
+    submission = result.submission
+    assert submission.filed_name == "Mallory Impostor"
+    assert submission.identity_applied_at is None
+
+
+def test_the_filed_identity_reaches_the_subject_once_the_address_is_confirmed():
     subject = DataSubject.objects.create(email="ann@example.com", full_name="Ann Old", country="US",
                                          subdivision="VA")
-    submission_create(**service_kwargs(full_name="Ann Example"))
+    result = submission_create(**service_kwargs(full_name="Ann Example"))
+    intake.verification_consume(token=token_of(result.message))
     subject.refresh_from_db()
     assert (subject.full_name, subject.subdivision) == ("Ann Example", "CA")
-    assert DataSubject.objects.count() == 1
-    assert subject.history.first().history_change_reason == "Details updated from a new request"
+    latest = subject.history.first()
+    assert latest.history_change_reason == (
+        f"Identity given with submission #{result.submission.pk} applied: the person confirmed the address "
+        "through the verification link")
+    result.submission.refresh_from_db()
+    assert result.submission.identity_applied_at is not None
+
+
+def test_a_new_subject_is_created_with_the_filed_identity():
+    result = submission_create(**service_kwargs(full_name="Ann Example"))
+    subject = result.submission.subject
+    assert (subject.full_name, subject.country, subject.subdivision) == ("Ann Example", "US", "CA")
+    assert subject.history.first().history_change_reason == "Created from a request"
+    assert result.submission.identity_applied_at is not None
 
 
 def test_the_regime_comes_from_the_residence():

@@ -438,3 +438,36 @@ def test_manual_entry_refuses_future_dates_and_unknown_channels(people):
     with pytest.raises(workbench.WorkbenchError, match="Channel must be one of"):
         workbench.case_enter_manual(**base, channel="web_form", received_at=BEFORE_DEADLINE)
     assert not Case.objects.exists()
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=False)
+def test_a_phone_request_does_not_overwrite_the_identity_behind_another_officers_case(people):
+    theirs = assigned_case(people, to="oscar")
+    subject = theirs.subject
+    before = (subject.full_name, subject.country, subject.subdivision)
+    cases = workbench.case_enter_manual(actor=people["olivia"], channel="phone", email=subject.email,
+                                        rights=["access"], received_at=BEFORE_DEADLINE, country="US",
+                                        subdivision="VA", full_name="Somebody Else")
+    subject.refresh_from_db()
+    assert (subject.full_name, subject.country, subject.subdivision) == before
+    assert cases[0].submission.filed_name == "Somebody Else"
+    assert cases[0].submission.identity_applied_at is None
+    with pytest.raises(PermissionDenied):
+        workbench.submission_identity_confirm(submission=cases[0].submission, actor=people["olivia"])
+    subject.refresh_from_db()
+    assert subject.full_name == before[0]
+
+
+@time_machine.travel(BEFORE_DEADLINE, tick=False)
+def test_an_officer_who_works_every_case_of_the_person_may_confirm_the_identity(people):
+    mine = assigned_case(people, to="olivia")
+    subject = mine.subject
+    cases = workbench.case_enter_manual(actor=people["olivia"], channel="phone", email=subject.email,
+                                        rights=["access"], received_at=BEFORE_DEADLINE, country="US",
+                                        subdivision="CA", full_name="Corrected Name")
+    subject.refresh_from_db()
+    assert subject.full_name == "Corrected Name"
+    latest = subject.history.first()
+    assert latest.history_user == people["olivia"]
+    assert latest.history_change_reason == (
+        f"Identity given with submission #{cases[0].submission.pk} confirmed by an officer")

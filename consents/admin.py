@@ -92,7 +92,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # the ledger is large; counting it on every page is slow
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.ledger_queryset()
+        return selectors.ledger_queryset(user=request.user)
 
     @admin.display(description="Who")
     def holder(self, obj: ConsentEvent) -> str:
@@ -112,8 +112,8 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     def _proof(self, request: HttpRequest, subject_id: int) -> dict:
         if not request.user.has_perm(PROOF_PERMISSION):
             raise PermissionDenied
-        subject = selectors.subject_by_id(subject_id)
-        if subject is None:
+        subject = selectors.subject_for_proof(user=request.user, subject_id=subject_id)
+        if subject is None:  # unknown, erased, or a person of none of this officer's cases: the same answer
             raise Http404("No such data subject")
         return selectors.consent_proof(subject)
 
@@ -143,7 +143,7 @@ class ConsentStateAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.state_queryset()
+        return selectors.state_queryset(user=request.user)
 
 
 @admin.register(ApiToken)

@@ -134,6 +134,7 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("view_all_consents", "Can view every person's consent ledger and proof")]
         indexes = [
             models.Index(fields=["subject", "purpose", "id"], name="consent_event_subject"),
             models.Index(fields=["browser_id", "purpose", "id"], name="consent_event_browser",

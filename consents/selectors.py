@@ -22,6 +22,7 @@ from consents.models import (
     NoticeVersion,
     Purpose,
 )
+from medprivacy import access
 from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
 from subjects import selectors as subjects_selectors
 from subjects.models import DataSubject
@@ -249,13 +250,26 @@ def consent_events_for_subject(subject: DataSubject) -> QuerySet[ConsentEvent]:
             .select_related("purpose", "notice_version", "actor").order_by("id"))
 
 
-def ledger_queryset() -> QuerySet[ConsentEvent]:
-    """Return the ledger for the admin list."""
-    return ConsentEvent.objects.select_related("purpose", "notice_version", "subject")
+def ledger_queryset(*, user) -> QuerySet[ConsentEvent]:
+    """Return the ledger rows `user` may read: those of the people of their cases (all for consent managers)."""
+    return access.scope_to_subjects(ConsentEvent.objects.select_related("purpose", "notice_version", "subject"),
+                                    user=user, all_perm=access.VIEW_ALL_CONSENTS)
 
 
-def state_queryset() -> QuerySet[ConsentState]:
-    return ConsentState.objects.select_related("purpose", "subject", "last_event")
+def state_queryset(*, user) -> QuerySet[ConsentState]:
+    """Return the current consent states `user` may read (scoped like the ledger)."""
+    return access.scope_to_subjects(ConsentState.objects.select_related("purpose", "subject", "last_event"),
+                                    user=user, all_perm=access.VIEW_ALL_CONSENTS)
+
+
+def subject_for_proof(*, user, subject_id: object) -> DataSubject | None:
+    """Return the subject whose proof of consent `user` may read, or None (unknown, erased or not theirs)."""
+    subject = subject_by_id(subject_id)
+    if subject is None:
+        return None
+    visible = access.scope_to_subjects(DataSubject.objects.filter(pk=subject.pk), user=user, subject_path="pk",
+                                       all_perm=access.VIEW_ALL_CONSENTS)
+    return subject if visible.exists() else None
 
 
 def consent_proof(subject: DataSubject) -> dict[str, Any]:

@@ -22,6 +22,8 @@ CASE_MODEL = "requests_app.Case"
 VIEW_ALL_CASES = "requests_app.view_all_cases"
 ASSIGN_CASES = "requests_app.assign_case"
 CHANGE_CASE = "requests_app.change_case"
+# Holders see every person's consent ledger and proof without seeing their cases (a consent manager).
+VIEW_ALL_CONSENTS = "consents.view_all_consents"
 PERMS = ("view", "change")
 
 
@@ -105,3 +107,34 @@ def case_can_view(*, user: AbstractBaseUser | None, dsr: Model) -> bool:
 
 def case_can_change(*, user: AbstractBaseUser | None, dsr: Model) -> bool:
     return cases_for_user(user=user, perm="change").filter(pk=dsr.pk).exists()
+
+
+def subjects_for_user(*, user: AbstractBaseUser | None, all_perm: str | None = None) -> QuerySet:
+    """Return the ids (a values queryset) of the data subjects the user may see: the people of their cases.
+
+    Supervisors (and holders of `all_perm`, e.g. VIEW_ALL_CONSENTS for the consent ledger) see everyone.
+    """
+    subject_model = apps.get_model("subjects.DataSubject")
+    if not _is_staff(user):
+        return subject_model.objects.none().values("pk")
+    if user_sees_all_cases(user=user) or (all_perm and user.has_perm(all_perm)):
+        return subject_model.objects.values("pk")
+    return cases_for_user(user=user).values("subject_id")
+
+
+def user_sees_all_people(*, user: AbstractBaseUser | None, all_perm: str | None = None) -> bool:
+    return _is_staff(user) and (user_sees_all_cases(user=user) or bool(all_perm and user.has_perm(all_perm)))
+
+
+def scope_to_subjects(queryset: QuerySet, *, user: AbstractBaseUser | None, subject_path: str = "subject",
+                      all_perm: str | None = None) -> QuerySet:
+    """Narrow `queryset` to records of people the user may see (see `subjects_for_user`).
+
+    Records with no person (e.g. a browser's consent) are personal data of nobody the officer works for:
+    only those who see everyone get them.
+    """
+    if not _is_staff(user):
+        return queryset.none()
+    if user_sees_all_people(user=user, all_perm=all_perm):
+        return queryset
+    return queryset.filter(**{f"{subject_path}__in": subjects_for_user(user=user, all_perm=all_perm)})

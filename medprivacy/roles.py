@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # consents: supervisors manage purposes, notices and API tokens; the ledger is read-only for all
         "consents.view_purpose", "consents.add_purpose", "consents.change_purpose",
         "consents.view_noticeversion", "consents.add_noticeversion",
-        "consents.view_consentevent", "consents.view_consentstate",
+        "consents.view_consentevent", "consents.view_consentstate", "consents.view_all_consents",
         "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
         # Fulfilment: supervisors keep the data map.
         "fulfilment.view_system", "fulfilment.add_system", "fulfilment.change_system",

@@ -118,7 +118,7 @@ class LegalHoldAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["subject", "case"]
 
     def get_queryset(self, request):
-        return selectors.legal_holds()
+        return selectors.legal_holds(user=request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # An explicit queryset: the case admin's ordering names an annotation of its own changelist,
@@ -127,7 +127,8 @@ class LegalHoldAdmin(SimpleHistoryAdmin):
         if db_field.name == "case":
             kwargs["queryset"] = access.cases_for_user(user=request.user).order_by("pk")
         elif db_field.name == "subject":
-            kwargs["queryset"] = DataSubject.objects.order_by("pk")
+            kwargs["queryset"] = access.scope_to_subjects(DataSubject.objects.order_by("pk"), user=request.user,
+                                                          subject_path="pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from medprivacy import access
 from retention import registry
 from retention.models import (
     Action,
@@ -31,8 +32,19 @@ def categories() -> QuerySet[DataCategory]:
     return DataCategory.objects.all()
 
 
-def legal_holds() -> QuerySet[LegalHold]:
-    return LegalHold.objects.select_related("subject", "case", "category", "owner", "released_by")
+def legal_holds(*, user=None) -> QuerySet[LegalHold]:
+    """Return the legal holds; with `user`, only those a person-scoped officer may read.
+
+    A case or subject hold names a person and its reason often says why: officers see the holds of their
+    own cases' people; category holds name nobody and stay visible to all who may see holds. Supervisors
+    see all. Without `user` (jobs, the purge) every hold counts.
+    """
+    holds = LegalHold.objects.select_related("subject", "case", "category", "owner", "released_by")
+    if user is None or access.user_sees_all_people(user=user):
+        return holds
+    return holds.filter(Q(scope=LegalHold.Scope.CATEGORY)
+                        | Q(case__in=access.cases_for_user(user=user).values("pk"))
+                        | Q(subject__in=access.subjects_for_user(user=user)))
 
 
 def purge_runs() -> QuerySet[PurgeRun]:

@@ -9,15 +9,20 @@ from django.urls import reverse
 from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, Kind, NoticeVersion, Purpose, Source
 from medprivacy import roles
-from tests.factories import DataSubjectFactory, UserFactory, officer, supervisor
+from requests_app.services import workbench
+from tests.factories import DataSubjectFactory, UserFactory, make_case, officer, supervisor
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def officer_client(client):
-    roles.ensure_roles()
-    client.force_login(officer())
+def officer_user():
+    return officer()
+
+
+@pytest.fixture
+def officer_client(client, officer_user):
+    client.force_login(officer_user)
     return client
 
 
@@ -29,8 +34,10 @@ def supervisor_client(client):
 
 
 @pytest.fixture
-def ledger():
+def ledger(officer_user):
+    """Ada's consent ledger; Ada has a case assigned to the officer, so the officer may see her."""
     subject = DataSubjectFactory(email="ada@example.com", full_name="Ada Lovelace", country="DE", subdivision="")
+    workbench.case_assign(dsr=make_case(subject=subject), assignee=officer_user, actor=supervisor("assigner"))
     services.consent_record(subject=subject, purpose="marketing_email", kind=Kind.GIVEN,
                             source=Source.PREFERENCE_CENTER,
                             evidence=services.Evidence(user_agent="Firefox/140", ip_prefix="203.0.113.0/24"))
@@ -47,8 +54,10 @@ def test_officers_see_the_ledger_filtered_but_cannot_change_it(officer_client, l
     filtered = officer_client.get(url, {"source__exact": "public_request"})
     assert filtered.status_code == 200
     assert list(filtered.context["cl"].result_list) == list(ConsentEvent.objects.filter(source="public_request"))
-    by_purpose = officer_client.get(url, {"purpose__id__exact": Purpose.objects.get(code="sale_sharing").pk})
-    assert {e.purpose.code for e in by_purpose.context["cl"].result_list} == {"sale_sharing"}
+    by_purpose = officer_client.get(url, {"purpose__id__exact": Purpose.objects.get(code="marketing_email").pk})
+    assert {e.purpose.code for e in by_purpose.context["cl"].result_list} == {"marketing_email"}
+    # A browser's GPC signal names no person of the officer's cases: only those who see everyone get it.
+    assert not [e for e in response.context["cl"].result_list if e.subject_id is None]
     assert officer_client.get(url, {"at__year": "2026"}).status_code == 200
     for term in ("ada@example.com", "DSR-2026-000042", str(ledger.pk), "nonsense"):
         assert officer_client.get(url, {"q": term}).status_code == 200
@@ -141,3 +150,33 @@ def test_purpose_defaults_are_validated(supervisor_client):
     assert purpose.regime_defaults == {"ccpa": "opt_in", "default": "opt_out"}
     assert purpose.history.first().history_change_reason == "Changed in the admin"
     assert purpose.history.first().history_user.username == "supervisor"
+
+
+def test_an_officer_sees_no_ledger_state_or_proof_of_a_person_on_none_of_their_cases(client, ledger):
+    stranger = officer("stranger")
+    client.force_login(stranger)
+    events = client.get(reverse("admin:consents_consentevent_changelist"))
+    assert events.status_code == 200
+    assert list(events.context["cl"].result_list) == []
+    searched = client.get(reverse("admin:consents_consentevent_changelist"), {"q": "ada@example.com"})
+    assert list(searched.context["cl"].result_list) == []
+    assert b"Lovelace" not in searched.content
+    states = client.get(reverse("admin:consents_consentstate_changelist"), {"q": "ada@example.com"})
+    assert list(states.context["cl"].result_list) == []
+    for name in ("admin:consents_proof", "admin:consents_proof_json"):
+        response = client.get(reverse(name, args=[ledger.pk]))
+        assert response.status_code == 404
+        assert b"Lovelace" not in response.content
+    event = ConsentEvent.objects.filter(subject=ledger).first()
+    assert client.get(reverse("admin:consents_consentevent_change", args=[event.pk])).status_code in (302, 404)
+
+
+def test_a_consent_manager_sees_every_persons_ledger_without_their_cases(client, ledger):
+    from django.contrib.auth.models import Permission
+    manager = officer("manager")
+    manager.user_permissions.add(Permission.objects.get(codename="view_all_consents"))
+    client.force_login(manager)
+    events = client.get(reverse("admin:consents_consentevent_changelist"), {"q": "ada@example.com"})
+    assert {e.subject_id for e in events.context["cl"].result_list} == {ledger.pk}
+    assert client.get(reverse("admin:consents_proof", args=[ledger.pk])).status_code == 200
+    assert not client.get(reverse("admin:requests_app_case_changelist")).context["cl"].result_list

@@ -575,7 +575,7 @@ def render_markdown() -> str:
     lines = [
         "# Privacy-request deadline rules",
         "",
-        ("<!-- Generated from requests_app/rules.py by `python -m regimes.deadlines > docs/deadlines.md`. "
+        ("<!-- Generated from regimes/rules.py by `python -m regimes.deadlines > docs/deadlines.md`. "
          "Do not edit by hand: a test fails when this file and the table differ. -->"),
         "",
         ("Review page for counsel: one row per regime and right, as the portal computes them. "

@@ -1,10 +1,14 @@
-"""Systems reached through Django models name them by label: follow the models that moved app."""
+"""Systems reached through Django models name them by label: follow the models that moved app.
+
+Request messages are named by their retention target (`requests.message`): the outbox model now also holds
+consent e-mails, which a system that listed request messages did not reach."""
 
 from django.db import migrations
 
 RENAMED = {
     "requests_app.DataSubject": "subjects.DataSubject",
-    "requests_app.Message": "outbox.Message",
+    # The outbox holds consent e-mails too: name the request messages' retention target, as before.
+    "requests_app.Message": "requests.message",
     "requests_app.TimelineEvent": "timeline.TimelineEvent",
     "requests_app.AccessPackage": "fulfilment.AccessPackage",
     "requests_app.PackageDownload": "fulfilment.PackageDownload",

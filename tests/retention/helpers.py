@@ -38,7 +38,9 @@ def closed_request(closed_at: dt.datetime, *, subject: DataSubject | None = None
         VerificationToken.objects.create(submission=submission, token_hash=f"{submission.pk:064d}",
                                          expires_at=received + dt.timedelta(days=7))
         if with_message:
-            Message.objects.create(submission=submission, template_key="acknowledgement",
+            Message.objects.create(data_subject=submission.subject, submission=submission,
+                                   message_id=f"<retention-helper-{submission.pk}@example.com>",
+                                   template_key="acknowledgement",
                                    to_email=submission.subject.email, subject="We received your request",
                                    body_text=f"Dear {submission.subject.full_name}, ...")
     with time_machine.travel(closed_at, tick=False):

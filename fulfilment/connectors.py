@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +24,7 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-PROTOCOL = "medprivacy-fulfilment/1"
+PROTOCOL = "medprivacy-fulfilment/2"
 SIGNATURE_HEADER = "X-MedPrivacy-Signature"
 TIMESTAMP_HEADER = "X-MedPrivacy-Timestamp"
 REQUEST_ID_HEADER = "X-MedPrivacy-Request-Id"
@@ -46,9 +48,18 @@ class SignatureError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def sign(*, secret: str, timestamp: int | str, body: bytes) -> str:
-    """Return the signature header value: HMAC-SHA256 over `timestamp + "." + body` with the system's secret."""
-    message = str(timestamp).encode() + b"." + body
+def signing_string(*, method: str, request_id: str, timestamp: int | str, body: bytes) -> bytes:
+    """Return what is signed: method, request id and timestamp on their own lines, then the body.
+
+    Binding the method and the request id (the task the message is about, also the callback URL's last
+    segment) means a correctly signed result cannot be replayed against another task.
+    """
+    return f"{method.upper()}\n{request_id}\n{timestamp}\n".encode() + body
+
+
+def sign(*, secret: str, timestamp: int | str, body: bytes, request_id: str, method: str = "POST") -> str:
+    """Return the signature header value: HMAC-SHA256 over the signing string with the system's secret."""
+    message = signing_string(method=method, request_id=request_id, timestamp=timestamp, body=body)
     return _SIGNATURE_PREFIX + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -58,21 +69,22 @@ def signed_headers(*, secret: str, body: bytes, request_id: str, now: float | No
     return {
         "Content-Type": "application/json",
         TIMESTAMP_HEADER: str(timestamp),
-        SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=body),
+        SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=body, request_id=request_id),
         REQUEST_ID_HEADER: request_id,
     }
 
 
-def verify(*, secret: str, timestamp: str | None, signature: str | None, body: bytes,
-           now: float | None = None, tolerance: int | None = None) -> None:
-    """Raise SignatureError unless `signature` signs `timestamp.body` with `secret` and the timestamp is fresh."""
+def verify(*, secret: str, timestamp: str | None, signature: str | None, body: bytes, request_id: str,
+           method: str = "POST", now: float | None = None, tolerance: int | None = None) -> None:
+    """Raise SignatureError unless `signature` signs this method, request id, timestamp and body with `secret`
+    and the timestamp is fresh."""
     if not timestamp or not signature:
         raise SignatureError("The request is not signed (missing timestamp or signature header).")
     try:
         sent_at = int(timestamp)
     except ValueError:
         raise SignatureError("The timestamp header is not a Unix time in seconds.") from None
-    expected = sign(secret=secret, timestamp=sent_at, body=body)
+    expected = sign(secret=secret, timestamp=sent_at, body=body, request_id=request_id, method=method)
     # Compare before checking the clock so a forger learns nothing from the answer's kind.
     if not secret or not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise SignatureError("The signature does not match.")
@@ -93,15 +105,49 @@ def signature_digest(signature: str) -> str:
 
 
 def check_webhook_url(url: str) -> None:
-    """Raise WebhookURLNotAllowed unless `url` is https, or http on the loopback where allowed."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    """Raise WebhookURLNotAllowed unless `url` is https to public addresses only, or http on the loopback
+    where allowed (development, the tests' stand-in system).
+
+    Every address the host name resolves to must be public: private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    loopback, link-local (169.254/16: cloud metadata), shared, reserved, multicast and unspecified addresses
+    are refused, so a system entry cannot turn the worker against the internal network. Checked at save and
+    again just before each send (the name may resolve elsewhere by then).
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise WebhookURLNotAllowed("This is not a valid URL.") from None
+    local_allowed = settings.DEBUG or settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST
+    if not host or parts.scheme not in {"https", "http"}:
+        raise WebhookURLNotAllowed("Webhook URLs must use https:// (plain http is allowed only for 127.0.0.1 "
+                                   "in development).")
+    addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
+    if addresses is None:
+        raise WebhookURLNotAllowed(f"The host {host} does not resolve.")
+    loopback_only = bool(addresses) and all(address.is_loopback for address in addresses)
+    if loopback_only and local_allowed:
         return
-    local_http = parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if local_http and (settings.DEBUG or settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST):
-        return
-    raise WebhookURLNotAllowed("Webhook URLs must use https:// (plain http is allowed only for 127.0.0.1 "
-                               "in development).")
+    if parts.scheme != "https":
+        raise WebhookURLNotAllowed("Webhook URLs must use https:// (plain http is allowed only for 127.0.0.1 "
+                                   "in development).")
+    internal = sorted({str(a) for a in addresses if not a.is_global or a.is_multicast})
+    if internal:
+        raise WebhookURLNotAllowed(f"Webhook URLs must reach public addresses; {host} resolves to an internal "
+                                   f"address ({', '.join(internal)}).")
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
+    """Return every address `host` resolves to (a literal address as itself), or None when it does not."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, OSError):
+        return None
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
 @dataclass(frozen=True)

@@ -440,7 +440,8 @@ def fulfilment_callback_receive(*, request_id: str, timestamp: str | None, signa
         logger.warning("fulfilment callback for an unknown request id refused")
         return CallbackAnswer(404, "No task has this request id.")
     try:
-        connectors.verify(secret=task.system.webhook_secret, timestamp=timestamp, signature=signature, body=body)
+        connectors.verify(secret=task.system.webhook_secret, timestamp=timestamp, signature=signature, body=body,
+                          request_id=task.request_id)
     except connectors.SignatureError as exc:
         outcome = WebhookLog.Outcome.STALE if exc.stale else WebhookLog.Outcome.BAD_SIGNATURE
         _log(task, WebhookLog.Direction.CALLBACK, outcome, status=401, error=str(exc))

@@ -149,3 +149,21 @@ def page(_playwright_browser, live_server):
     context.close()
 
 
+
+
+PUBLIC_TEST_ADDRESS = "93.184.216.34"  # a public (global) address; nothing is sent to it
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """Resolve *.example.com to a public address (the machine has no DNS); other names resolve as usual."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if isinstance(host, str) and (host == "example.com" or host.endswith(".example.com")):
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (PUBLIC_TEST_ADDRESS, port or 443))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)

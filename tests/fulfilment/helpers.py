@@ -69,7 +69,9 @@ class StandIn:
 def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     """The system side of the protocol (docs/fulfilment-webhook.md), written from the docs."""
     timestamp = headers.get("x-medprivacy-timestamp", "")
-    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    request_id = headers.get("x-medprivacy-request-id", "")
+    message = f"POST\n{request_id}\n{timestamp}\n".encode() + body
+    expected = "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, headers.get("x-medprivacy-signature", ""))
 
 

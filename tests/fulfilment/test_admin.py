@@ -25,7 +25,7 @@ def _roles():
     roles.ensure_roles()
 
 
-def test_the_data_map_is_seeded_and_the_secret_is_shown_masked(client, settings):
+def test_the_data_map_is_seeded_and_the_secret_is_shown_masked(client, settings, public_dns):
     settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     assert System.objects.filter(role="service_provider").count() == 7
     client.force_login(supervisor("sam"))

@@ -47,12 +47,13 @@ def three_systems(stand_in, private_storage):
 
 
 def _signed_callback(client, task: FulfilmentTask, payload: dict, *, secret: str, timestamp: int | None = None,
-                     signature: str | None = None, body: bytes | None = None):
+                     signature: str | None = None, body: bytes | None = None, request_id: str | None = None):
     body = body if body is not None else json.dumps(payload).encode()
     timestamp = int(time.time()) if timestamp is None else timestamp
     headers = {
         "HTTP_X_MEDPRIVACY_TIMESTAMP": str(timestamp),
-        "HTTP_X_MEDPRIVACY_SIGNATURE": signature or connectors.sign(secret=secret, timestamp=timestamp, body=body),
+        "HTTP_X_MEDPRIVACY_SIGNATURE": signature or connectors.sign(secret=secret, timestamp=timestamp, body=body,
+                                                                    request_id=request_id or task.request_id),
         "HTTP_X_MEDPRIVACY_REQUEST_ID": task.request_id,
     }
     return client.post(reverse("fulfilment:callback", args=[task.request_id]), data=body,
@@ -269,7 +270,7 @@ def test_a_system_answering_5xx_is_retried(three_systems, stand_in):
     assert task.state == "open" and task.last_error == "HTTP 503"
 
 
-def test_only_https_webhooks_outside_the_local_stand_in(settings):
+def test_only_https_webhooks_outside_the_local_stand_in(settings, public_dns):
     settings.DEBUG = False
     settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     connectors.check_webhook_url("https://crm.example.com/privacy")
@@ -282,7 +283,33 @@ def test_only_https_webhooks_outside_the_local_stand_in(settings):
         connectors.check_webhook_url("http://10.0.0.1/x")
 
 
-def test_a_webhook_system_needs_a_long_secret_and_an_allowed_url(settings):
+@pytest.mark.parametrize("url", [
+    "https://169.254.169.254/latest/meta-data/", "https://127.0.0.1/x", "https://localhost/x",
+    "https://10.1.2.3/x", "https://172.16.0.9/x", "https://192.168.1.1/x", "https://[::1]/x",
+    "https://[fe80::1]/x", "https://[fd00::1]/x", "https://0.0.0.0/x", "https://100.64.0.1/x",
+    "https://224.0.0.1/x", "https://no-such-host.invalid/x",
+])
+def test_system_urls_reaching_internal_addresses_are_refused_at_save(settings, url):
+    settings.DEBUG = False
+    settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    with pytest.raises(connectors.WebhookURLNotAllowed):
+        connectors.check_webhook_url(url)
+    with pytest.raises(fulfilment.FulfilmentError):
+        webhook_system("Internal", url, "s" * 40)
+
+
+def test_a_url_that_resolves_inward_after_saving_is_refused_at_send(settings, monkeypatch):
+    """DNS can change after the system was saved: the address is checked again before each request."""
+    settings.DEBUG = False
+    settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
+    monkeypatch.setattr(connectors.socket, "getaddrinfo",
+                        lambda *a, **k: [(2, 1, 6, "", ("10.0.0.7", 443))])
+    with pytest.raises(connectors.WebhookURLNotAllowed, match="internal address"):
+        connectors.webhook_post(url="https://crm.example.com/privacy", secret="s" * 40, request_id="r1",
+                                payload={"x": 1})
+
+
+def test_a_webhook_system_needs_a_long_secret_and_an_allowed_url(settings, public_dns):
     settings.MEDPRIVACY_WEBHOOK_ALLOW_HTTP_LOCALHOST = False
     with pytest.raises(fulfilment.FulfilmentError, match="https://.*at least 32 characters"):
         webhook_system("Bad", "http://crm.example.com/", "short")
@@ -307,3 +334,25 @@ def test_an_accepted_task_without_a_callback_is_asked_again_then_failed(settings
     assert (task.state, task.state_reason) == ("failed", "Accepted but no callback came after 2 attempts")
     with pytest.raises(fulfilment.FulfilmentBlocked):
         fulfilment.fulfilment_assert_can_complete(dsr=dsr, actor=None)
+
+
+@time_machine.travel(T0, tick=False)
+def test_a_signed_result_cannot_be_posted_to_another_task(three_systems, stand_in, client):
+    """The signature binds the request id: a valid callback for one task is refused for another."""
+    dsr = verified_case(right="erasure")
+    fulfilment.fulfilment_create_tasks(dsr=dsr)
+    fulfilment.fulfilment_retry_sweep()
+    crm, desk = task_of(dsr, "CRM"), task_of(dsr, "Support desk")
+    body = json.dumps({"status": "done", "message": "Deleted"}).encode()
+    timestamp = int(time.time())
+    signed_for_crm = connectors.sign(secret=SECRET_A, timestamp=timestamp, body=body, request_id=crm.request_id)
+    # Same system secret, same body and timestamp, but posted to the other task of the same case.
+    desk.system.webhook_secret = SECRET_A
+    desk.system.save()
+    response = _signed_callback(client, desk, {}, secret=SECRET_A, timestamp=timestamp, signature=signed_for_crm,
+                                body=body)
+    assert response.status_code == 401
+    desk.refresh_from_db()
+    assert desk.state == "open"
+    assert _signed_callback(client, crm, {}, secret=SECRET_A, timestamp=timestamp, signature=signed_for_crm,
+                            body=body).status_code == 200

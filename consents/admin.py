@@ -9,11 +9,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, ConsentState, Default, NoticeVersion, Purpose
-from medprivacy.admin_base import ReadOnlyAdmin
+from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from regimes.deadlines import REGIMES
 
 PROOF_PERMISSION = "consents.view_consentevent"
@@ -45,7 +44,7 @@ class PurposeForm(forms.ModelForm):
 
 
 @admin.register(Purpose)
-class PurposeAdmin(SimpleHistoryAdmin):
+class PurposeAdmin(ScopedHistoryAdmin):
     form = PurposeForm
     list_display = ("code", "label", "lawful_basis", "minor_rule", "honors_gpc", "is_active", "display_order")
     list_filter = ("lawful_basis", "is_active", "honors_gpc")
@@ -60,7 +59,7 @@ class PurposeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(NoticeVersion)
-class NoticeVersionAdmin(SimpleHistoryAdmin):
+class NoticeVersionAdmin(ScopedHistoryAdmin):
     list_display = ("purpose", "version", "effective_at", "created_at")
     list_filter = ("purpose",)
     list_select_related = ("purpose",)
@@ -135,7 +134,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentState)
-class ConsentStateAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class ConsentStateAdmin(ScopedHistoryAdmin, ReadOnlyAdmin):
     list_display = ("id", "subject", "browser_id", "purpose", "state", "changed_at")
     list_filter = ("purpose", "state")
     search_fields = ("=subject__email", "=subject__id")

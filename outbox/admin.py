@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from medprivacy.admin_base import ScopedHistoryAdmin
 from outbox import services
 from outbox.models import MessageTemplate
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
+class MessageTemplateAdmin(ScopedHistoryAdmin):
     list_display = ("key", "description", "subject", "updated_at")
     search_fields = ("key", "subject")
     readonly_fields = ("key", "updated_at")

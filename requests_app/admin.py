@@ -21,12 +21,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
-from medprivacy.admin_base import ReadOnlyAdmin
+from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
@@ -207,7 +206,7 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done:
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ScopedHistoryAdmin):
     list_display = ("reference", "right_short", "regime_short", "requester", "status", "due_badge",
                     "assignee_name", "channel", "is_agent")
     list_display_links = ("reference",)
@@ -492,7 +491,7 @@ def _extension_check(dsr: Case) -> str:
 
 
 @admin.register(ControllerOrganization)
-class ControllerOrganizationAdmin(SimpleHistoryAdmin):
+class ControllerOrganizationAdmin(ScopedHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
 

@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from medprivacy import access
+from medprivacy.admin_base import ScopedHistoryAdmin
 from retention import registry, selectors, services, tasks
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
 from subjects.models import DataSubject
@@ -50,7 +50,7 @@ class ReasonForm(forms.ModelForm):
 
 
 @admin.register(DataCategory)
-class DataCategoryAdmin(SimpleHistoryAdmin):
+class DataCategoryAdmin(ScopedHistoryAdmin):
     form = ReasonForm
     list_display = ["name", "code", "source", "targets"]
     list_filter = ["source"]
@@ -71,7 +71,7 @@ class DataCategoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(SimpleHistoryAdmin):
+class RetentionRuleAdmin(ScopedHistoryAdmin):
     form = ReasonForm
     list_display = ["category", "period_label", "event", "action", "is_active", "updated_at"]
     list_filter = ["is_active", "action", "event"]
@@ -109,7 +109,7 @@ class LegalHoldForm(forms.ModelForm):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(SimpleHistoryAdmin):
+class LegalHoldAdmin(ScopedHistoryAdmin):
     form = LegalHoldForm
     list_display = ["target_label", "scope", "owner", "starts_at", "ends_at", "released_at"]
     list_filter = ["scope", "released_at"]

@@ -30,6 +30,7 @@ from consents.models import (
     Source,
 )
 from requests_app.models import DataSubject
+from security import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,10 @@ def truncate_ip(raw: str | None) -> str:
 
 
 def evidence_from_request(http_request) -> Evidence:
-    """Return the evidence of an HTTP request (REMOTE_ADDR: the proxy sets it; headers can be forged)."""
+    """Return the evidence of an HTTP request (the client address as the trusted proxies report it)."""
     meta = http_request.META
-    return Evidence(user_agent=meta.get("HTTP_USER_AGENT", "")[:300], ip_prefix=truncate_ip(meta.get("REMOTE_ADDR")))
+    return Evidence(user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+                    ip_prefix=truncate_ip(ratelimit.client_ip(http_request)))
 
 
 def _denial_kind(current: str) -> str:

@@ -88,7 +88,8 @@ def ensure_roles(*, strict: bool = True) -> dict[str, Group]:
 
 
 def roles_after_migrate(sender, *, using: str = "default", plan=None, **kwargs) -> None:
-    """post_migrate: a deploy that runs only `migrate` has both roles with their permissions."""
-    if plan == [] or using != "default":
-        return  # nothing was migrated this time (the groups exist from an earlier run)
+    """post_migrate: a deploy that runs only `migrate` has both roles with their permissions (idempotent,
+    so every `migrate` also repairs a role whose permissions were edited by hand)."""
+    if using != "default":
+        return
     ensure_roles(strict=False)

@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -130,6 +131,8 @@ class BadInputMiddleware:
         if isinstance(exception, DataError | UnicodeEncodeError | MultiPartParserError):
             logger.warning("input the database cannot store was refused: %s", type(exception).__name__)
             return bad_input(request, "A value in the request cannot be stored; check it and try again.")
+        if isinstance(exception, RawPostDataException):  # a form body sent to an endpoint that reads JSON
+            return bad_input(request, "This endpoint reads a JSON body (Content-Type: application/json), not a form.")
         return None
 
 

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
-from security import logfilter
+from security import checks, logfilter  # noqa: F401  (checks register themselves)
 
 
 class SecurityConfig(AppConfig):

@@ -194,6 +194,8 @@ TIME_ZONE = "UTC"  # storage and server clock
 # What officers see in the admin; stored instants stay UTC.
 DISPLAY_TIME_ZONE = env.str("MEDPRIVACY_DISPLAY_TIME_ZONE", default="America/New_York")
 LANGUAGE_CODE = "en-us"
+# Date-times are shown with their zone's abbreviation (medprivacy/formats).
+FORMAT_MODULE_PATH = ["medprivacy.formats"]
 USE_I18N = True
 
 # --- Security ------------------------------------------------------------------------------------

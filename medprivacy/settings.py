@@ -43,8 +43,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL used in links inside e-mails (verification, status page, admin case links).
 # ./run.sh exports MEDPRIVACY_PORT; links then follow the port it was started on.
-SITE_URL = env.str("MEDPRIVACY_SITE_URL",
-                   default=f"http://127.0.0.1:{env.int('MEDPRIVACY_PORT', default=8000)}").rstrip("/")
+SITE_URL = (env.str("MEDPRIVACY_SITE_URL", default="")
+            or f"http://127.0.0.1:{env.int('MEDPRIVACY_PORT', default=8000)}").rstrip("/")
 COMPANY_NAME = env.str("MEDPRIVACY_COMPANY_NAME", default="Med Dimensions")
 PRIVACY_CONTACT_EMAIL = env.str("MEDPRIVACY_PRIVACY_EMAIL", default="privacy@meddimensions.example")
 

@@ -95,7 +95,7 @@ def check_request(request: HttpRequest) -> None:
     try:
         body = request.body
     except RequestDataTooBig:
-        raise BadInput("The request body is too large.") from None
+        raise BadInput("The request body is too large.", status=413) from None
     if content_type.endswith("json") or content_type.endswith("+json"):
         if b"\x00" in body:
             raise BadInput("The JSON body contains a NUL byte.")

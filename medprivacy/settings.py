@@ -65,11 +65,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_ratelimit",
+    # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
     "security",
     "medprivacy",
-    "requests_app",
+    "subjects",
+    "timeline",
+    "outbox",
     "consents",
     "retention",
+    "fulfilment",
+    "requests_app",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +184,6 @@ AXES_LOCKOUT_CALLABLE = "security.views.login_locked_out"
 AXES_VERBOSE = False
 
 # Second factor for staff (django-otp TOTP with static recovery codes; security.twofactor).
-MEDPRIVACY_SUPERVISOR_PERMISSION = "requests_app.view_all_cases"
 MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS = env.bool("MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS", default=True)
 MEDPRIVACY_2FA_REQUIRED_FOR_OFFICERS = env.bool("MEDPRIVACY_2FA_REQUIRED_FOR_OFFICERS", default=False)
 # The ./run.sh demo accounts skip the second factor, in DEBUG runs only (never in production).
@@ -371,8 +375,15 @@ MEDPRIVACY_REMINDERS = {
     "max_attempts": env.int("MEDPRIVACY_REMINDER_MAX_ATTEMPTS", default=8),
     "retry_base_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_BASE_SECONDS", default=300),
     "retry_cap_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_CAP_SECONDS", default=6 * 3600),
-    "message_stale_claim_seconds": env.int("MEDPRIVACY_MESSAGE_STALE_CLAIM_SECONDS", default=900),
-    "message_max_attempts": env.int("MEDPRIVACY_MESSAGE_MAX_ATTEMPTS", default=10),
+}
+# The outbox (every e-mail to a person): at-least-once delivery, one retry sweep over next_attempt_at.
+MEDPRIVACY_OUTBOX = {
+    # A message claimed this long ago and not marked sent (a killed worker) is sent again.
+    "stale_claim_seconds": env.int("MEDPRIVACY_MESSAGE_STALE_CLAIM_SECONDS", default=900),
+    "max_attempts": env.int("MEDPRIVACY_MESSAGE_MAX_ATTEMPTS", default=10),
+    "retry_base_seconds": env.int("MEDPRIVACY_MESSAGE_RETRY_BASE_SECONDS", default=60),
+    "retry_cap_seconds": env.int("MEDPRIVACY_MESSAGE_RETRY_CAP_SECONDS", default=6 * 3600),
+    "sweep_batch": env.int("MEDPRIVACY_MESSAGE_SWEEP_BATCH", default=200),
 }
 
 # --- Consents: preference links, unsubscribe links, Global Privacy Control -----------------------

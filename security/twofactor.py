@@ -11,13 +11,15 @@ from __future__ import annotations
 from django.conf import settings
 from django_otp import devices_for_user, user_has_device
 
+from medprivacy import access
+
 # Pages a user reaches before the second factor: logging in and out, and the 2FA pages themselves.
 EXEMPT_PREFIXES = ("/admin/login/", "/admin/logout/", "/admin/2fa/", "/admin/jsi18n/")
 RECOVERY_CODES = 10
 
 
 def is_supervisor(user) -> bool:
-    return user.is_superuser or user.has_perm(settings.MEDPRIVACY_SUPERVISOR_PERMISSION)
+    return access.user_is_supervisor(user=user)  # by permission, through the one permission layer
 
 
 def second_factor_required(user) -> bool:

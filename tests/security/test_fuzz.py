@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from consents import links as consent_links
 from consents import services as consent_services
-from requests_app import links as request_links
+from subjects import links as request_links
 from tests.factories import DataSubjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 from django.db import connections
 from django.test import Client, RequestFactory
 
-from requests_app.models import DataSubject
 from security import ratelimit
+from subjects.models import DataSubject
 from tests.conftest import require_redis
 
 pytestmark = pytest.mark.django_db

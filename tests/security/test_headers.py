@@ -49,3 +49,13 @@ def test_admin_pages_carry_them_too_and_have_no_inline_script(client, path):
 
 def test_messages_live_in_the_session_not_a_cookie():
     assert settings.MESSAGE_STORAGE == "django.contrib.messages.storage.session.SessionStorage"
+
+
+def test_the_system_form_posts_the_webhook_secret_as_a_sensitive_parameter(client):
+    admin = supervisor("sam")
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    response = client.post("/admin/fulfilment/system/add/", {"name": "CRM", "new_webhook_secret": "s" * 40})
+    # Django's error reports replace these parameters with stars (sensitive_post_parameters).
+    assert response.wsgi_request.sensitive_post_parameters == ("new_webhook_secret",)

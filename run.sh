@@ -13,6 +13,9 @@ cat <<MSG
     Public site:     http://127.0.0.1:${MEDPRIVACY_PORT}/
     Health:          http://127.0.0.1:${MEDPRIVACY_PORT}/healthz
     E-mails sent:    var/mail/ (and on each case's timeline)
+    Links in e-mails point at port ${MEDPRIVACY_PORT} (MEDPRIVACY_PORT=8123 ./run.sh to use another).
+    Two-factor login: the demo accounts above skip it in this local DEBUG run; every other supervisor
+    sets up an authenticator app (TOTP) at first login. Production requires it for supervisors.
 
 MSG
 exec .venv/bin/honcho --no-prefix -f Procfile.dev start

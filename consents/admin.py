@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
 from consents import selectors, services
@@ -163,7 +164,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, raw = services.api_token_create(name=obj.name)
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
         obj._state.adding = False
-        messages.warning(request, f"The token for {token.name} is {raw} — copy it now; it is not shown again.")
+        # Shown once on the next page itself (response_add), never through message storage.
+        request._medprivacy_raw_token = raw
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue=None):
+        raw = getattr(request, "_medprivacy_raw_token", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(request, "admin/consents/apitoken/created.html", {
+            **self.admin_site.each_context(request), "title": "API token created", "token": obj, "raw": raw,
+            "opts": self.opts,
+        })
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected tokens", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset) -> None:

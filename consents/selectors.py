@@ -18,6 +18,7 @@ from consents.models import (
     ConsentEvent,
     ConsentState,
     Default,
+    Kind,
     MinorRule,
     NoticeVersion,
     Purpose,
@@ -304,3 +305,10 @@ def consent_proof(subject: DataSubject) -> dict[str, Any]:
         "events": events,
         "current": current,
     }
+
+
+def browser_gpc_recorded(*, browser_id: str) -> bool:
+    """Return whether a browser's GPC opt-out is already on the ledger for every purpose the signal covers."""
+    done = ConsentState.objects.filter(browser_id=browser_id, subject=None,
+                                        state=Kind.OPTED_OUT).values("purpose_id")
+    return not purpose_list().filter(honors_gpc=True).exclude(pk__in=done).exists()

@@ -28,6 +28,7 @@ from consents.models import (
 )
 from outbox import services as outbox
 from outbox.models import Message
+from security import ratelimit
 from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,10 @@ def truncate_ip(raw: str | None) -> str:
 
 
 def evidence_from_request(http_request) -> Evidence:
-    """Return the evidence of an HTTP request (REMOTE_ADDR: the proxy sets it; headers can be forged)."""
+    """Return the evidence of an HTTP request (the client address as the trusted proxies report it)."""
     meta = http_request.META
-    return Evidence(user_agent=meta.get("HTTP_USER_AGENT", "")[:300], ip_prefix=truncate_ip(meta.get("REMOTE_ADDR")))
+    return Evidence(user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+                    ip_prefix=truncate_ip(ratelimit.client_ip(http_request)))
 
 
 def _denial_kind(current: str) -> str:

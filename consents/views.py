@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -24,24 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consents import links, selectors, services
 from consents.forms import EmailForm, PreferencesForm
 from consents.models import Source
+from security import ratelimit
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _SUBDIVISION = re.compile(r"^[A-Za-z0-9-]{1,10}$")
+# PostgreSQL (and ISO 8601 in practice) stop at ±15:59.
+_MAX_UTC_OFFSET = dt.timedelta(hours=15, minutes=59)
 _API_FIELDS = ("email", "purpose", "country", "subdivision", "at", "age")
 
 
 # --- Asking for a link ---------------------------------------------------------------------------------
-
-def _link_budget_left(email: str) -> bool:
-    """Count one preference-link e-mail for this address; False once the hourly budget is spent."""
-    key = "consents:link:" + hashlib.sha256(email.encode()).hexdigest()
-    cache.add(key, 0, 3600)
-    try:
-        return cache.incr(key) <= settings.MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        return True
-
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -51,7 +41,11 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "consents/request_link.html", {"form": form, "link_days": _days()}, status=400)
-        if _link_budget_left(form.cleaned_data["email"]):
+        # Per client first (a 429), then per address: past that budget the answer looks the same but
+        # no e-mail goes out, so the page never tells whether an address is known or was limited.
+        ratelimit.rate_limit_enforce(request, scope="consents.link.ip")
+        email = form.cleaned_data["email"]
+        if not ratelimit.rate_limit_hit(request, scope="consents.link.email", value=ratelimit.email_key(email)).limited:
             with transaction.atomic():
                 services.preference_link_send(email=form.cleaned_data["email"])
         return render(request, "consents/link_sent.html")
@@ -84,6 +78,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     purposes = list(selectors.purpose_list())
     form = PreferencesForm(request.POST if request.method == "POST" else None, purposes=purposes)
     if request.method == "POST":
+        ratelimit.rate_limit_enforce(request, scope="consents.preferences")
         if not form.is_valid():
             return render(request, "consents/preferences.html",
                           {"rows": _rows(subject, form), "form": form, "token": token}, status=400)
@@ -124,6 +119,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "consents/unsubscribe_confirm.html",
                       {"token": token, "error": "The unsubscribe request was incomplete. Press the button below."},
                       status=400)
+    ratelimit.rate_limit_enforce(request, scope="consents.unsubscribe")
     services.consent_unsubscribe(subject=subject, evidence=services.evidence_from_request(request))
     return render(request, "consents/unsubscribe_done.html",
                   {"preferences_url": links.preferences_url(subject)})
@@ -183,13 +179,16 @@ def _parse_at(raw: str) -> dt.datetime | None:
         at = None
     if at is None or timezone.is_naive(at):
         raise _BadInput("'at' must be an ISO 8601 instant with a time zone, e.g. 2026-03-05T15:00:00Z.")
+    if abs(at.utcoffset()) > _MAX_UTC_OFFSET:
+        raise _BadInput("'at' has a UTC offset beyond ±15:59; use an offset between -15:59 and +15:59 or Z.")
     return at
 
 
 def _parse_age(raw: str) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 130:
+    # ASCII digits only: str.isdigit() also accepts "²" and other digits int() cannot read.
+    if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 130:
         raise _BadInput("'age' must be a whole number of years between 0 and 130.")
     return int(raw)
 
@@ -204,6 +203,7 @@ def api_permitted(request: HttpRequest) -> JsonResponse:
     """
     if request.method not in ("GET", "POST"):
         return _error(405, "Use GET with query parameters or POST with a JSON object.")
+    ratelimit.rate_limit_enforce(request, scope="consents.api")
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or selectors.api_token_authenticate(raw.strip()) is None:

@@ -12,7 +12,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.debug import sensitive_post_parameters
 
 from fulfilment import packages
 from fulfilment import selectors as fulfilment_selectors
@@ -76,6 +78,11 @@ class SystemAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     list_select_related = ["owner_user", "owner_group"]
     readonly_fields = ["masked_secret"]
+
+    @method_decorator(sensitive_post_parameters("new_webhook_secret"))
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        """Keep the posted webhook secret out of error reports (sensitive_post_parameters)."""
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Current webhook secret")
     def masked_secret(self, obj: System) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -49,8 +48,6 @@ from timeline.services import timeline_record
 logger = logging.getLogger(__name__)
 
 PACKAGE_SALT = "medprivacy.access-package"
-_FAIL_KEY = "medprivacy:package:{pk}:email-failures"
-_FAIL_WINDOW_SECONDS = 15 * 60
 
 
 class PackageUnavailable(Exception):
@@ -255,20 +252,14 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def email_attempts_left(package: AccessPackage) -> int:
-    return settings.MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS - int(cache.get(_FAIL_KEY.format(pk=package.pk), 0))
-
-
 def access_package_download(*, package: AccessPackage, email: str) -> PackageDownload:
-    """Record a download after the requester re-confirmed their e-mail; raise EmailMismatch otherwise."""
-    if email_attempts_left(package) <= 0:
-        raise PackageUnavailable("Too many wrong e-mail addresses were entered. Try again in 15 minutes.",
-                                 status=429)
+    """Record a download after the requester re-confirmed their e-mail; raise EmailMismatch otherwise.
+
+    Guessing is limited per client by the caller (security.ratelimit scope "packages.email_attempts"), not
+    per link, so a stranger's wrong guesses never lock the requester out of their package.
+    """
     expected = package.case.subject.email
     if not expected or _normalize_email(email) != _normalize_email(expected):
-        key = _FAIL_KEY.format(pk=package.pk)
-        cache.add(key, 0, timeout=_FAIL_WINDOW_SECONDS)
-        cache.incr(key)
         logger.info("access package %s: e-mail confirmation failed", package.pk)
         raise EmailMismatch("This is not the e-mail address the request was made with.")
     now = timezone.now()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfilment import connectors, packages
 from fulfilment import services as fulfilment
+from security import ratelimit
 
 _MAX_CALLBACK_BYTES = 5 * 1024 * 1024
 
@@ -22,6 +23,7 @@ _MAX_CALLBACK_BYTES = 5 * 1024 * 1024
 @require_POST
 def callback(request: HttpRequest, request_id: str) -> JsonResponse:
     """Receive a system's late result for the task `request_id` (docs/fulfilment-webhook.md)."""
+    ratelimit.rate_limit_enforce(request, scope="fulfilment.callback")
     length = request.headers.get("Content-Length") or "0"
     if not length.isdigit():
         return JsonResponse({"error": "The Content-Length header is not a number."}, status=400)
@@ -53,6 +55,12 @@ def package_download(request: HttpRequest, token: str) -> HttpResponse:
         if not email.strip():
             context["error"] = "Enter the e-mail address you made the request with."
             return render(request, "fulfilment/package_download.html", context, status=400)
+        # Every confirmation attempt counts, atomically, per client (not per link): a stranger's guesses
+        # lock out the stranger, never the requester.
+        if ratelimit.rate_limit_hit(request, scope="packages.email_attempts").limited:
+            return render(request, "fulfilment/package_unavailable.html", {
+                "message": "Too many wrong e-mail addresses were entered from your connection. "
+                           "Try again in 15 minutes."}, status=429)
         try:
             packages.access_package_download(package=package, email=email)
         except packages.EmailMismatch as exc:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("subjects", "regimes", "timeline", "outbox", "consents", "retention", "fulfilment", "requests_app",
-        "medprivacy")
+APPS = ("security", "subjects", "regimes", "timeline", "outbox", "consents", "retention", "fulfilment",
+        "requests_app", "medprivacy")
 ROOT_NODE = "medprivacy[root]"
 # Modules of the project package that compose the apps: nothing may import them.
 COMPOSITION_ROOT = frozenset({

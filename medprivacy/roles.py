@@ -65,15 +65,31 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ensure_roles() -> dict[str, Group]:
-    """Create both groups and give each exactly its listed permissions (idempotent)."""
+def ensure_roles(*, strict: bool = True) -> dict[str, Group]:
+    """Create both groups and give each exactly its listed permissions (idempotent).
+
+    With strict=False (during `migrate`, while later apps' permissions do not exist yet) a missing
+    permission is skipped; the last app's post_migrate then completes the groups.
+    """
     groups: dict[str, Group] = {}
     for name, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []
         for dotted in perms:
             app_label, codename = dotted.split(".", 1)
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is None and strict:
+                raise Permission.DoesNotExist(f"Permission {dotted} does not exist (is the app migrated?)")
+            if found is not None:
+                wanted.append(found)
         group.permissions.set(wanted)
         groups[name] = group
     return groups
+
+
+def roles_after_migrate(sender, *, using: str = "default", plan=None, **kwargs) -> None:
+    """post_migrate: a deploy that runs only `migrate` has both roles with their permissions (idempotent,
+    so every `migrate` also repairs a role whose permissions were edited by hand)."""
+    if using != "default":
+        return
+    ensure_roles(strict=False)

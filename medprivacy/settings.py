@@ -7,10 +7,13 @@ DATABASE_URL, REDIS_URL and a real DJANGO_SECRET_KEY; without that key it refuse
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,12 +42,14 @@ if SECRET_KEY.strip().lower() in _INSECURE_KEYS or len(SECRET_KEY) < 32:
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL used in links inside e-mails (verification, status page, admin case links).
-SITE_URL = env.str("MEDPRIVACY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# ./run.sh exports MEDPRIVACY_PORT; links then follow the port it was started on.
+SITE_URL = (env.str("MEDPRIVACY_SITE_URL", default="")
+            or f"http://127.0.0.1:{env.int('MEDPRIVACY_PORT', default=8000)}").rstrip("/")
 COMPANY_NAME = env.str("MEDPRIVACY_COMPANY_NAME", default="Med Dimensions")
 PRIVACY_CONTACT_EMAIL = env.str("MEDPRIVACY_PRIVACY_EMAIL", default="privacy@meddimensions.example")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "security.apps.SecureAdminConfig",  # django.contrib.admin with the second-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,7 +59,14 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "django_ratelimit",
     # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
+    "security",
     "medprivacy",
     "subjects",
     "timeline",
@@ -67,16 +79,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "security.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "security.middleware.BadInputMiddleware",  # unreadable input: 400 before anything parses it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "security.middleware.TwoFactorRequiredMiddleware",
+    "security.middleware.AnonymousWriteRateLimitMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "medprivacy.middleware.DisplayTimeZoneMiddleware",
     "consents.middleware.GlobalPrivacyControlMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "medprivacy.urls"
@@ -135,6 +155,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Auth and permissions ------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking the password
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -149,6 +170,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Messages live in the session (server side), never in a cookie the browser keeps.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Login throttling (django-axes): after this many failed logins for one username from one client the
+# login is locked for the cool-off time, with a page that says so (security.views.login_locked_out).
+AXES_FAILURE_LIMIT = env.int("MEDPRIVACY_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("MEDPRIVACY_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "security.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Second factor for staff (django-otp TOTP with static recovery codes; security.twofactor).
+MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS = env.bool("MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS", default=True)
+MEDPRIVACY_2FA_REQUIRED_FOR_OFFICERS = env.bool("MEDPRIVACY_2FA_REQUIRED_FOR_OFFICERS", default=False)
+# The ./run.sh demo accounts skip the second factor, in DEBUG runs only (never in production).
+MEDPRIVACY_2FA_EXEMPT_USERNAMES = (
+    ("admin", "supervisor", "officer1", "officer2")
+    if DEBUG and env.bool("MEDPRIVACY_2FA_EXEMPT_DEMO_ACCOUNTS", default=True) else ())
+OTP_TOTP_ISSUER = env.str("MEDPRIVACY_COMPANY_NAME", default="Med Dimensions") + " privacy office"
 
 # --- Time ----------------------------------------------------------------------------------------
 USE_TZ = True
@@ -156,6 +198,8 @@ TIME_ZONE = "UTC"  # storage and server clock
 # What officers see in the admin; stored instants stay UTC.
 DISPLAY_TIME_ZONE = env.str("MEDPRIVACY_DISPLAY_TIME_ZONE", default="America/New_York")
 LANGUAGE_CODE = "en-us"
+# Date-times are shown with their zone's abbreviation (medprivacy/formats).
+FORMAT_MODULE_PATH = ["medprivacy.formats"]
 USE_I18N = True
 
 # --- Security ------------------------------------------------------------------------------------
@@ -171,6 +215,26 @@ SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else N
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE_SECONDS", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles only from our own origin, no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "frame-ancestors": [CSP_NONE],
+        "form-action": [CSP_SELF],
+    },
+}
+# Permissions-Policy on every response (security.middleware): no powerful feature is used.
+MEDPRIVACY_PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
+    "gyroscope", "magnetometer", "microphone", "midi", "payment", "picture-in-picture", "publickey-credentials-get",
+    "screen-wake-lock", "sync-xhr", "usb", "xr-spatial-tracking")}
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -218,17 +282,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 BEAT_STALE_AFTER_SECONDS = env.int("MEDPRIVACY_BEAT_STALE_AFTER_SECONDS", default=180)
 
 # --- Logging: ids and counts only, never request contents or personal data ----------------------
+# security.logfilter.RedactingFilter removes tokens and e-mail addresses from every record that reaches
+# a handler (root, django.request, django.security.csrf, celery; gunicorn's through gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "security.logfilter.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django logs the request path of 4xx/5xx responses; signed links live in paths, so keep
         # only errors from it.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "django.security.csrf": {"level": "WARNING"},
     },
 }
 
@@ -243,6 +311,45 @@ MEDPRIVACY_CONVENTIONS = {
 MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
 MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)
 MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", default=5)
+
+# --- Rate limits: the one mechanism (security.ratelimit, django-ratelimit + django-ipware) --------
+# Proxies in front of the web process that append the client's address to X-Forwarded-For (the load
+# balancer, nginx): 0 trusts REMOTE_ADDR alone; 1 takes the right-most X-Forwarded-For entry; n the n-th
+# from the right. Entries a client wrote itself are never used.
+MEDPRIVACY_TRUSTED_PROXIES = env.int("MEDPRIVACY_TRUSTED_PROXIES", default=0)
+# Scope -> "count/period" (s, m, h, d; "5/15m" = 5 per 15 minutes), counted per client address unless
+# the scope says otherwise; an empty value switches a scope off.
+MEDPRIVACY_RATE_LIMITS = {
+    # Every anonymous POST/PUT/PATCH/DELETE, whatever the page, per client.
+    "public.write": env.str("MEDPRIVACY_RATE_PUBLIC_WRITES", default="60/10m"),
+    # (setting name, period): the count is read from that setting when the limit is checked.
+    "intake.submit.ip": ("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", "h"),
+    "intake.submit.email": ("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", "h"),
+    "intake.new_link.ip": ("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", "h"),
+    "intake.new_link.email": ("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", "h"),
+    "intake.verify": env.str("MEDPRIVACY_RATE_VERIFY", default="30/h"),
+    "intake.withdraw": env.str("MEDPRIVACY_RATE_WITHDRAW", default="20/h"),
+    "consents.link.ip": env.str("MEDPRIVACY_RATE_PREFERENCE_LINKS_PER_CLIENT", default="10/h"),
+    "consents.link.email": ("MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR", "h"),
+    "consents.preferences": env.str("MEDPRIVACY_RATE_PREFERENCE_SAVES", default="30/h"),
+    "consents.unsubscribe": env.str("MEDPRIVACY_RATE_UNSUBSCRIBES", default="30/h"),
+    # GPC signals recorded (ledger rows) per client; past it the signal is honored but not recorded again.
+    "consents.gpc": env.str("MEDPRIVACY_RATE_GPC_RECORDS", default="20/h"),
+    "consents.api": env.str("MEDPRIVACY_RATE_CONSENT_API", default="600/m"),
+    # E-mail confirmations on access-package links, per client (not per link: a stranger's guesses cannot
+    # lock the requester out of their own package).
+    "packages.email_attempts": ("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS", "15m"),
+    "fulfilment.callback": env.str("MEDPRIVACY_RATE_CALLBACKS", default="600/m"),
+    "admin.2fa": env.str("MEDPRIVACY_RATE_2FA_ATTEMPTS", default="10/15m"),
+}
+RATELIMIT_VIEW = "security.views.rate_limited"
+# django-ratelimit predates Django's RedisCache, whose incr() is Redis INCR: atomic, shared by processes.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # The embedded defaults (one machine, a file cache) count without atomic increments; production runs
+    # Redis, and `check --deploy` says so when it does not (security.checks).
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+RATELIMIT_HASH_ALGORITHM = "hashlib.sha256"
 # How long the signed status-page link in every e-mail to a requester stays valid.
 MEDPRIVACY_STATUS_LINK_DAYS = env.int("MEDPRIVACY_STATUS_LINK_DAYS", default=180)
 # A plain 403 page (with the site's layout) when a form arrives without a valid CSRF token.

@@ -2,7 +2,8 @@
 the input, services in `requests_app.services.intake` do the writes, selectors the reads.
 
 Bad input never gets a 500: invalid forms come back filled in with status 400, a bad or expired link gets
-one page (404) that says so without revealing whether an address is known, too many submissions get 429.
+one page (404) that says so without revealing whether an address is known, too many submissions get 429
+(security.ratelimit).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +24,7 @@ from requests_app import selectors
 from requests_app.forms import IntakeForm, NewLinkForm, ResidenceForm
 from requests_app.services import intake
 from requests_app.workflow import IllegalTransition
+from security import ratelimit
 from subjects import links
 from subjects.models import DataSubject
 
@@ -33,23 +34,9 @@ SUBMITTED_SALT = "medprivacy.intake-submitted"
 SUBMITTED_MAX_AGE = dt.timedelta(days=1)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _private(response: HttpResponse) -> HttpResponse:
     """Keep pages reached through a secret link out of search engines."""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _too_many(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    next_hour = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
-    response = render(request, "requests_app/rate_limited.html", status=429)
-    response["Retry-After"] = str(int((next_hour - now).total_seconds()) + 1)
-    logger.info("intake: rate limit reached")
     return response
 
 
@@ -80,12 +67,9 @@ def request_form(request: HttpRequest) -> HttpResponse:
 
 
 def _request_form_post(request: HttpRequest) -> HttpResponse:
-    ip = _client_ip(request)
-    if intake.rate_limited(scope="submit", ip=ip):
-        return _too_many(request)
     if request.POST.get("website"):
         # A bot filled the hidden field: answer like a success and keep nothing.
-        intake.rate_count(scope="submit", ip=ip)
+        ratelimit.rate_limit_enforce(request, scope="intake.submit.ip")
         logger.info("intake: honeypot submission discarded")
         return redirect("requests_app:request_submitted")
     residence = ResidenceForm(request.POST)
@@ -95,16 +79,17 @@ def _request_form_post(request: HttpRequest) -> HttpResponse:
                       subdivision=residence.cleaned_data["subdivision"])
     if not form.is_valid():
         return _render_form(request, form, status=400)
-    email = form.cleaned_data["email"]
-    if intake.rate_limited(scope="submit", ip=ip, email=email):
-        return _too_many(request)
+    # Counted once the form is valid (a typo does not use up the allowance), atomically per client and
+    # per address before anything is written.
+    ratelimit.rate_limit_enforce(request, scope="intake.submit.ip")
+    ratelimit.rate_limit_enforce(request, scope="intake.submit.email",
+                                 value=ratelimit.email_key(form.cleaned_data["email"]))
     try:
         result = intake.submission_create(**form.service_arguments())
     except intake.IntakeRejected as exc:
         for field, message in exc.problems.items():
             form.add_error(field if field in form.fields else None, message)
         return _render_form(request, form, status=400)
-    intake.rate_count(scope="submit", ip=ip, email=email)
     token = signing.dumps(result.submission.pk, salt=SUBMITTED_SALT)
     return redirect(f"{reverse('requests_app:request_submitted')}?c={token}")
 
@@ -132,6 +117,7 @@ def request_submitted(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Use a verification link, then show the status page (GET only: HEAD probes do not use it up)."""
+    ratelimit.rate_limit_enforce(request, scope="intake.verify")
     try:
         submission = intake.verification_consume(token=token)
     except intake.LinkInvalid as exc:
@@ -181,6 +167,7 @@ def withdraw(request: HttpRequest, token: str, reference: str) -> HttpResponse:
                                status=409))
     if request.method == "GET":
         return _private(render(request, "requests_app/withdraw.html", {"token": token, "dsr": dsr}))
+    ratelimit.rate_limit_enforce(request, scope="intake.withdraw")
     try:
         intake.case_withdraw_by_requester(dsr=dsr)
     except IllegalTransition:  # closed by an officer between the two clicks
@@ -200,11 +187,10 @@ def new_link(request: HttpRequest) -> HttpResponse:
     form = NewLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "requests_app/new_link.html", {"form": form}, status=400)
-    ip, email = _client_ip(request), form.cleaned_data["email"]
-    if intake.rate_limited(scope="new_link", ip=ip, email=email):
-        return _too_many(request)
+    email = form.cleaned_data["email"]
+    ratelimit.rate_limit_enforce(request, scope="intake.new_link.ip")
+    ratelimit.rate_limit_enforce(request, scope="intake.new_link.email", value=ratelimit.email_key(email))
     intake.status_link_send(email=email)
-    intake.rate_count(scope="new_link", ip=ip, email=email)
     return render(request, "requests_app/new_link_sent.html")
 
 

@@ -10,11 +10,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "Creating the virtualenv in .venv with $py ..."
   "$py" -m venv .venv
 fi
-want=$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("requirements.txt","rb").read()).hexdigest())')
+# A developer's machine: the runtime pins (requirements.txt) plus the tools (requirements-dev.txt).
+want=$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("requirements.txt","rb").read() + open("requirements-dev.txt","rb").read()).hexdigest())')
 if [ "$(cat .venv/.requirements.sha256 2>/dev/null || true)" != "$want" ]; then
   echo "Installing pinned requirements into .venv ..."
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   echo "$want" > .venv/.requirements.sha256
 fi
 if [ ! -f .env ]; then

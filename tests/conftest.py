@@ -47,6 +47,12 @@ def _clean_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings) -> None:
+    """Tests log staff in with force_login; the second factor has its own tests (tests/security)."""
+    settings.MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS = False
+
+
 def database_url_for_subprocess() -> str:
     """The URL of the database the tests are using right now (the test database)."""
     s = connection.settings_dict

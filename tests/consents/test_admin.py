@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -107,10 +109,13 @@ def test_the_proof_of_an_unknown_subject_is_404(officer_client):
 
 
 def test_supervisors_create_tokens_shown_once_and_revoke_them(supervisor_client):
-    response = supervisor_client.post(reverse("admin:consents_apitoken_add"), {"name": "crm"}, follow=True)
-    assert response.status_code == 200
-    [message] = [str(m) for m in get_messages(response.wsgi_request) if "copy it now" in str(m)]
-    raw = message.split(" is ")[1].split(" ")[0]
+    response = supervisor_client.post(reverse("admin:consents_apitoken_add"), {"name": "crm"})
+    assert response.status_code == 200  # shown on this page, not through message storage
+    assert "no-store" in response["Cache-Control"]
+    [raw] = re.findall(r'<code class="api-token">([^<]+)</code>', response.content.decode())
+    assert not [m for m in get_messages(response.wsgi_request) if raw in str(m)]
+    assert raw not in response.cookies.output()
+    assert supervisor_client.get(reverse("admin:consents_apitoken_changelist")).content.count(raw.encode()) == 0
     token = ApiToken.objects.get(name="crm")
     assert selectors.api_token_authenticate(raw) == token
     assert raw not in (token.token_hash, token.prefix)

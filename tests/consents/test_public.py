@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 
 from consents import links, selectors, services
@@ -264,16 +265,36 @@ def test_gpc_1_opts_the_browser_out_once_and_sets_a_cookie(client, frozen):
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert bool(cookie["secure"]) is settings.SESSION_COOKIE_SECURE
     browser_id = cookie.value
+    assert "Sec-GPC" in response["Vary"]
+    # The first, cookie-less request is honored but writes no row (docs/consents.md, "GPC").
+    assert not ConsentEvent.objects.exists()
+    second = client.get("/privacy-choices/", HTTP_SEC_GPC="1", REMOTE_ADDR="198.51.100.20")
+    assert settings.MEDPRIVACY_BROWSER_ID_COOKIE not in second.cookies
     events = ConsentEvent.objects.filter(browser_id=browser_id)
     assert sorted((e.purpose.code, e.kind, e.source) for e in events) == [
         ("sale_sharing", "opted_out", "gpc"), ("targeted_advertising", "opted_out", "gpc")]
     assert events[0].ip_prefix == "198.51.100.0/24"
-    assert "Sec-GPC" in response["Vary"]
     # more page views with the signal: no new events, no new cookie
     again = client.get("/privacy-choices/", HTTP_SEC_GPC="1")
     assert settings.MEDPRIVACY_BROWSER_ID_COOKIE not in again.cookies
     assert GPC_NOTICE.encode() in again.content
     assert ConsentEvent.objects.count() == 2
+
+
+def test_cookie_less_gpc_requests_write_no_rows(client):
+    for _ in range(20):
+        response = Client().get("/", HTTP_SEC_GPC="1")
+        assert GPC_NOTICE.encode() in response.content  # honored for the response all the same
+    assert not ConsentEvent.objects.exists()
+
+
+def test_gpc_rows_per_client_are_rate_limited(settings):
+    settings.MEDPRIVACY_RATE_LIMITS = {**settings.MEDPRIVACY_RATE_LIMITS, "consents.gpc": "2/h"}
+    for n in range(4):  # a script minting a fresh browser id for every request
+        browser = Client(REMOTE_ADDR="198.51.100.30")
+        browser.cookies[settings.MEDPRIVACY_BROWSER_ID_COOKIE] = f"minted-browser-id-{n:04d}"
+        assert GPC_NOTICE.encode() in browser.get("/", HTTP_SEC_GPC="1").content
+    assert ConsentEvent.objects.values("browser_id").distinct().count() == 2
 
 
 @pytest.mark.parametrize("value", ["0", "true", " 1", "1 ", "yes", ""])
@@ -285,6 +306,7 @@ def test_other_gpc_values_are_ignored(client, value):
 
 
 def test_absence_of_the_signal_later_is_not_an_opt_in(client):
+    client.get("/", HTTP_SEC_GPC="1")
     client.get("/", HTTP_SEC_GPC="1")
     response = client.get("/")
     assert GPC_NOTICE.encode() not in response.content
@@ -312,6 +334,7 @@ def test_gpc_with_a_valid_link_opts_the_known_person_out(client):
 
 def test_gpc_with_a_tampered_link_records_only_the_browser(client):
     DataSubjectFactory()
+    client.get("/", HTTP_SEC_GPC="1")  # the browser gets its id
     client.get(reverse("consents:preferences", args=["tampered"]), HTTP_SEC_GPC="1")
     assert not ConsentEvent.objects.filter(subject__isnull=False).exists()
     assert ConsentEvent.objects.filter(subject__isnull=True).count() == 2
@@ -322,6 +345,7 @@ def test_a_forged_browser_cookie_is_replaced(client):
     response = client.get("/", HTTP_SEC_GPC="1")
     new_id = response.cookies[settings.MEDPRIVACY_BROWSER_ID_COOKIE].value
     assert new_id != "bad id!"
+    client.get("/", HTTP_SEC_GPC="1")
     assert set(ConsentEvent.objects.values_list("browser_id", flat=True)) == {new_id}
 
 

@@ -12,6 +12,7 @@ import zipfile
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -166,6 +167,18 @@ def test_bad_links_and_too_many_wrong_emails_get_clear_4xx_answers(two_subjects,
     locked = client.post(path, {"email": ANA})
     assert locked.status_code == 429 and b"Too many wrong e-mail addresses" in locked.content
     assert client.put(path).status_code == 405
+
+
+def test_a_strangers_wrong_guesses_lock_out_the_stranger_not_the_requester(two_subjects, settings):
+    settings.MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS = 2
+    ana, _ = two_subjects
+    package = packages.access_package_build(dsr=ana, actor=supervisor())
+    path = reverse("fulfilment:package", args=[packages.package_token(package)])
+    stranger, requester = Client(REMOTE_ADDR="203.0.113.66"), Client(REMOTE_ADDR="198.51.100.8")
+    assert [stranger.post(path, {"email": f"guess{n}@example.com"}).status_code for n in range(3)] == [403, 403, 429]
+    assert stranger.post(path, {"email": ANA}).status_code == 429  # locked per client, even with the right one
+    assert requester.post(path, {"email": ANA}).status_code == 200
+    assert PackageDownload.objects.filter(package=package).count() == 1
 
 
 def test_the_link_expires_after_seven_days_and_the_file_is_deleted(two_subjects, client):

@@ -26,6 +26,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "k" * 10 + "x8Qv2-LmZp4Rt7Wy9Bc3Df6Gh1Jk5Np0Sr2Uv4Xz6_Ab8Cd0Ef",
     "DJANGO_ALLOWED_HOSTS": "privacy.meddimensions.example",
     "DJANGO_ENV_FILE": "/nonexistent/.env",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",  # production counts rate limits in Redis (security.W001)
 }
 
 

@@ -442,29 +442,6 @@ def test_a_failure_on_the_second_case_leaves_nothing(monkeypatch):
     assert counts() == NOTHING
 
 
-# --- Rate limits ---------------------------------------------------------------------------------------
-
-
-def test_rate_limits_count_per_hour_per_ip_and_per_email(settings, frozen):
-    settings.MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = 3
-    settings.MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR = 2
-    for _ in range(2):
-        intake.rate_count(scope="submit", ip="198.51.100.7", email="ann@example.com")
-    assert intake.rate_limited(scope="submit", ip="198.51.100.7", email="ANN@example.com")
-    assert not intake.rate_limited(scope="submit", ip="198.51.100.7", email="bob@example.com")
-    intake.rate_count(scope="submit", ip="198.51.100.7", email="bob@example.com")
-    assert intake.rate_limited(scope="submit", ip="198.51.100.7", email="carol@example.com")
-    assert not intake.rate_limited(scope="submit", ip="203.0.113.9", email="carol@example.com")
-    assert not intake.rate_limited(scope="new_link", ip="198.51.100.7", email="ann@example.com")
-    frozen.shift(dt.timedelta(hours=1))
-    assert not intake.rate_limited(scope="submit", ip="198.51.100.7", email="ann@example.com")
-
-
-def test_rate_limit_keys_hold_no_address():
-    keys = intake._rate_keys(scope="submit", ip="198.51.100.7", email="ann@example.com")
-    assert all("ann" not in key and "198.51" not in key for key, _ in keys)
-
-
 def test_a_case_closed_by_an_officer_meanwhile_does_not_stop_the_others_verifying(monkeypatch):
     result = submission_create(**service_kwargs())
     access, erasure = result.cases

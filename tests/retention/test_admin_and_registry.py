@@ -134,12 +134,13 @@ def test_approval_in_the_admin_queues_the_run_after_commit(client, boss, setting
 
 
 def test_purge_runs_are_read_only_in_the_admin(client, boss):
+    # One clock for the whole test: the messages (and so the session) are saved at the frozen time.
     with time_machine.travel(NOW, tick=False):
         client.post("/admin/retention/purgerun/start/dry_run/")
-    run = PurgeRun.objects.get()
-    assert client.get("/admin/retention/purgerun/add/").status_code == 403
-    assert client.post(f"/admin/retention/purgerun/{run.pk}/delete/").status_code == 403
-    assert client.post(f"/admin/retention/purgerun/{run.pk}/change/", {"status": "failed"}).status_code == 403
+        run = PurgeRun.objects.get()
+        assert client.get("/admin/retention/purgerun/add/").status_code == 403
+        assert client.post(f"/admin/retention/purgerun/{run.pk}/delete/").status_code == 403
+        assert client.post(f"/admin/retention/purgerun/{run.pk}/change/", {"status": "failed"}).status_code == 403
     run.refresh_from_db()
     assert run.status == PurgeRun.Status.FINISHED
 

@@ -164,7 +164,7 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
     Now: the subject and its state row come in one query (the API's hot path).
     """
     if at is not None:
-        subject = subject_by_email(email)
+        subject = subjects_selectors.subject_by_email(email)
         if subject is None:
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
         return True, consent_decision(subject, purpose, at=at, age=age)
@@ -223,11 +223,7 @@ def subject_choices(subject: DataSubject) -> list[tuple[Purpose, Decision]]:
     return [(purpose, consent_decision(subject, purpose)) for purpose in purpose_list()]
 
 
-# --- Subjects, tokens, events ------------------------------------------------------------------------
-
-subject_by_email = subjects_selectors.subject_by_email
-subject_by_id = subjects_selectors.subject_by_id
-
+# --- Tokens, events (subjects are looked up through subjects.selectors) ------------------------------
 
 def api_token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -265,7 +261,7 @@ def state_queryset(*, user) -> QuerySet[ConsentState]:
 
 def subject_for_proof(*, user, subject_id: object) -> DataSubject | None:
     """Return the subject whose proof of consent `user` may read, or None (unknown, erased or not theirs)."""
-    subject = subject_by_id(subject_id)
+    subject = subjects_selectors.subject_by_id(subject_id)
     if subject is None:
         return None
     visible = access.scope_to_subjects(DataSubject.objects.filter(pk=subject.pk), user=user, subject_path="pk",

@@ -97,6 +97,9 @@ class IntakeForm(SummaryMixin, forms.Form):
     correction_right = forms.CharField(label="What should it say?", required=False, max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 3}),
                                        help_text="Needed if you ask us to correct information.")
+    appeal_reference = forms.CharField(
+        label="Reference of the decision you appeal", required=False, max_length=20, validators=[_one_line],
+        help_text="Needed if you appeal our decision: the reference in our decision e-mail, e.g. DSR-2026-000123.")
     is_agent = forms.BooleanField(label="I am an authorized agent making this request for someone else",
                                   required=False)
     agent_name = forms.CharField(label="Agent's name", required=False, max_length=200, validators=[_one_line])
@@ -124,6 +127,7 @@ class IntakeForm(SummaryMixin, forms.Form):
         self.residence = residence_label(country, subdivision)
         self.fields["rights"].choices = [(right, RIGHT_LABELS[right])
                                          for right in deadlines.rights_offered(country, subdivision or None)]
+        self.offers_appeal = any(right == "appeal" for right, _ in self.fields["rights"].choices)
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -167,7 +171,7 @@ class IntakeForm(SummaryMixin, forms.Form):
             "correction_right": data["correction_right"], "is_agent": data["is_agent"],
             "agent_name": data["agent_name"], "agent_email": data["agent_email"],
             "authorization": data.get("authorization"), "clinic_name": data["clinic_name"],
-            "declaration_accepted": data["declaration"],
+            "declaration_accepted": data["declaration"], "appeal_reference": data["appeal_reference"],
         }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from compliance.rules import OUTCOMES
 from requests_app.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
 from requests_app.workflow import OPEN, STATUS_LABELS, Status
 
@@ -22,6 +23,7 @@ REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
 RIGHT_CHOICES = [(code, RIGHT_LABELS[code]) for code in RIGHTS]
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 VERIFICATION_CHOICES = [(code, code.replace("_", " ")) for code in VERIFICATION_LEVELS]
+OUTCOME_CHOICES = list(OUTCOMES.items())
 
 
 class Relationship(models.TextChoices):
@@ -164,6 +166,15 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     outcome_summary = models.TextField(blank=True)
     denial_ground = models.CharField(max_length=60, blank=True)
+    # Issue 15: what settled verification (a code of compliance.rules.EVIDENCE), the §7102 outcome, and the
+    # decision an appeal is about.
+    verification_evidence = models.CharField(max_length=40, blank=True)
+    verification_scope = models.CharField(
+        max_length=20, blank=True, help_text="'categories' when only categories may be disclosed (11 CCR §7024(a)).")
+    outcome = models.CharField(max_length=30, blank=True, db_index=True, choices=OUTCOME_CHOICES,
+                               help_text="How the case ended, as the §7102 metrics count it.")
+    appeal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+                                  help_text="For an appeal: the decision appealed.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

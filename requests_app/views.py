@@ -70,8 +70,11 @@ def request_form(request: HttpRequest) -> HttpResponse:
     if "country" in request.GET and not changing:
         residence = ResidenceForm(request.GET)
         if residence.is_valid():
+            # A link from a decision notice (?appeal=DSR-…) opens the form ready to appeal that decision.
+            appeal = request.GET.get("appeal", "").strip()[:20]
+            initial = {"rights": ["appeal"], "appeal_reference": appeal} if appeal else None
             form = IntakeForm(country=residence.cleaned_data["country"],
-                              subdivision=residence.cleaned_data["subdivision"])
+                              subdivision=residence.cleaned_data["subdivision"], initial=initial)
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")} if changing else None

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from compliance.rules import OUTCOME_FOR_STATUS
 from requests_app import deadlines
 from requests_app.conventions import current_conventions
 from requests_app.models import Case, ReferenceCounter, Submission, TimelineEvent
@@ -104,6 +105,8 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
             setattr(locked, name, value)
         if target in TERMINAL:
             locked.closed_at = timezone.now()
+            if not fields.get("outcome"):
+                locked.outcome = OUTCOME_FOR_STATUS.get(target.value, "")
         if target == Status.VERIFIED and locked.verified_at is None:
             locked.verified_at = timezone.now()
         locked._history_user = actor

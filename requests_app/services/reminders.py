@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from compliance import services as compliance
 from medprivacy import roles
 from medprivacy.jobs import job_run
 from requests_app import deadlines
@@ -604,8 +605,15 @@ def verification_expire(*, policy: ReminderPolicy | None = None) -> ExpiryResult
                                              outcome_summary=closures[dsr.pk].explanation)
                           for dsr in locked]
                 if closed and closed[0].submission.subject.email:
-                    message_send(submission=closed[0].submission, template_key="closed_unverified", cases=closed,
-                                 context={"reason": closures[closed[0].pk].explanation})
+                    # One notice per submission, carrying every statement any of its cases' rules require.
+                    texts: dict[str, str] = {}
+                    for dsr in closed:
+                        texts.update(compliance.notice_statements(dsr=dsr, kind="closed_unverified"))
+                    reason = closures[closed[0].pk].explanation
+                    context = {"reason": reason, "rights_notice": compliance.notice_rights_text(texts)}
+                    message = message_send(submission=closed[0].submission, template_key="closed_unverified",
+                                           cases=closed, context=context)
+                    compliance.notice_assert_complete(message=message, texts=texts, reason=reason)
                     result.messages += 1
                 result.closed += len(closed)
         except Exception as exc:  # one bad submission must not stop the others

@@ -137,7 +137,8 @@ def test_an_opt_out_receipt_promises_a_confirmation_and_completing_it_sends_one(
         workbench.case_complete(dsr=dsr, actor=crew["olivia"], outcome_summary="stopped", response="Done.")
     confirmation = Message.objects.get(template_key="opt_out_processed")
     assert f"We have processed your request {dsr.reference}" in confirmation.body_text
-    assert "on 2026-03-10" in confirmation.body_text and "sell or share your personal information" in confirmation.body_text
+    body = confirmation.body_text
+    assert "on 2026-03-10" in body and "sell or share your personal information" in body
     assert not Message.objects.filter(template_key="completion").exists()
 
 

@@ -2,7 +2,7 @@
 
 This module is data, keyed like ``requests_app.rules.RULES`` by regime and right (or by regime alone where a
 value is the same for every right). The engine and the workflow read it; counsel reviews it through
-``docs/compliance.md``, generated from it (``python -m compliance.rules``). Adding a US state is rows here,
+``docs/compliance.md``, generated from it (``python -m compliance.document``). Adding a US state is rows here,
 not an ``if`` anywhere else.
 
 No Django imports: this must load without settings.

@@ -1,8 +1,8 @@
 """What the requester confirms directly: a declaration under penalty of perjury, or an agent's authority.
 
 Each row is one single-use link sent to the consumer (only the SHA-256 of its token is stored) and, once
-answered, what they answered. The typed name is personal data: it is cleared when the subject is erased
-(`compliance.services.confirmations_scrub`), and the table keeps no history rows.
+answered, what they answered. The typed name is personal data: the retention schedule and erasure requests
+blank it (`compliance/retention_targets.py`), and the table keeps no history rows.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from compliance.rules import (
 )
 from compliance.verification import Assessment, verification_gap
 from requests_app.links import absolute
-from requests_app.models import Case, DataSubject, Message, TimelineEvent
+from requests_app.models import Case, Message, TimelineEvent
 from requests_app.services.cases import Actor, timeline_record
 from requests_app.services.messaging import message_send
 
@@ -169,11 +169,6 @@ def confirmation_answer(*, token: str, confirmed: bool, signed_name: str = "") -
                             label="requester", summary=summary)
     logger.info("compliance: confirmation %s answered (%s)", row.pk, "yes" if confirmed else "no")
     return row
-
-
-def confirmations_scrub(*, subject: DataSubject) -> int:
-    """Clear the names typed by an erased subject (the table keeps no history); return the rows cleared."""
-    return ConsumerConfirmation.objects.filter(case__subject=subject).exclude(signed_name="").update(signed_name="")
 
 
 # ---------------------------------------------------------------------------------------------------------

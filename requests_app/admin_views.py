@@ -17,7 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
-from compliance.rules import OUTCOMES
+from compliance import services as compliance
+from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
 from requests_app import deadlines, selectors
 from requests_app.models import Case, Channel, ControllerOrganization
 from requests_app.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
@@ -101,8 +102,9 @@ class DenyForm(CaseActionForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = [("", "— choose the ground —"), *DENIAL_GROUNDS[self.dsr.regime]]
-        notice = deadlines.rule_for(self.dsr.regime, self.dsr.right).denial_rights_notice
-        self.fields["explanation"].help_text = f"Sent to the requester, followed by: {notice}"
+        notice = compliance.notice_rights_text(compliance.notice_statements(dsr=self.dsr, kind="denial"))
+        needing = ", ".join(sorted(GROUNDS_NEEDING_EXPLANATION))
+        self.fields["explanation"].help_text = f"Sent to the requester (required for {needing}), followed by: {notice}"
 
 
 class RedirectForm(CaseActionForm):

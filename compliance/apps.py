@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
-    verbose_name = "Compliance (verification evidence, notices, appeals)"
+    verbose_name = "Compliance (what consumers confirm directly)"

@@ -2,7 +2,7 @@
 
 Each row is one single-use link sent to the consumer (only the SHA-256 of its token is stored) and, once
 answered, what they answered. The typed name is personal data: the retention schedule and erasure requests
-blank it (`compliance/retention_targets.py`), and the table keeps no history rows.
+blank it (`requests_app/retention_targets.py`), and the table keeps no history rows.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("requests/confirm/", include("compliance.urls")),
     path("requests/", include("requests_app.urls")),
     path("privacy-choices/", include("consents.urls")),
     path(".well-known/gpc.json", consents_views.gpc_json, name="gpc_json"),

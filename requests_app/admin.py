@@ -23,12 +23,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from compliance import services as compliance_services
 from consents.selectors import consent_events_for_reference
 from requests_app import deadlines, selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, MessageTemplate, TimelineEvent
 from requests_app.rules import REGIME_ABBREVIATIONS
+from requests_app.services import compliance as compliance_services
 from requests_app.services import messaging, workbench
 from requests_app.services.fulfilment import FulfilmentError
 from requests_app.workflow import IllegalTransition, Status

@@ -17,12 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
-from compliance import services as compliance
 from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
 from requests_app import deadlines, selectors
 from requests_app.models import Case, Channel, ControllerOrganization
 from requests_app.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from requests_app.workflow import Status, allowed_next
 
 Textarea = forms.Textarea(attrs={"rows": 4, "cols": 80})

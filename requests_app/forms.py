@@ -179,3 +179,24 @@ class NewLinkForm(SummaryMixin, forms.Form):
     email = forms.EmailField(label="E-mail address you used for your request", max_length=254,
                              error_messages={"required": "Enter your e-mail address.",
                                              "invalid": "Enter an e-mail address like name@example.com."})
+
+
+class ConfirmationForm(forms.Form):
+    """The consumer's answer on a confirmation link: a declaration needs their typed name to be signed."""
+
+    answer = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
+                               error_messages={"required": "Choose Yes or No.",
+                                               "invalid_choice": "Choose Yes or No."})
+    signed_name = forms.CharField(label="Type your full name to sign", required=False, max_length=200)
+
+    def __init__(self, *args: Any, needs_signature: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_signature = needs_signature
+        if not needs_signature:
+            del self.fields["signed_name"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.needs_signature and cleaned.get("answer") == "yes" and not cleaned.get("signed_name", "").strip():
+            self.add_error("signed_name", "Type your full name to sign the declaration.")
+        return cleaned

@@ -47,7 +47,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from compliance.services import AppealRejected, appeal_decision_find
 from requests_app import deadlines
 from requests_app.links import absolute
 from requests_app.models import (
@@ -63,6 +62,7 @@ from requests_app.models import (
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.rules import RIGHT_LABELS, RIGHTS
 from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment, timeline_record
+from requests_app.services.compliance import AppealRejected, appeal_decision_find
 from requests_app.services.messaging import message_send
 from requests_app.workflow import IllegalTransition, Status
 

@@ -30,13 +30,13 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from compliance import services as compliance
 from medprivacy import roles
 from medprivacy.jobs import job_run
 from requests_app import deadlines
 from requests_app.links import absolute
 from requests_app.models import Case, Message, Reminder, TimelineEvent, VerificationToken
 from requests_app.rules import REGIME_ABBREVIATIONS
+from requests_app.services import compliance
 from requests_app.services.cases import case_change_status, timeline_record
 from requests_app.services.messaging import message_send
 from requests_app.workflow import OPEN, Status

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from compliance import services as compliance
 from compliance.models import ConsumerConfirmation
 from compliance.rules import (
     CONFIRM_PROCESSED_RIGHTS,
@@ -44,6 +43,7 @@ from requests_app.models import (
     TimelineEvent,
 )
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
+from requests_app.services import compliance
 from requests_app.services.cases import (
     case_change_status,
     case_create,

@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from compliance import services as compliance
 from requests_app.models import Case, Message, MessageTemplate, TimelineEvent, VerificationToken
-from requests_app.services import messaging, reminders, workbench
+from requests_app.services import compliance, messaging, reminders, workbench
 from requests_app.workflow import Status
 from tests.compliance.support import LATER, RECEIVED, assign, confirm_email, file, people, resolve_tasks
 

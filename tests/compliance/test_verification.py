@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from compliance import services as compliance
 from compliance.models import ConsumerConfirmation
 from compliance.rules import EVIDENCE, evidence_for_level
 from compliance.verification import verification_gap
 from requests_app.models import Message
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from requests_app.workflow import Status
 from tests.compliance.support import (
     assign,

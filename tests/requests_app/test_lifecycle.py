@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 import time_machine
 
-from compliance import services as compliance
 from consents import services as consent_services
 from consents.models import ConsentEvent
 from consents.selectors import is_permitted
 from requests_app.models import Relationship, TimelineEvent
-from requests_app.services import intake, workbench
+from requests_app.services import compliance, intake, workbench
 from requests_app.workflow import Status
 from tests.factories import officer, supervisor
 

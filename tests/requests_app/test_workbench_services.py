@@ -10,12 +10,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from compliance import services as compliance
 from medprivacy import roles
 from requests_app import selectors
 from requests_app.deadlines import compute_deadlines
 from requests_app.models import Case, ControllerOrganization, Message, TimelineEvent
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from requests_app.services.cases import case_create
 from requests_app.services.fulfilment import FulfilmentBlocked, fulfilment_task_resolve
 from requests_app.workflow import Status

@@ -1,6 +1,8 @@
 """The compliance writes and checks the workbench and intake call: verification evidence, what the consumer
 confirms directly, the statements every decision notice must carry, appeals linked to their decision.
 
+The tables live in the `compliance` app (pure data, below this one); this module applies them to cases.
+
 Nothing here logs personal data: log lines carry ids only.
 """
 
@@ -130,7 +132,7 @@ def confirmation_request(*, dsr: Case, kind: str, actor: Actor) -> tuple[str, Co
             case=dsr, kind=kind, token_hash=_hash(raw), requested_at=now, requested_by=actor,
             expires_at=now + dt.timedelta(days=CONFIRMATION_LINK_DAYS), statement=statement,
         )
-        url = absolute(reverse("compliance:confirm", args=[raw]))
+        url = absolute(reverse("requests_app:confirm", args=[raw]))
         message_send(submission=dsr.submission, template_key=_TEMPLATES[kind], cases=[dsr], actor=actor,
                      context={"reference": dsr.reference, "right_label": dsr.get_right_display(),
                               "confirm_url": url, "statement": statement,

@@ -160,3 +160,16 @@ def test_a_gdpr_clock_cannot_be_paused_on_its_last_day_but_can_early():
         workbench.case_request_info(dsr=early, actor=crew["olivia"], kind="identity", question="Your ID?")
     early.refresh_from_db()
     assert early.paused_since is not None
+
+
+def test_every_closure_records_the_outcome_the_metrics_count():
+    crew = people()
+    withdrawn = assign(file(["erasure"], email="w@example.com")[0], crew)
+    workbench.case_withdraw_on_behalf(dsr=withdrawn, actor=crew["olivia"], reason="Phoned to withdraw")
+    denied = assign(file(["erasure"], email="d@example.com")[0], crew)
+    workbench.case_deny(dsr=denied, actor=crew["olivia"], ground="manifestly_unfounded_or_excessive")
+    for dsr, outcome in ((withdrawn, "withdrawn"), (denied, "denied")):
+        dsr.refresh_from_db()
+        assert dsr.outcome == outcome
+        assert dsr.history.first().outcome == outcome
+    assert list(Case.objects.filter(outcome="").values_list("status", flat=True)) == []

@@ -32,8 +32,8 @@ from compliance.rules import (
     evidence_for_level,
     required_variables,
 )
-from requests_app.deadlines import _describe_clock, _describe_extension, _table
-from requests_app.rules import REGIME_ABBREVIATIONS, REGIMES, RULES, Rule
+from regimes.deadlines import _describe_clock, _describe_extension, _table
+from regimes.rules import REGIME_ABBREVIATIONS, REGIMES, RULES, Rule
 
 _KIND_LABELS = {
     "denial": "denial",
@@ -108,7 +108,7 @@ def render_markdown() -> str:
     lines = [
         "# Compliance rules: verification, notices, appeals, records",
         "",
-        "<!-- Generated from compliance/rules.py and requests_app/rules.py by "
+        "<!-- Generated from compliance/rules.py and regimes/rules.py by "
         "`python -m compliance.document > docs/compliance.md`. Do not edit by hand: a test fails when this "
         "file and the tables differ. -->",
         "",

@@ -1,6 +1,6 @@
 """Hold the compliance columns of the rules table: verification evidence, required statements, appeals, records.
 
-This module is data, keyed like ``requests_app.rules.RULES`` by regime and right (or by regime alone where a
+This module is data, keyed like ``regimes.rules.RULES`` by regime and right (or by regime alone where a
 value is the same for every right). The engine and the workflow read it; counsel reviews it through
 ``docs/compliance.md``, generated from it (``python -m compliance.document``). Adding a US state is rows here,
 not an ``if`` anywhere else.
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from requests_app.rules import (
+from regimes.rules import (
     DENIAL_RIGHTS_NOTICES,
     REGIMES,
     RULES,

@@ -15,33 +15,29 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.template import Template, TemplateSyntaxError
-from django.template.base import VariableNode
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.models import ConsumerConfirmation
 from compliance.rules import (
     APPEAL_REGIMES,
     APPEAL_WINDOW_DAYS,
     APPEALABLE_STATUSES,
     DECLARATION_TEXT,
-    MESSAGE_KINDS,
     REQUIRED_STATEMENTS,
-    STATEMENT_VARIABLES,
     STATEMENTS,
     UNVERIFIED_FALLBACK,
     appeal_route_text,
     authority_after_appeal_text,
     authority_text,
     complaint_text,
-    required_variables,
 )
 from compliance.verification import Assessment, verification_gap
-from requests_app.links import absolute
-from requests_app.models import Case, Message, TimelineEvent
-from requests_app.services.cases import Actor, timeline_record
-from requests_app.services.messaging import message_send
+from medprivacy.links import absolute
+from outbox.models import Message
+from outbox.services import message_send
+from requests_app.models import Case, ConsumerConfirmation
+from timeline.models import TimelineEvent
+from timeline.services import Actor, timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -230,31 +226,6 @@ def notice_assert_complete(*, message: Message, texts: dict[str, str], reason: s
     if missing:
         raise NoticeIncomplete(f"The message template '{message.template_key}' leaves out what the rules require: "
                                + "; ".join(missing) + ". Fix the template under Message templates; nothing was sent.")
-
-
-def template_problems(*, key: str, body_text: str, body_html: str = "") -> list[str]:
-    """Return why a message template cannot be saved (a required variable missing, a syntax error)."""
-    kinds = [kind for kind, template_key in MESSAGE_KINDS.items() if template_key == key]
-    if not kinds:
-        return []
-    needed = sorted({variable for kind in kinds for variable in required_variables(kind)})
-    problems = []
-    for part, source in (("text body", body_text), ("HTML body", body_html)):
-        if part == "HTML body" and not source.strip():
-            continue
-        try:
-            nodes = Template(source).nodelist.get_nodes_by_type(VariableNode)
-        except TemplateSyntaxError as exc:
-            problems.append(f"The {part} is not a valid template: {exc}")
-            continue
-        printed = {node.filter_expression.var.var for node in nodes
-                   if hasattr(node.filter_expression.var, "var")}
-        for variable in needed:
-            if variable not in printed:
-                what = "; ".join(sorted({STATEMENTS[code] for code, var in STATEMENT_VARIABLES.items()
-                                         if var == variable}))
-                problems.append(f"The {part} must print {{{{ {variable} }}}} ({what}).")
-    return problems
 
 
 # ---------------------------------------------------------------------------------------------------------

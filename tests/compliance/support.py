@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fulfilment.services import fulfilment_task_resolve
 from requests_app.models import Case
 from requests_app.services import compliance, intake, workbench
-from requests_app.services.fulfilment import fulfilment_task_resolve
 from tests.factories import officer, supervisor
 from tests.requests_app.intake_support import service_kwargs
 

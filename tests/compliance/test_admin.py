@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from requests_app.models import MessageTemplate
-from requests_app.services import messaging
+from outbox import services as messaging
+from outbox.models import MessageTemplate
 from tests.compliance.support import assign, confirm_email, file, people
 from tests.requests_app.intake_support import PDF
 
@@ -79,7 +79,7 @@ def test_a_template_missing_its_required_statements_is_refused_in_the_admin(clie
     crew = people()
     messaging.templates_seed()
     template = MessageTemplate.objects.get(key="denial")
-    url = reverse("admin:requests_app_messagetemplate_change", args=[template.pk])
+    url = reverse("admin:outbox_messagetemplate_change", args=[template.pk])
     client.force_login(crew["boss"])
     data = {"description": template.description, "subject": template.subject, "body_html": "",
             "body_text": "We say no.\n{{ explanation }}\n"}

@@ -9,7 +9,8 @@ import re
 import pytest
 import time_machine
 
-from requests_app.models import Case, Message
+from outbox.models import Message
+from requests_app.models import Case
 from requests_app.services import workbench
 from requests_app.workflow import Status
 from tests.compliance.support import LATER, assign, file, people

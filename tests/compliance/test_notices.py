@@ -7,10 +7,13 @@ import datetime as dt
 import pytest
 import time_machine
 
-from requests_app.models import Case, Message, MessageTemplate, TimelineEvent, VerificationToken
-from requests_app.services import compliance, messaging, reminders, workbench
+from outbox import services as messaging
+from outbox.models import Message, MessageTemplate
+from requests_app.models import Case, VerificationToken
+from requests_app.services import compliance, reminders, workbench
 from requests_app.workflow import Status
 from tests.compliance.support import LATER, RECEIVED, assign, confirm_email, file, people, resolve_tasks
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.usefixtures("clock")
 

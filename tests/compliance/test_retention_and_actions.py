@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from compliance.models import ConsumerConfirmation
-from requests_app.models import Message
+from outbox.models import Message
+from requests_app.models import ConsumerConfirmation
 from retention import registry
 from retention.services import rows_erase
 from tests.compliance.support import assign, confirm_email, file, people, sign_declaration

@@ -14,7 +14,7 @@ from compliance.rules import (
     required_variables,
 )
 from compliance.verification import verification_gap
-from requests_app.rules import REGIMES, RULES, VERIFICATION_LEVELS
+from regimes.rules import REGIMES, RULES, VERIFICATION_LEVELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

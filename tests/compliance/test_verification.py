@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from compliance.models import ConsumerConfirmation
 from compliance.rules import EVIDENCE, evidence_for_level
 from compliance.verification import verification_gap
-from requests_app.models import Message
+from outbox.models import Message
+from requests_app.models import ConsumerConfirmation
 from requests_app.services import compliance, workbench
 from requests_app.workflow import Status
 from tests.compliance.support import (

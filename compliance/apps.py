@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class ComplianceConfig(AppConfig):
-    name = "compliance"
-    verbose_name = "Compliance (what consumers confirm directly)"

@@ -54,7 +54,7 @@ from regimes import deadlines
 from regimes.rules import RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
-from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
+from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
 from requests_app.services.compliance import AppealRejected, appeal_decision_find
 from requests_app.workflow import IllegalTransition, Status
 from subjects.models import Relationship
@@ -346,13 +346,12 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
 
 
 def appeal_link(*, dsr: Case, decision: Case, actor) -> Case:
-    """Record on an appeal case the decision it appeals, on both timelines."""
-    dsr.appeal_of = decision
-    dsr._history_user = actor
-    dsr._change_reason = f"Appeal of the decision on {decision.reference}"
-    dsr.save(update_fields=["appeal_of", "updated_at"])
-    timeline_record(dsr=dsr, kind=TimelineEvent.Kind.OTHER, actor=actor,
-                    summary=f"Appeal of the decision on {decision.reference} ({decision.get_status_display()})")
+    """Record on an appeal case the decision it appeals (one audited write), and the appeal on the decision."""
+    with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.OTHER,
+                            reason=f"Appeal of the decision on {decision.reference}",
+                            summary=f"Appeal of the decision on {decision.reference} "
+                                    f"({decision.get_status_display()})") as write:
+        write.dsr.appeal_of = decision
     timeline_record(dsr=decision, kind=TimelineEvent.Kind.OTHER, actor=actor,
                     summary=f"Decision appealed: {dsr.reference}, to be answered by {dsr.respond_by.isoformat()}")
     return dsr

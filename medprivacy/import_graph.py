@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("security", "subjects", "regimes", "timeline", "outbox", "consents", "retention", "fulfilment",
+APPS = ("security", "subjects", "regimes", "compliance", "timeline", "outbox", "consents", "retention", "fulfilment",
         "requests_app", "medprivacy")
 ROOT_NODE = "medprivacy[root]"
 # Modules of the project package that compose the apps: nothing may import them.

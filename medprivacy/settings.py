@@ -191,6 +191,9 @@ MEDPRIVACY_2FA_EXEMPT_USERNAMES = (
     ("admin", "supervisor", "officer1", "officer2")
     if DEBUG and env.bool("MEDPRIVACY_2FA_EXEMPT_DEMO_ACCOUNTS", default=True) else ())
 OTP_TOTP_ISSUER = env.str("MEDPRIVACY_COMPANY_NAME", default="Med Dimensions") + " privacy office"
+# The OTP admin never shows a device's secret or QR code (it would hand over another person's second factor;
+# its config views also answered a 500 for an unknown device). Devices are set up at /admin/2fa/setup/ only.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Time ----------------------------------------------------------------------------------------
 USE_TZ = True

@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from compliance.template_check import template_problems
 from medprivacy.admin_base import ScopedHistoryAdmin
 from outbox import services
 from outbox.models import MessageTemplate
 
 
+class MessageTemplateForm(forms.ModelForm):
+    """Refuse a template that leaves out a statement the rules require for its kind of message."""
+
+    class Meta:
+        model = MessageTemplate
+        fields = ("description", "subject", "body_text", "body_html")
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = template_problems(key=self.instance.key, body_text=cleaned.get("body_text", ""),
+                                     body_html=cleaned.get("body_html", ""))
+        if problems:
+            raise ValidationError(problems)
+        return cleaned
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(ScopedHistoryAdmin):
+    form = MessageTemplateForm
     list_display = ("key", "description", "subject", "updated_at")
     search_fields = ("key", "subject")
     readonly_fields = ("key", "updated_at")

@@ -103,7 +103,8 @@ DEFAULT_TEMPLATES.update({
             "Dear {{ subject_name|default:'requester' }},\n\n"
             "We have completed your request {{ reference }} ({{ right_label }}).\n\n"
             "{{ response }}\n"
-            "{% if erasure_summary %}\n{{ erasure_summary }}\n{% endif %}" + _SIGNATURE
+            "{% if erasure_summary %}\n{{ erasure_summary }}\n{% endif %}"
+            "{% if rights_notice %}\n{{ rights_notice }}\n{% endif %}" + _SIGNATURE
         ),
     ),
     "denial": DefaultTemplate(
@@ -112,7 +113,7 @@ DEFAULT_TEMPLATES.update({
         body_text=(
             "Dear {{ subject_name|default:'requester' }},\n\n"
             "We cannot act on your request {{ reference }} ({{ right_label }}).\n\n"
-            "The reason: {{ ground_label }}.\n"
+            "The reason: {{ reason }}.\n"
             "{% if explanation %}\n{{ explanation }}\n{% endif %}\n"
             "Your rights: {{ rights_notice }}\n" + _SIGNATURE
         ),
@@ -208,7 +209,7 @@ How we verify your request:
         body_text="""Dear {{ subject_name|default:"requester" }},
 
 We received your privacy request on {{ received_on|date:"j F Y" }}. It needs no verification, so we have \
-started on it.
+started on it. We will write to you again when it has been processed.
 """ + _INTAKE_AGENT_NOTE + """
 Your requests and when we will have acted on them:
 """ + _INTAKE_CASE_LIST + """""" + _SIGNATURE,
@@ -243,9 +244,10 @@ the signed authorization you uploaded.
 
 Requests and when we will respond:
 """ + _INTAKE_CASE_LIST + """
-We have e-mailed {{ subject_name }} directly and asked them to confirm the request, as the law allows \
-us to do. We may also contact them to confirm that they gave you permission to act for them. Our privacy \
-office will check the authorization you uploaded.
+{% if consumer_asked_to_confirm %}We have e-mailed {{ subject_name }} directly and asked them to confirm \
+the request, as the law allows us to do.{% else %}These requests need no confirmation: we have started on \
+them and told {{ subject_name }} directly.{% endif %} We may also contact them to confirm that they gave you \
+permission to act for them. Our privacy office will check the authorization you uploaded.
 
 {{ company_name }} Privacy Office
 {{ privacy_email }}
@@ -306,5 +308,56 @@ Reason: {{ reason }}.
 
 We must be able to confirm that a request comes from the person it is about before we act on it. You
 can make a new request at any time; if you believe this is a mistake, write to {{ privacy_email }}.
+
+{{ rights_notice }}
 """ + _SIGNATURE,
 )
+
+# Issue 15: what the consumer confirms directly, and the confirmation that an opt-out was processed.
+# Context: `reference`, `right_label`, `confirm_url`, `statement`, `agent_name`, `expires_on`.
+DEFAULT_TEMPLATES.update({
+    "declaration_request": DefaultTemplate(
+        description="Asks the consumer to sign a declaration under penalty of perjury (11 CCR §7062(c)).",
+        subject="Your privacy request {{ reference }}: please sign a declaration",
+        body_text="""Dear {{ subject_name|default:'requester' }},
+
+To give you the specific pieces of information we hold about you (request {{ reference }}, \
+{{ right_label }}), the law asks us to verify your identity to a reasonably high degree of certainty. \
+Please open this link, read the declaration and sign it by typing your name:
+
+{{ confirm_url }}
+
+The declaration reads: "{{ statement }}"
+
+The link works once, until {{ expires_on }}. If you do not sign it, we will tell you the categories of \
+information we hold instead of the specific pieces.
+""" + _SIGNATURE,
+    ),
+    "agent_confirmation_request": DefaultTemplate(
+        description="Asks the consumer to confirm directly that an authorized agent acts for them (§7063(a)(2)).",
+        subject="Did you ask {{ agent_name|default:'an agent' }} to make a privacy request for you?",
+        body_text="""Dear {{ subject_name|default:'requester' }},
+
+{{ agent_name|default:'An authorized agent' }} made a privacy request for you ({{ reference }}, \
+{{ right_label }}). Before we act on it, please confirm directly with us that you gave them permission:
+
+{{ confirm_url }}
+
+The link works once, until {{ expires_on }}. If you did not ask anyone to act for you, open the link and \
+answer "No", or tell us at {{ privacy_email }}.
+""" + _SIGNATURE,
+    ),
+    "opt_out_processed": DefaultTemplate(
+        description="Confirms that an opt-out of sale/sharing or a limit on sensitive data was processed.",
+        subject="Your privacy request {{ reference }} has been processed",
+        body_text="""Dear {{ subject_name|default:'requester' }},
+
+We have processed your request {{ reference }} ({{ right_label }}) on {{ processed_on }}. We no longer \
+{% if dsr.right == "limit_sensitive" %}use your sensitive personal information beyond what is needed to \
+provide our services{% else %}sell or share your personal information{% endif %}, and we have told the \
+third parties concerned to do the same.
+
+{{ response }}
+""" + _SIGNATURE,
+    ),
+})

@@ -31,13 +31,14 @@ from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
+from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
 from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
 from timeline.models import TimelineEvent
 
 admin.site.index_template = "admin/requests_app/index.html"
 
-REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError)
+REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError, compliance_services.NoticeIncomplete)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -82,13 +83,12 @@ class VerifiedFilter(admin.SimpleListFilter):
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Verified"), ("no", "Not verified")]
+        return [("yes", "Verified"), ("no", "Not verified (officer must verify)"),
+                ("not_required", "Not ours to verify (opt-outs, patients)")]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(verified_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(verified_at__isnull=True)
+        if self.value() in ("yes", "no", "not_required"):
+            return selectors.cases_identity_filter(queryset, settled=self.value())
         return queryset
 
 
@@ -207,8 +207,8 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done:
 
 @admin.register(Case)
 class CaseAdmin(ScopedHistoryAdmin):
-    list_display = ("reference", "right_short", "regime_short", "requester", "status", "due_badge",
-                    "assignee_name", "channel", "is_agent")
+    list_display = ("reference", "right_short", "regime_short", "requester", "status_shown", "identity_settled",
+                    "due_badge", "assignee_name", "channel", "is_agent")
     list_display_links = ("reference",)
     list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
@@ -221,10 +221,10 @@ class CaseAdmin(ScopedHistoryAdmin):
     change_form_template = "admin/requests_app/case/change_form.html"
     fieldsets = (
         ("Verification", {"fields": ("verification_level", "verified_at", "verification_method",
-                                     "needs_officer_verification")}),
+                                     "identity_settled", "verification_scope")}),
         ("Clock", {"fields": ("received_at", "acknowledge_by", "acknowledged_at", "paused_days", "paused_since",
                               "extended_at", "extension_reason")}),
-        ("Outcome", {"fields": ("closed_at", "outcome_summary", "denial_ground")}),
+        ("Outcome", {"fields": ("closed_at", "outcome", "outcome_summary", "denial_ground", "appeal_of")}),
     )
 
     # --- scoping -----------------------------------------------------------------------------------
@@ -288,6 +288,15 @@ class CaseAdmin(ScopedHistoryAdmin):
     def assignee_name(self, obj: Case) -> str:
         return obj.assignee.get_username() if obj.assignee else "—"
 
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, obj: Case) -> str:
+        return selectors.case_status_label(obj)
+
+    @admin.display(description="identity checked", boolean=True)
+    def identity_settled(self, obj: Case) -> bool | None:
+        """Green: verified at the level the rules ask; red: an officer must still verify; none: not required."""
+        return selectors.case_identity_settled(obj)
+
     @admin.display(description="due", ordering="due_on")
     def due_badge(self, obj: Case) -> str:
         return due_badge(obj, today=selectors.case_today())
@@ -349,6 +358,8 @@ class CaseAdmin(ScopedHistoryAdmin):
         urls = [
             path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),
                  name="requests_app_case_attachment"),
+            path("<path:object_id>/authorization/", wrap(self.authorization_view),
+                 name="requests_app_case_authorization"),
         ]
         for action in CASE_ACTIONS.values():
             view = partial(self.action_view, action=action)
@@ -397,6 +408,21 @@ class CaseAdmin(ScopedHistoryAdmin):
                                 content_type=attachment.content_type or "application/octet-stream")
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def authorization_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        """Serve an agent's uploaded authorization to a user who may view the case; 404 for anyone else."""
+        try:
+            document = selectors.case_authorization_get_for_user(user=request.user, case_pk=unquote(object_id))
+        except Case.DoesNotExist:
+            raise Http404("No such authorization") from None
+        name = document.name.rsplit("/", 1)[-1]
+        content_type = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(
+            name.rsplit(".", 1)[-1], "application/octet-stream")
+        response = FileResponse(document.open("rb"), as_attachment=False, filename=name, content_type=content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
         return response
 
     # --- entering a request received by phone, mail or e-mail ----------------------------------------

@@ -17,11 +17,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
+from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
 from medprivacy import access
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, ControllerOrganization
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from requests_app.workflow import Status, allowed_next
 
 Textarea = forms.Textarea(attrs={"rows": 4, "cols": 80})
@@ -83,6 +84,9 @@ class ExtendForm(CaseActionForm):
 
 
 class CompleteForm(CaseActionForm):
+    outcome = forms.ChoiceField(choices=[(code, OUTCOMES[code]) for code in workbench.COMPLETION_OUTCOMES],
+                                initial="complied", help_text="“In part” when any of the request was not done "
+                                "(e.g. categories only, data kept under an exception); the §7102 metrics count it.")
     outcome_summary = forms.CharField(widget=Textarea, help_text="For the record (not sent).")
     response = forms.CharField(widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
                                help_text="Sent to the requester as written.")
@@ -98,8 +102,9 @@ class DenyForm(CaseActionForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ground"].choices = [("", "— choose the ground —"), *DENIAL_GROUNDS[self.dsr.regime]]
-        notice = deadlines.rule_for(self.dsr.regime, self.dsr.right).denial_rights_notice
-        self.fields["explanation"].help_text = f"Sent to the requester, followed by: {notice}"
+        notice = compliance.notice_rights_text(compliance.notice_statements(dsr=self.dsr, kind="denial"))
+        needing = ", ".join(sorted(GROUNDS_NEEDING_EXPLANATION))
+        self.fields["explanation"].help_text = f"Sent to the requester (required for {needing}), followed by: {notice}"
 
 
 class RedirectForm(CaseActionForm):
@@ -139,6 +144,10 @@ class CaseAction:
                 deadlines.rule_for(dsr.regime, dsr.right).extension is not None
         if self.name == "redirect" and not dsr.is_patient:
             return False
+        if self.name == "ask_consumer":
+            return dsr.is_open and dsr.is_agent
+        if self.name == "declaration":
+            return dsr.is_open and dsr.verification_level == "reasonably_high" and not dsr.is_patient
         if self.name == "resume":
             return dsr.status == Status.AWAITING_REQUESTER
         if self.name == "verify" and dsr.needs_officer_verification and dsr.is_open:
@@ -158,6 +167,12 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("verify", "Verify identity", VerifyForm, target=Status.VERIFIED,
                run=lambda r, dsr, d: _done("identity verified")(workbench.case_verify_identity(
                    dsr=dsr, actor=r.user, method=d["method"], note=d["note"]))),
+    CaseAction("ask_consumer", "Ask the consumer to confirm directly", NoteOnlyForm,
+               run=lambda r, dsr, d: _done("the consumer was asked to confirm the agent directly")(
+                   workbench.case_ask_consumer_to_confirm(dsr=dsr, actor=r.user))),
+    CaseAction("declaration", "Send the declaration form", NoteOnlyForm,
+               run=lambda r, dsr, d: _done("declaration form sent to the consumer")(
+                   workbench.case_send_declaration(dsr=dsr, actor=r.user))),
     CaseAction("start", "Start work", NoteOnlyForm, target=Status.IN_PROGRESS,
                run=lambda r, dsr, d: _done("work started")(workbench.case_start_work(
                    dsr=dsr, actor=r.user, note=d["note"]))),
@@ -174,7 +189,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("complete", "Complete", CompleteForm, target=Status.COMPLETED,
                run=lambda r, dsr, d: _done("completed; response sent")(workbench.case_complete(
                    dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"],
-                   override_reason=d["override_reason"] or None))),
+                   override_reason=d["override_reason"] or None, outcome=d["outcome"]))),
     CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
                run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
                    dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),
@@ -218,6 +233,8 @@ class ManualEntryForm(forms.Form):
     rights = forms.MultipleChoiceField(choices=[(r, RIGHT_LABELS[r]) for r in RIGHTS],
                                        widget=forms.CheckboxSelectMultiple)
     is_patient = forms.BooleanField(required=False, label="About data a clinic submitted (patient)")
+    appeal_reference = forms.CharField(required=False, max_length=20,
+                                       help_text="For an appeal: the reference of the decision appealed.")
     clinic_name = forms.CharField(required=False, max_length=200)
     details = forms.CharField(required=False, widget=Textarea)
 

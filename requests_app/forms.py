@@ -97,6 +97,9 @@ class IntakeForm(SummaryMixin, forms.Form):
     correction_right = forms.CharField(label="What should it say?", required=False, max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 3}),
                                        help_text="Needed if you ask us to correct information.")
+    appeal_reference = forms.CharField(
+        label="Reference of the decision you appeal", required=False, max_length=20, validators=[_one_line],
+        help_text="Needed if you appeal our decision: the reference in our decision e-mail, e.g. DSR-2026-000123.")
     is_agent = forms.BooleanField(label="I am an authorized agent making this request for someone else",
                                   required=False)
     agent_name = forms.CharField(label="Agent's name", required=False, max_length=200, validators=[_one_line])
@@ -124,6 +127,7 @@ class IntakeForm(SummaryMixin, forms.Form):
         self.residence = residence_label(country, subdivision)
         self.fields["rights"].choices = [(right, RIGHT_LABELS[right])
                                          for right in deadlines.rights_offered(country, subdivision or None)]
+        self.offers_appeal = any(right == "appeal" for right, _ in self.fields["rights"].choices)
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -167,7 +171,7 @@ class IntakeForm(SummaryMixin, forms.Form):
             "correction_right": data["correction_right"], "is_agent": data["is_agent"],
             "agent_name": data["agent_name"], "agent_email": data["agent_email"],
             "authorization": data.get("authorization"), "clinic_name": data["clinic_name"],
-            "declaration_accepted": data["declaration"],
+            "declaration_accepted": data["declaration"], "appeal_reference": data["appeal_reference"],
         }
 
 
@@ -175,3 +179,24 @@ class NewLinkForm(SummaryMixin, forms.Form):
     email = forms.EmailField(label="E-mail address you used for your request", max_length=254,
                              error_messages={"required": "Enter your e-mail address.",
                                              "invalid": "Enter an e-mail address like name@example.com."})
+
+
+class ConfirmationForm(forms.Form):
+    """The consumer's answer on a confirmation link: a declaration needs their typed name to be signed."""
+
+    answer = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
+                               error_messages={"required": "Choose Yes or No.",
+                                               "invalid_choice": "Choose Yes or No."})
+    signed_name = forms.CharField(label="Type your full name to sign", required=False, max_length=200)
+
+    def __init__(self, *args: Any, needs_signature: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_signature = needs_signature
+        if not needs_signature:
+            del self.fields["signed_name"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.needs_signature and cleaned.get("answer") == "yes" and not cleaned.get("signed_name", "").strip():
+            self.add_error("signed_name", "Type your full name to sign the declaration.")
+        return cleaned

@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from compliance.rules import OUTCOMES
 from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
 from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status
 from subjects.models import DataSubject
@@ -23,6 +24,7 @@ REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
 RIGHT_CHOICES = [(code, RIGHT_LABELS[code]) for code in RIGHTS]
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 VERIFICATION_CHOICES = [(code, code.replace("_", " ")) for code in VERIFICATION_LEVELS]
+OUTCOME_CHOICES = list(OUTCOMES.items())
 
 
 class Channel(models.TextChoices):
@@ -136,6 +138,15 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     outcome_summary = models.TextField(blank=True)
     denial_ground = models.CharField(max_length=60, blank=True)
+    # Issue 15: what settled verification (a code of compliance.rules.EVIDENCE), the §7102 outcome, and the
+    # decision an appeal is about.
+    verification_evidence = models.CharField(max_length=40, blank=True)
+    verification_scope = models.CharField(
+        max_length=20, blank=True, help_text="'categories' when only categories may be disclosed (11 CCR §7024(a)).")
+    outcome = models.CharField(max_length=30, blank=True, db_index=True, choices=OUTCOME_CHOICES,
+                               help_text="How the case ended, as the §7102 metrics count it.")
+    appeal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
+                                  help_text="For an appeal: the decision appealed.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -272,3 +283,33 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} for case #{self.case_id} on {self.target_date.isoformat()}"
 
 
+class ConsumerConfirmation(models.Model):
+    """What the consumer confirms directly, through a single-use link (only the SHA-256 of the token is kept).
+
+    A declaration under penalty of perjury (11 CCR §7062(c)) or that an authorized agent acts for them
+    (§7063(a)(2)). The typed name is personal data: the retention schedule and erasure requests blank it
+    (`retention_targets.py`); the table keeps no history rows.
+    """
+
+    class Kind(models.TextChoices):
+        DECLARATION = "declaration", "Declaration under penalty of perjury (11 CCR §7062(c))"
+        AGENT_AUTHORITY = "agent_authority", "Confirmation that the agent acts for them (11 CCR §7063(a)(2))"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="confirmations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    confirmed = models.BooleanField(null=True, blank=True, help_text="The consumer's answer (None: not yet).")
+    signed_name = models.CharField(max_length=200, blank=True)
+    statement = models.TextField(blank=True, help_text="The exact text the consumer signed or confirmed.")
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["case", "kind"], name="confirmation_case_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for case #{self.case_id}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from consents.models import ConsentEvent, ConsentState
 from outbox.models import Message
-from requests_app.models import Case, Submission, VerificationToken
+from requests_app.models import Case, ConsumerConfirmation, Submission, VerificationToken
 from requests_app.workflow import Status
 from retention.models import Event
 from retention.registry import register
@@ -93,6 +93,13 @@ register(
     dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "case__received_at"},
     subject="case__subject", case="case",
     anonymize={"summary": ""}, anonymized=Q(summary=""),
+)
+register(
+    # What consumers confirmed directly (declaration, agent's authority): the typed name is personal data.
+    "compliance.consumer_confirmation", model=ConsumerConfirmation, category=REQUEST_RECORDS, order=12,
+    dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "requested_at"},
+    subject="case__subject", case="case",
+    anonymize={"signed_name": ""}, anonymized=Q(signed_name=""),
 )
 register(
     "requests.message", model=Message, category=REQUEST_RECORDS, order=20,

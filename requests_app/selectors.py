@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from medprivacy import clock
 from medprivacy.access import (  # the one permission layer
+    case_get_for_user,
     cases_for_user,
     scope_to_cases,
 )
@@ -148,3 +149,49 @@ def public_messages_for_subject(*, subject: DataSubject) -> list[Message]:
 def public_case_for_subject(*, subject: DataSubject, reference: str) -> Case | None:
     """Return the subject's case with this reference, or None (another subject's case is never found)."""
     return Case.objects.select_related("submission").filter(subject=subject, reference=reference).first()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Verification as officers see it (issue 15): never "Verified" for a case nobody identity-checked
+# ---------------------------------------------------------------------------------------------------------
+
+
+def case_identity_settled(dsr: Case) -> bool | None:
+    """Return True when identity is settled at the rules' level, False while an officer must verify, None when
+    no check is ours to make (no verification needed, or a patient's clinic verifies)."""
+    if dsr.is_patient or dsr.verification_level == "none":
+        return None
+    return dsr.verified_at is not None and not dsr.needs_officer_verification
+
+
+def case_status_label(dsr: Case) -> str:
+    """Return the status in words that do not claim a verification that never happened."""
+    if dsr.status == Status.VERIFIED:
+        if dsr.is_patient:
+            return "Received: the clinic verifies"
+        if dsr.verification_level == "none":
+            return "Accepted: no verification needed"
+        if dsr.needs_officer_verification:
+            return "E-mail confirmed: officer must verify"
+    return dsr.get_status_display()
+
+
+def cases_identity_filter(queryset: QuerySet[Case], *, settled: str) -> QuerySet[Case]:
+    """Filter by `case_identity_settled`: "yes", "no" or "not_required"."""
+    ours = queryset.filter(is_patient=False).exclude(verification_level="none")
+    if settled == "yes":
+        return ours.filter(verified_at__isnull=False, needs_officer_verification=False)
+    if settled == "no":
+        return ours.filter(Q(verified_at__isnull=True) | Q(needs_officer_verification=True))
+    if settled == "not_required":
+        return queryset.filter(Q(is_patient=True) | Q(verification_level="none"))
+    return queryset
+
+
+def case_authorization_get_for_user(*, user: AbstractBaseUser, case_pk: object):
+    """Return the agent's uploaded authorization of a case the user may view, or raise Case.DoesNotExist."""
+    dsr = case_get_for_user(user=user, pk=case_pk)
+    document = dsr.submission.authorization_document
+    if not dsr.is_agent or not document:
+        raise Case.DoesNotExist(f"case {dsr.pk} has no authorization document")
+    return document

@@ -13,4 +13,5 @@ urlpatterns = [
     path("status/<str:token>/", views.status, name="status"),
     path("status/<str:token>/withdraw/<str:reference>/", views.withdraw, name="withdraw"),
     path("new-link/", views.new_link, name="new_link"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -21,8 +21,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from requests_app import selectors
-from requests_app.forms import IntakeForm, NewLinkForm, ResidenceForm
-from requests_app.services import intake
+from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
+from requests_app.models import ConsumerConfirmation
+from requests_app.services import compliance, intake
 from requests_app.workflow import IllegalTransition
 from security import ratelimit
 from subjects import links
@@ -58,8 +59,11 @@ def request_form(request: HttpRequest) -> HttpResponse:
     if "country" in request.GET and not changing:
         residence = ResidenceForm(request.GET)
         if residence.is_valid():
+            # A link from a decision notice (?appeal=DSR-…) opens the form ready to appeal that decision.
+            appeal = request.GET.get("appeal", "").strip()[:20]
+            initial = {"rights": ["appeal"], "appeal_reference": appeal} if appeal else None
             form = IntakeForm(country=residence.cleaned_data["country"],
-                              subdivision=residence.cleaned_data["subdivision"])
+                              subdivision=residence.cleaned_data["subdivision"], initial=initial)
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")} if changing else None
@@ -198,3 +202,33 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Answer a form sent without a valid CSRF token with a plain 403 page (settings.CSRF_FAILURE_VIEW)."""
     logger.info("csrf failure on a public form")
     return render(request, "403_csrf.html", status=403)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Sign the declaration or confirm an agent: show what is asked (GET), record the answer once (POST).
+
+    An unknown, used or expired link is a 404 with the same page as a bad verification link.
+    """
+    try:
+        row = compliance.confirmation_for_token(token=token)
+    except compliance.ConfirmationInvalid:
+        logger.info("compliance: confirmation link refused")
+        return _link_invalid(request)
+    needs_signature = row.kind == ConsumerConfirmation.Kind.DECLARATION
+    form = ConfirmationForm(request.POST or None, needs_signature=needs_signature)
+    context = {"row": row, "form": form, "reference": row.case.reference, "needs_signature": needs_signature}
+    if request.method == "POST":
+        if not form.is_valid():
+            return _private(render(request, "requests_app/confirm.html", context, status=400))
+        try:
+            compliance.confirmation_answer(token=token, confirmed=form.cleaned_data["answer"] == "yes",
+                                           signed_name=form.cleaned_data.get("signed_name", ""))
+        except compliance.ConfirmationInvalid:
+            return _link_invalid(request)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+            return _private(render(request, "requests_app/confirm.html", context, status=400))
+        return _private(render(request, "requests_app/confirm_done.html", context))
+    return _private(render(request, "requests_app/confirm.html", context))

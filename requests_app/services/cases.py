@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from compliance.rules import OUTCOME_FOR_STATUS
 from consents.services import CONSENT_RIGHTS, consents_apply_request
 from fulfilment.services import fulfilment_create_tasks
 from medprivacy import clock
@@ -120,6 +121,8 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
         if to is not None:
             if target in TERMINAL and locked.closed_at is None:
                 locked.closed_at = clock.now()
+            if target in TERMINAL and not locked.outcome:  # unless the service named one ("complied_in_part")
+                locked.outcome = OUTCOME_FOR_STATUS.get(target.value, "")
             if target == Status.VERIFIED and locked.verified_at is None:
                 locked.verified_at = clock.now()
         locked._history_user = actor

@@ -52,7 +52,8 @@ from regimes import deadlines
 from regimes.rules import RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
-from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
+from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
+from requests_app.services.compliance import AppealRejected, appeal_decision_find
 from requests_app.workflow import IllegalTransition, Status
 from subjects.models import Relationship
 from subjects.selectors import normalize_email, subject_by_email
@@ -203,7 +204,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       subdivision: str = "", details: str = "", correction_wrong: str = "",
                       correction_right: str = "", is_agent: bool = False, agent_name: str = "",
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
-                      declaration_accepted: bool, channel: str = Channel.WEB_FORM) -> IntakeResult:
+                      declaration_accepted: bool, channel: str = Channel.WEB_FORM,
+                      appeal_reference: str = "") -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
 
     Raise IntakeRejected (nothing written) when the request breaks a rule. The uploaded authorization is
@@ -220,6 +222,16 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
         problems.setdefault("full_name", "Enter your full name.")
     if not email:
         problems.setdefault("email", "Enter your e-mail address.")
+    decision = None
+    if not problems and "appeal" in rights:
+        # An appeal is of a decision: this appellant's, under the same state law (compliance.rules).
+        try:
+            decision = appeal_decision_find(
+                email=email, reference=appeal_reference,
+                regime=deadlines.regime_for(country=country, subdivision=subdivision or None, right="appeal",
+                                            is_patient=relationship == Relationship.PATIENT))
+        except AppealRejected as exc:
+            problems["appeal_reference"] = str(exc)
     if problems:
         raise IntakeRejected(problems)
     kind = authorization_kind(authorization) if is_agent and authorization is not None else ""
@@ -255,9 +267,11 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                 for right in sorted(set(rights), key=RIGHTS.index)
             ]
             for dsr in cases:
+                if dsr.right == "appeal" and decision is not None:
+                    appeal_link(dsr=dsr, decision=decision, actor=None)
                 if dsr.status == Status.VERIFIED and not is_patient:
                     _duplicate_link(dsr)
-            message = _receipt_send(submission=submission, cases=cases, is_patient=is_patient)
+            message = receipt_send(submission=submission, cases=cases, is_patient=is_patient)
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)
@@ -290,8 +304,11 @@ def _verification_help(dsr: Case) -> str:
     return f"{text} {AGENT_VERIFICATION_HELP}" if dsr.is_agent else text
 
 
-def _receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: bool) -> Message:
-    """Send the one receipt e-mail (with the verification link when needed); record acknowledgements."""
+def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: bool) -> Message:
+    """Send the one receipt e-mail (with the verification link when needed); record acknowledgements.
+
+    Every channel gets it: the web form here, phone, mail and e-mail through the workbench's manual entry.
+    """
     context: dict[str, Any] = {
         "references": ", ".join(dsr.reference for dsr in cases),
         "received_on": cases[0].receipt_date,
@@ -320,9 +337,23 @@ def _receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: 
                                     f"(due by {dsr.acknowledge_by.isoformat()}; {rule.citation})")
     if submission.is_agent and submission.agent_email:
         agent_context = {key: value for key, value in context.items() if not key.startswith("verify_")}
+        # The agent's copy says the consumer was asked to confirm only when a link was in fact sent.
+        agent_context["consumer_asked_to_confirm"] = bool(awaiting)
         message_send(submission=submission, template_key="intake_agent_copy", cases=cases,
                      to_email=submission.agent_email, context=agent_context)
     return message
+
+
+def appeal_link(*, dsr: Case, decision: Case, actor) -> Case:
+    """Record on an appeal case the decision it appeals (one audited write), and the appeal on the decision."""
+    with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.OTHER,
+                            reason=f"Appeal of the decision on {decision.reference}",
+                            summary=f"Appeal of the decision on {decision.reference} "
+                                    f"({decision.get_status_display()})") as write:
+        write.dsr.appeal_of = decision
+    timeline_record(dsr=decision, kind=TimelineEvent.Kind.OTHER, actor=actor,
+                    summary=f"Decision appealed: {dsr.reference}, to be answered by {dsr.respond_by.isoformat()}")
+    return dsr
 
 
 def _utc_text(instant: dt.datetime) -> str:
@@ -411,6 +442,7 @@ def verification_consume(*, token: str) -> Submission:
                     dsr=dsr, to=Status.VERIFIED, actor=None,
                     reason="The requester confirmed the e-mail address through the verification link",
                     verification_method="e-mail link", needs_officer_verification=needs_officer,
+                    verification_evidence="email_link",
                 )
             except IllegalTransition:  # an officer closed it a moment ago; the other cases still count
                 continue

@@ -36,6 +36,7 @@ from outbox.services import message_send
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app.models import Case, Reminder, VerificationToken
+from requests_app.services import compliance
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import OPEN_STATUSES, Status
 from timeline.models import TimelineEvent
@@ -599,8 +600,15 @@ def verification_expire(*, policy: ReminderPolicy | None = None) -> ExpiryResult
                                              outcome_summary=closures[dsr.pk].explanation)
                           for dsr in locked]
                 if closed and closed[0].submission.subject.email:
-                    message_send(submission=closed[0].submission, template_key="closed_unverified", cases=closed,
-                                 context={"reason": closures[closed[0].pk].explanation})
+                    # One notice per submission, carrying every statement any of its cases' rules require.
+                    texts: dict[str, str] = {}
+                    for dsr in closed:
+                        texts.update(compliance.notice_statements(dsr=dsr, kind="closed_unverified"))
+                    reason = closures[closed[0].pk].explanation
+                    context = {"reason": reason, "rights_notice": compliance.notice_rights_text(texts)}
+                    message = message_send(submission=closed[0].submission, template_key="closed_unverified",
+                                           cases=closed, context=context)
+                    compliance.notice_assert_complete(message=message, texts=texts, reason=reason)
                     result.messages += 1
                 result.closed += len(closed)
         except Exception as exc:  # one bad submission must not stop the others

@@ -19,12 +19,24 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from compliance.rules import (
+    CONFIRM_PROCESSED_RIGHTS,
+    EVIDENCE,
+    GROUNDS_NEEDING_EXPLANATION,
+    IDENTITY_GROUNDS,
+    NEVER_UNVERIFIABLE_RIGHTS,
+    OUTCOMES,
+    PAUSE_ASK_WITHIN_DAYS,
+    PAUSE_CITATION,
+)
+from compliance.verification import scope_note
 from fulfilment.services import fulfilment_assert_can_complete, fulfilment_erasure_summary
 from medprivacy import access, clock
 from outbox.services import message_send
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
-from requests_app.models import Case, CaseAttachment, Channel, ControllerOrganization, Submission
+from requests_app.models import Case, CaseAttachment, Channel, ConsumerConfirmation, ControllerOrganization, Submission
+from requests_app.services import compliance
 from requests_app.services.cases import (
     case_audited_write,
     case_change_status,
@@ -32,7 +44,7 @@ from requests_app.services.cases import (
     case_start_fulfilment,
     deadlines_for,
 )
-from requests_app.services.intake import submission_identity_apply
+from requests_app.services.intake import appeal_link, receipt_send, submission_identity_apply
 from requests_app.workflow import Status
 from subjects.services import subject_get_or_create
 from timeline.models import TimelineEvent
@@ -51,15 +63,8 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # A receipt instant more than this before the entry needs a reason (a letter opened late, a voicemail).
 BACKDATE_TOLERANCE = dt.timedelta(hours=1)
 
-VERIFICATION_METHODS: dict[str, str] = {
-    "email_link": "E-mail link confirmed",
-    "account_login": "Signed in to their account",
-    "data_points": "Data points matched",
-    "signed_declaration": "Data points matched and signed declaration received",
-    "id_document_checked": "ID checked (copy not kept)",
-    "phone_callback": "Called back on the number we hold",
-    "authority_checked": "Identity and authority of the representative checked",
-}
+# What an officer can record as evidence of identity, and the levels each satisfies: compliance.rules.EVIDENCE.
+VERIFICATION_METHODS: dict[str, str] = {code: evidence.label for code, evidence in EVIDENCE.items()}
 
 MANUAL_CHANNELS = (Channel.PHONE, Channel.MAIL, Channel.EMAIL)
 
@@ -174,19 +179,27 @@ def case_verify_identity(*, dsr: Case, actor: User, method: str, note: str = "")
         flagged = locked.needs_officer_verification
         if locked.verified_at is not None and not flagged and Status(locked.status) != Status.AWAITING_REQUESTER:
             raise WorkbenchError(f"The requester's identity was already verified ({locked.verification_method})")
+        # The evidence must satisfy the level the rules ask for (compliance.rules.EVIDENCE), or its fallback.
+        assessment = compliance.case_assessment_with(dsr=locked, evidence=method)
+        if not assessment.met:
+            raise WorkbenchError(assessment.problem)
         if locked.paused_since is not None:
             _resume_clock(dsr=locked, actor=actor, why="identity information received")
-        reason = f"Identity verified: {label}" + (f". {note.strip()}" if note.strip() else "")
+        limited = scope_note(assessment.scope)
+        reason = (f"Identity verified: {label}" + (f" ({limited})" if limited else "")
+                  + (f". {note.strip()}" if note.strip() else ""))
+        settled = {"verification_method": label, "needs_officer_verification": False,
+                   "verification_evidence": method, "verification_scope": assessment.scope}
         if Status(locked.status) == Status.VERIFIED:
             # E-mail confirmed the address already; the officer now settles the level the rules ask for.
             with case_audited_write(dsr=locked, actor=actor, kind=TimelineEvent.Kind.VERIFIED,
                                     reason=_why(reason), summary=reason) as write:
-                write.dsr.verification_method, write.dsr.needs_officer_verification = label, False
+                for name, value in settled.items():
+                    setattr(write.dsr, name, value)
                 write.dsr.verified_at = clock.now()
         else:
             locked = case_change_status(dsr=locked, to=Status.VERIFIED, actor=actor, reason=_why(reason),
-                                        verification_method=label, needs_officer_verification=False,
-                                        verified_at=clock.now())
+                                        verified_at=clock.now(), **settled)
             timeline_record(dsr=locked, kind=TimelineEvent.Kind.VERIFIED, actor=actor, summary=reason)
         case_start_fulfilment(dsr=locked, actor=actor)
     return _refresh(dsr)
@@ -202,6 +215,15 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     if kind not in ("clarification", "identity"):
         raise WorkbenchError("Ask for a clarification or for identity information")
     question = _require_text(question, "The question to the requester")
+    if pause and dsr.regime in PAUSE_ASK_WITHIN_DAYS:
+        # A pause counts only if asked for without undue delay (⚑ compliance.rules.PAUSE_ASK_WITHIN_DAYS).
+        limit = PAUSE_ASK_WITHIN_DAYS[dsr.regime]
+        elapsed = (clock.regime_today(dsr.regime) - dsr.receipt_date).days
+        if elapsed > limit:
+            raise WorkbenchError(
+                f"The clock cannot be paused: {REGIME_ABBREVIATIONS[dsr.regime]} pauses count only when the "
+                f"question is asked without undue delay (within {limit} days of receipt; this is day {elapsed}; "
+                f"{PAUSE_CITATION[dsr.regime]}). Ask without pausing.")
     if pause:
         try:  # the engine decides, conventions included (GDPR pauses can be switched off by counsel)
             deadlines_for(regime=dsr.regime, right=dsr.right, received_at=dsr.received_at,
@@ -336,24 +358,47 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
 # ---------------------------------------------------------------------------------------------------------
 
 
+COMPLETION_OUTCOMES = ("complied", "complied_in_part")
+
+
 def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str,
-                  override_reason: str | None = None) -> Case:
+                  override_reason: str | None = None, outcome: str = "complied") -> Case:
     """Close the case as done: the outcome for the record and the response sent to the requester.
 
-    Refused while a fulfilment task is open or failed, unless a supervisor overrides with a reason. An
-    erasure's response lists what was deleted in each system and what was kept under which exception.
+    Refused while the identity is not verified at the level the rules ask for, and while a fulfilment task is
+    open or failed, unless a supervisor overrides the tasks with a reason. ``outcome`` is "complied" or
+    "complied_in_part" (the §7102 metrics read it); a case verified only for categories (§7024(a)) completes
+    in part. An erasure's response lists what was deleted in each system and what was kept under which
+    exception; whenever something was kept, the response carries the rights statement the rules require.
     """
     _require_change(actor, dsr)
     outcome_summary = _require_text(outcome_summary, "An outcome summary")
     response = _require_text(response, "The response to the requester")
+    if outcome not in COMPLETION_OUTCOMES:
+        raise WorkbenchError("The outcome must be: " + " or ".join(OUTCOMES[o] for o in COMPLETION_OUTCOMES))
+    if not dsr.is_patient:
+        assessment = compliance.case_verification_assessment(dsr=dsr)
+        if not assessment.met:
+            raise WorkbenchError(f"The case cannot complete: {assessment.problem}")
+        if assessment.scope != "full" and outcome != "complied_in_part":
+            raise WorkbenchError(f"The case was {scope_note(assessment.scope)}: complete it as "
+                                 f"'{OUTCOMES['complied_in_part']}' with the {assessment.scope} only")
     with transaction.atomic():
         fulfilment_assert_can_complete(dsr=dsr, actor=actor, override_reason=override_reason)
         locked = case_change_status(dsr=dsr, to=Status.COMPLETED, actor=actor,
-                                    reason=_why(f"Completed: {outcome_summary}"), outcome_summary=outcome_summary)
+                                    reason=_why(f"Completed: {outcome_summary}"), outcome_summary=outcome_summary,
+                                    outcome=outcome)
         erasure = fulfilment_erasure_summary(locked) if locked.right == "erasure" else None
-        message_send(submission=locked.submission, template_key="completion", cases=[locked], actor=actor,
-                     context={**_case_context(locked), "response": response,
-                              "erasure_summary": erasure["text"] if erasure else ""})
+        kept = outcome == "complied_in_part" or bool(erasure and erasure.get("kept"))
+        texts = compliance.notice_statements(dsr=locked, kind="completion", kept=kept)
+        context = {**_case_context(locked), "response": response,
+                   "erasure_summary": erasure["text"] if erasure else "",
+                   "rights_notice": compliance.notice_rights_text(texts),
+                   "processed_on": clock.regime_today(locked.regime).isoformat()}
+        template = "opt_out_processed" if locked.right in CONFIRM_PROCESSED_RIGHTS else "completion"
+        message = message_send(submission=locked.submission, template_key=template, cases=[locked], actor=actor,
+                               context=context)
+        compliance.notice_assert_complete(message=message, texts=texts)
     return _refresh(dsr)
 
 
@@ -367,13 +412,47 @@ def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> 
             + "; ".join(f"{code} ({label})" for code, label in grounds.items())
         )
     rule = deadlines.rule_for(dsr.regime, dsr.right)
+    if ground in IDENTITY_GROUNDS and (rule.verification == "none" or dsr.right in NEVER_UNVERIFIABLE_RIGHTS):
+        raise WorkbenchError(f"{dsr.get_right_display()} needs no verification ({rule.citation}): it cannot be "
+                             "denied as unverifiable. Act on it, or deny only on a documented good-faith belief "
+                             "of fraud.")
+    if ground in GROUNDS_NEEDING_EXPLANATION and not explanation.strip():
+        raise WorkbenchError(f"'{grounds[ground]}' must be documented: explain to the requester what the belief "
+                             "rests on.")
     with transaction.atomic():
         locked = case_change_status(dsr=dsr, to=Status.DENIED, actor=actor,
                                     reason=_why(f"Denied: {grounds[ground]}"), denial_ground=ground,
-                                    outcome_summary=f"Denied: {grounds[ground]}")
-        message_send(submission=locked.submission, template_key="denial", cases=[locked], actor=actor,
-                     context={**_case_context(locked), "ground_label": grounds[ground],
-                              "explanation": explanation.strip(), "rights_notice": rule.denial_rights_notice})
+                                    outcome_summary=f"Denied: {grounds[ground]}"
+                                                    + (f". {explanation.strip()}" if explanation.strip() else ""))
+        texts = compliance.notice_statements(dsr=locked, kind="denial")
+        message = message_send(submission=locked.submission, template_key="denial", cases=[locked], actor=actor,
+                               context={**_case_context(locked), "ground_label": grounds[ground],
+                                        "reason": grounds[ground], "explanation": explanation.strip(),
+                                        "rights_notice": compliance.notice_rights_text(texts)})
+        compliance.notice_assert_complete(message=message, texts=texts, reason=grounds[ground])
+    return _refresh(dsr)
+
+
+def case_ask_consumer_to_confirm(*, dsr: Case, actor: User) -> Case:
+    """Ask the consumer directly to confirm that the authorized agent acts for them (11 CCR §7063(a)(2))."""
+    _require_change(actor, dsr)
+    try:
+        compliance.confirmation_request(dsr=dsr, kind=ConsumerConfirmation.Kind.AGENT_AUTHORITY, actor=actor)
+    except ValueError as exc:
+        raise WorkbenchError(str(exc)) from exc
+    return _refresh(dsr)
+
+
+def case_send_declaration(*, dsr: Case, actor: User) -> Case:
+    """Send the consumer the declaration under penalty of perjury to sign (11 CCR §7062(c))."""
+    _require_change(actor, dsr)
+    if dsr.verification_level != "reasonably_high":
+        raise WorkbenchError("A declaration under penalty of perjury is asked only for requests the rules verify "
+                             "to a reasonably high degree (specific pieces of information)")
+    try:
+        compliance.confirmation_request(dsr=dsr, kind=ConsumerConfirmation.Kind.DECLARATION, actor=actor)
+    except ValueError as exc:
+        raise WorkbenchError(str(exc)) from exc
     return _refresh(dsr)
 
 
@@ -447,12 +526,15 @@ def case_attach_file(*, dsr: Case, actor: User, upload: UploadedFile, descriptio
 def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence[str], received_at: dt.datetime,
                       country: str = "", subdivision: str = "", full_name: str = "", phone: str = "",
                       details: str = "", is_patient: bool = False, clinic_name: str = "",
-                      backdate_reason: str = "") -> list[Case]:
+                      backdate_reason: str = "", appeal_reference: str = "") -> list[Case]:
     """Record a request received outside the web form, with its real receipt instant, one case per right.
 
     The clock starts at receipt, not at entry: a receipt earlier than now needs a reason, which goes on
-    each case's timeline.
+    each case's timeline. The requester gets the same receipt as a web request: the acknowledgement where
+    the rules require one (``acknowledged_at`` is set), and the verification link where one is needed.
+    An appeal names the decision appealed.
     """
+
     if not actor.has_perm("requests_app.add_case"):
         raise PermissionDenied("You may not enter requests")
     if channel not in MANUAL_CHANNELS:
@@ -474,6 +556,14 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
                                                is_patient=is_patient) for right in rights}
     except deadlines.UnknownRuleError as exc:
         raise WorkbenchError(str(exc)) from exc
+    decisions = {}
+    for right in rights:
+        if right == "appeal":
+            try:
+                decisions[right] = compliance.appeal_decision_find(email=email, reference=appeal_reference,
+                                                                   regime=regimes[right])
+            except compliance.AppealRejected as exc:
+                raise WorkbenchError(str(exc)) from exc
     with transaction.atomic():
         given = {"full_name": full_name, "phone": phone, "country": country, "subdivision": subdivision}
         filed_identity = {k: v.strip() for k, v in given.items() if v.strip()}
@@ -498,7 +588,10 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
                                 summary=f"Entered {now:%Y-%m-%d %H:%M} UTC with receipt "
                                         f"{received_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC: "
                                         f"{backdate_reason.strip()}")
+            if right in decisions:
+                appeal_link(dsr=dsr, decision=decisions[right], actor=actor)
             cases.append(dsr)
+        receipt_send(submission=submission, cases=cases, is_patient=is_patient)
     logger.info("officer %s entered submission %s with %s case(s)", actor.pk, submission.pk, len(cases))
     return cases
 

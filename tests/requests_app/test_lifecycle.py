@@ -10,7 +10,7 @@ import time_machine
 from consents import services as consent_services
 from consents.models import ConsentEvent
 from consents.selectors import is_permitted
-from requests_app.services import intake, workbench
+from requests_app.services import compliance, intake, workbench
 from requests_app.workflow import Status
 from subjects.models import Relationship
 from tests.factories import officer, supervisor
@@ -73,6 +73,11 @@ def test_officer_finishes_verification_of_a_ccpa_request_the_email_link_confirme
     boss = supervisor()
     worker = officer()
     workbench.case_assign(dsr=dsr, assignee=worker, actor=boss, reason="caseload")
+    # 11 CCR §7062(c): the declaration under penalty of perjury must be on file before it counts.
+    with pytest.raises(workbench.WorkbenchError, match="No signed declaration"):
+        workbench.case_verify_identity(dsr=dsr, actor=worker, method="signed_declaration")
+    raw, _row = compliance.confirmation_request(dsr=dsr, kind="declaration", actor=worker)
+    compliance.confirmation_answer(token=raw, confirmed=True, signed_name="Ann Example")
     workbench.case_verify_identity(dsr=dsr, actor=worker, method="signed_declaration", note="3 points matched")
     dsr.refresh_from_db()
     assert dsr.status == Status.VERIFIED and not dsr.needs_officer_verification

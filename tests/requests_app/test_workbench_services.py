@@ -15,7 +15,7 @@ from medprivacy import access, roles
 from outbox.models import Message
 from regimes.deadlines import compute_deadlines
 from requests_app.models import Case, ControllerOrganization
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from requests_app.services.cases import case_create
 from requests_app.workflow import Status
 from tests.factories import SubmissionFactory, UserFactory, make_case, officer, supervisor
@@ -41,6 +41,12 @@ def people():
 def assigned_case(people, *, to: str = "olivia", **kwargs) -> Case:
     dsr = make_case(**kwargs)
     return workbench.case_assign(dsr=dsr, assignee=people[to], actor=people["boss"])
+
+
+def sign_declaration(dsr: Case, actor) -> None:
+    """The consumer signs the declaration under penalty of perjury through the link sent to them."""
+    raw, _row = compliance.confirmation_request(dsr=dsr, kind="declaration", actor=actor)
+    compliance.confirmation_answer(token=raw, confirmed=True, signed_name="Subject Example")
 
 
 def visible(user) -> set[int]:
@@ -277,7 +283,7 @@ def test_gdpr_pause_adds_the_paused_days_on_resume(people):
 
 @time_machine.travel(BEFORE_DEADLINE, tick=False)
 def test_verify_identity_records_the_method_not_the_document(people):
-    dsr = assigned_case(people)
+    dsr = assigned_case(people, regime="gdpr", subject__country="FR", subject__subdivision="")
     workbench.case_verify_identity(dsr=dsr, actor=people["olivia"], method="id_document_checked",
                                    note="Driver's licence shown on video call")
     dsr.refresh_from_db()
@@ -325,8 +331,9 @@ def test_us_state_denial_says_how_to_appeal(people):
 @time_machine.travel(BEFORE_DEADLINE, tick=False)
 def test_complete_needs_a_verified_case_and_sends_the_response(people):
     dsr = assigned_case(people)
-    with pytest.raises(ValueError, match="cannot go from 'Awaiting verification' to 'Completed'"):
+    with pytest.raises(ValueError, match="cannot complete: Identity is not verified at the level"):
         workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="x", response="y")
+    sign_declaration(dsr, people["olivia"])
     workbench.case_verify_identity(dsr=dsr, actor=people["olivia"], method="signed_declaration")
     with pytest.raises(workbench.WorkbenchError, match="response to the requester is required"):
         workbench.case_complete(dsr=dsr, actor=people["olivia"], outcome_summary="Sent the data", response="")
@@ -353,6 +360,7 @@ def test_complete_needs_a_verified_case_and_sends_the_response(people):
 @time_machine.travel(BEFORE_DEADLINE, tick=False)
 def test_a_supervisor_may_complete_over_unfinished_tasks_with_a_reason(people):
     dsr = assigned_case(people)
+    sign_declaration(dsr, people["olivia"])
     workbench.case_verify_identity(dsr=dsr, actor=people["olivia"], method="signed_declaration")
     workbench.case_complete(dsr=dsr, actor=people["boss"], outcome_summary="Answered from the archive",
                             response="Here is what we hold.", override_reason="Systems retired; archive searched")

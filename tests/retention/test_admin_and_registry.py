@@ -171,8 +171,10 @@ def test_the_portal_registers_its_records_through_autodiscovery():
     assert {"requests.data_subject", "requests.submission", "requests.verification_token", "requests.case",
             "requests.message", "requests.timeline_event", "requests.authorization_document"} <= names
     order = [t.name for t in registry.targets_for_category("privacy_request_records")]
-    # Fulfilment's task evidence and results (registered by the fulfilment branch) go before the cases.
-    assert order == ["requests.timeline_event", "requests.task_evidence", "requests.fulfilment_task_result",
+    # Fulfilment's task evidence and results (registered by the fulfilment branch) and what consumers
+    # confirmed directly (the compliance app) go before the cases.
+    assert order == ["requests.timeline_event", "compliance.consumer_confirmation", "requests.task_evidence",
+                     "requests.fulfilment_task_result",
                      "requests.message", "requests.case", "requests.submission", "requests.data_subject"]
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0007_move_models_out'),
+        ('requests_app', '0009_stored_templates_carry_required_statements'),
     ]
 
     operations = [

@@ -54,10 +54,12 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    "ninja",
     "medprivacy",
     "requests_app",
     "consents",
     "retention",
+    "drp",
 ]
 
 MIDDLEWARE = [
@@ -296,3 +298,16 @@ MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS = env.int("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS",
 # transaction).
 MEDPRIVACY_PURGE_REQUIRES_APPROVAL = env.bool("MEDPRIVACY_PURGE_REQUIRES_APPROVAL", default=False)
 MEDPRIVACY_PURGE_BATCH_SIZE = env.int("MEDPRIVACY_PURGE_BATCH_SIZE", default=1000)
+
+# --- Data Rights Protocol (docs/drp.md) ------------------------------------------------------------
+# This business's id in the DRP network; signed requests must name it in "business-id".
+MEDPRIVACY_DRP_BUSINESS_ID = env.str("MEDPRIVACY_DRP_BUSINESS_ID", default="MEDPRIVACY")
+# Tolerated difference between an agent's clock and ours when checking issued-at and expires-at.
+MEDPRIVACY_DRP_CLOCK_SKEW_SECONDS = env.int("MEDPRIVACY_DRP_CLOCK_SKEW_SECONDS", default=300)
+# The longest validity window (expires-at minus issued-at) a signed request may claim.
+MEDPRIVACY_DRP_MAX_VALIDITY_MINUTES = env.int("MEDPRIVACY_DRP_MAX_VALIDITY_MINUTES", default=60)
+# Status callbacks: attempts before giving up; the wait doubles from the backoff after each failure.
+MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS = env.int("MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS", default=8)
+MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS = env.int("MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS", default=60)
+# API requests (DRP and consent API) per agent or token (or per IP address before authentication) per hour.
+MEDPRIVACY_API_REQUESTS_PER_HOUR = env.int("MEDPRIVACY_API_REQUESTS_PER_HOUR", default=600)

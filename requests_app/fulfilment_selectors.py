@@ -70,3 +70,9 @@ def can_work_case(user: AbstractBaseUser | None, dsr: Case) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return is_supervisor(user) or user.has_perm("requests_app.change_case", dsr)
+
+
+def live_access_package(dsr: Case, *, now: dt.datetime) -> AccessPackage | None:
+    """Return the newest package of the case whose download link still works, or None."""
+    return (AccessPackage.objects.filter(case=dsr, deleted_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at", "-pk").first())

@@ -19,7 +19,15 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from medprivacy import roles
-from requests_app.models import Case, CaseAttachment, DataSubject, Message, Submission, TimelineEvent
+from requests_app.models import (
+    Case,
+    CaseAttachment,
+    DataSubject,
+    Message,
+    Submission,
+    TimelineEvent,
+    VerificationToken,
+)
 from requests_app.workflow import OPEN, Status
 
 # ---------------------------------------------------------------------------------------------------------
@@ -202,3 +210,9 @@ def public_messages_for_subject(*, subject: DataSubject) -> list[Message]:
 def public_case_for_subject(*, subject: DataSubject, reference: str) -> Case | None:
     """Return the subject's case with this reference, or None (another subject's case is never found)."""
     return Case.objects.select_related("submission").filter(subject=subject, reference=reference).first()
+
+
+def verification_link_expiry(*, submission: Submission, now: dt.datetime) -> dt.datetime | None:
+    """When the newest unused verification link of a submission stops working; None without one."""
+    return (VerificationToken.objects.filter(submission=submission, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-expires_at").values_list("expires_at", flat=True).first())

@@ -102,7 +102,7 @@ def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[st
     state = protocol.STATUS_FOR_CASE[dsr.status]
     status["status"] = state
     if state not in protocol.FINAL_STATUSES:
-        status["expected_by"] = _iso(_end_of_day(dsr.due_on, dsr.regime))
+        status["expected_by"] = _end_of_day(dsr.due_on, dsr.regime).isoformat()  # in the regime's zone
     if dsr.status == "awaiting_verification":
         status["reason"] = "need_user_verification"
         status["processing_details"] = ("The consumer must confirm the request directly: we e-mailed them a "

@@ -329,7 +329,7 @@ def drp_request_revoke(*, agent: Agent, drp: DrpRequest, body: bytes, now: dt.da
     reason = _text(data, "reason", 2000)
     with transaction.atomic():
         _remember(agent, opened, until=until, now=now)
-        locked = DrpRequest.objects.select_for_update().select_related("case").get(pk=drp.pk)
+        locked = DrpRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=drp.pk)
         if locked.revoked_at is not None:
             return locked
         if locked.case is None:

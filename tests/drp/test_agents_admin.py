@@ -59,3 +59,18 @@ def test_officers_see_the_agent_and_the_claims_on_the_case_page(paired, client, 
     assert "Data Rights Protocol request" in html and "Permission Slip" in html
     assert "+14155550100" in html and "phone number verified" in html
     assert "authorized agent Permission Slip" in html  # the timeline entry
+
+
+def test_the_retention_schedule_erases_the_claims_with_the_request_records(paired, client, frozen, no_systems):
+    from retention import registry
+    from retention import services as retention_services
+
+    paired.post_exercise(client, paired.exercise_body("deletion", address={"country": "US", "region": "CA"}))
+    drp = DrpRequest.objects.get()
+    target = registry.get_target("drp.request")
+    assert target.category == "privacy_request_records"
+    retention_services.rows_erase(target=target, pks=[drp.pk], anonymize=True)
+    drp.refresh_from_db()
+    assert (drp.claims, drp.revoke_reason) == ({}, "")
+    retention_services.rows_erase(target=target, pks=[drp.pk], anonymize=False)
+    assert not DrpRequest.objects.exists()

@@ -171,7 +171,8 @@ def test_the_portal_registers_its_records_through_autodiscovery():
     order = [t.name for t in registry.targets_for_category("privacy_request_records")]
     # Fulfilment's task evidence and results (registered by the fulfilment branch) go before the cases.
     assert order == ["requests.timeline_event", "requests.task_evidence", "requests.fulfilment_task_result",
-                     "requests.message", "requests.case", "requests.submission", "requests.data_subject"]
+                     "requests.message", "drp.request", "requests.case", "requests.submission",
+                     "requests.data_subject"]
 
 
 def test_the_registry_refuses_bad_declarations():

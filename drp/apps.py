@@ -7,7 +7,7 @@ class DrpConfig(AppConfig):
 
     def ready(self) -> None:
         from drp import services
-        from requests_app.services.cases import case_status_listener_register
+        from requests_app.services.cases import case_change_listener_register
 
-        # Every case status change of a DRP request queues a status callback to its agent.
-        case_status_listener_register(services.drp_case_status_changed)
+        # A change of a DRP request's case that changes its status object queues a callback to its agent.
+        case_change_listener_register(services.drp_case_changed)

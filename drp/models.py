@@ -65,6 +65,8 @@ class DrpRequest(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.TextField(blank=True)
+    last_reported = models.JSONField(default=dict, blank=True, editable=False,
+                                     help_text="The status object the agent was last given (answer or callback).")
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -105,8 +105,9 @@ def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[st
         status["expected_by"] = _end_of_day(dsr.due_on, dsr.regime).isoformat()  # in the regime's zone
     if dsr.status == "awaiting_verification":
         status["reason"] = "need_user_verification"
-        status["processing_details"] = ("The consumer must confirm the request directly: we e-mailed them a "
-                                        "link, and the user_verification_url sends a new one.")
+        status["processing_details"] = _extension_note(dsr) + (
+            "The consumer must confirm the request directly: we e-mailed them a link, and the "
+            "user_verification_url sends a new one.")
         status["user_verification_url"] = user_verification_url(drp)
         expires = verification_link_expiry(submission=drp.submission, now=now)
         if expires is not None:
@@ -133,12 +134,19 @@ def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[st
     return status
 
 
+def _extension_note(dsr) -> str:
+    """Say that the deadline moved (spec §3.08), without the officer's reasons (they go to the consumer)."""
+    if dsr.extended_at is None:
+        return ""
+    return (f"The response deadline was extended to {dsr.due_on.isoformat()}, as the law allows; the consumer "
+            "has been told why. ")
+
+
 def _progress_details(dsr) -> str:
-    if dsr.extended_at is not None:
-        return (f"The response deadline was extended to {dsr.due_on.isoformat()}, as the law allows; "
-                "the consumer has been told why.")
     if dsr.status == "awaiting_requester":
-        return "We asked the consumer for information and are waiting for the answer."
-    if dsr.needs_officer_verification:
-        return "Received; an officer is verifying the request."
-    return "Received and being processed."
+        text = "We asked the consumer for information and are waiting for the answer."
+    elif dsr.needs_officer_verification:
+        text = "Received; an officer is verifying the request."
+    else:
+        text = "Received and being processed."
+    return _extension_note(dsr) + text

@@ -298,6 +298,8 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
             raise ProtocolError(" ".join(exc.problems.values())) from None
         drp.submission, drp.case = result.submission, result.cases[0]
         drp.save()
+        drp.last_reported = selectors.status_object(drp, now=now)  # what the agent gets in the answer
+        drp.save(update_fields=["last_reported"])
         points = protocol.verified_data_points(claims)
         timeline_record(
             dsr=drp.case, kind=TimelineEvent.Kind.NOTE, label="agent",
@@ -367,24 +369,31 @@ def drp_verification_link_send(*, drp: DrpRequest) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def drp_case_status_changed(*, dsr: Case, previous: str) -> None:
-    """Case status listener: queue the new status object for the agent of a DRP request, if it asked."""
+def drp_case_changed(*, dsr: Case) -> None:
+    """Case change listener: when the status object of a DRP request changed (its status, an extension's
+    expected_by…), queue it for the agent, if the agent asked for callbacks (spec §2.03, §3.08)."""
     drp = selectors.drp_request_for_case(dsr.pk)
-    if drp is not None and drp.status_callback:
-        callback_queue(drp=drp)
+    if drp is None:
+        return
+    status = selectors.status_object(drp)
+    if status == drp.last_reported:
+        return
+    DrpRequest.objects.filter(pk=drp.pk).update(last_reported=status)
+    if drp.status_callback:
+        callback_queue(drp=drp, status=status)
 
 
-def callback_queue(*, drp: DrpRequest) -> Callback:
-    """Store the current status object for delivery; older undelivered ones are superseded.
+def callback_queue(*, drp: DrpRequest, status: dict[str, Any]) -> Callback:
+    """Store a status object for delivery; older undelivered ones are superseded.
 
     The first attempt runs on commit in the worker; the sweep picks it up after the backoff if that task
-    is lost. Call inside the transaction that changed the status.
+    is lost. Call inside the transaction that changed the case.
     """
     now = timezone.now()
     Callback.objects.filter(drp_request=drp, state__in=[Callback.State.PENDING, Callback.State.FAILED]).update(
         state=Callback.State.SUPERSEDED, next_attempt_at=None)
     callback = Callback.objects.create(
-        drp_request=drp, url=drp.status_callback, payload=selectors.status_object(drp, now=now), created_at=now,
+        drp_request=drp, url=drp.status_callback, payload=status, created_at=now,
         next_attempt_at=now + dt.timedelta(seconds=settings.MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS),
     )
     transaction.on_commit(lambda: _enqueue_delivery(callback.pk))

@@ -17,15 +17,21 @@ from requests_app.workflow import TERMINAL, Status, check_transition
 
 Actor = AbstractBaseUser | None
 
-# Other apps that must act on every status change (e.g. the DRP app's status callbacks) register here
-# from their AppConfig.ready(); each is called inside the change's transaction with the locked case.
-_STATUS_LISTENERS: list[Callable[..., None]] = []
+# Other apps that must act on every audited change of a case (e.g. the DRP app's status callbacks) register
+# here from their AppConfig.ready(); each is called inside the change's transaction with the saved case.
+_CHANGE_LISTENERS: list[Callable[..., None]] = []
 
 
-def case_status_listener_register(listener: Callable[..., None]) -> None:
-    """Call `listener(dsr=, previous=)` inside every status change's transaction (idempotent)."""
-    if listener not in _STATUS_LISTENERS:
-        _STATUS_LISTENERS.append(listener)
+def case_change_listener_register(listener: Callable[..., None]) -> None:
+    """Call `listener(dsr=)` after every audited change of a case, in its transaction (idempotent)."""
+    if listener not in _CHANGE_LISTENERS:
+        _CHANGE_LISTENERS.append(listener)
+
+
+def case_changed(*, dsr: Case) -> None:
+    """Tell the registered listeners that `dsr` changed (a status change, an extension, a verification…)."""
+    for listener in _CHANGE_LISTENERS:
+        listener(dsr=dsr)
 
 
 def actor_label(actor: Actor, default: str = "system") -> str:
@@ -108,7 +114,7 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=dsr.pk)
         check_transition(locked.status, target)
-        previous_status, previous = locked.status, locked.get_status_display()
+        previous = locked.get_status_display()
         locked.status = target
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -121,8 +127,7 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
         locked.save()
         timeline_record(dsr=locked, kind=TimelineEvent.Kind.STATUS_CHANGED, actor=actor,
                         summary=f"{previous} → {locked.get_status_display()}: {reason}")
-        for listener in _STATUS_LISTENERS:
-            listener(dsr=locked, previous=previous_status)
+        case_changed(dsr=locked)
         if on_commit is not None:
             transaction.on_commit(on_commit)
     dsr.refresh_from_db()

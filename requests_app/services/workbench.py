@@ -33,6 +33,7 @@ from requests_app.models import (
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.services.cases import (
     case_change_status,
+    case_changed,
     case_create,
     case_start_fulfilment,
     deadlines_for,
@@ -105,10 +106,11 @@ def _lock(dsr: Case) -> Case:
 
 
 def _save(locked: Case, *, actor: User | None, reason: str) -> None:
-    """Save a case with who and why in its history row."""
+    """Save a case with who and why in its history row, and tell the apps that follow its changes."""
     locked._history_user = actor
     locked._change_reason = _why(reason)
     locked.save()
+    case_changed(dsr=locked)
 
 
 def _regime_today(regime: str) -> dt.date:

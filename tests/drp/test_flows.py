@@ -208,3 +208,22 @@ def test_a_failed_callback_is_retried_by_the_sweep_and_every_attempt_is_recorded
     assert list(CallbackAttempt.objects.values_list("number", "http_status", "error", "worker")) == [
         (1, 500, "HTTP 500", "task"), (2, 200, "", "sweep")]
     assert [body["status"] for body in callback_server.received] == ["fulfilled", "fulfilled"]
+
+
+def test_an_extension_tells_the_agent_the_new_expected_by_and_an_assignment_tells_it_nothing(
+        paired, client, frozen, queued, no_systems, callback_server, django_capture_on_commit_callbacks):
+    first = paired.post_exercise(client, paired.exercise_body("deletion", callback=callback_server.url)).json()
+    drp = DrpRequest.objects.get()
+    boss = supervisor()
+    with django_capture_on_commit_callbacks(execute=True):
+        workbench.case_assign(dsr=drp.case, assignee=boss, actor=boss)  # invisible to the agent: no callback
+    assert queued["callbacks"] == [] and not Callback.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workbench.case_extend(dsr=drp.case, actor=boss, reason="Records in many systems")
+    _deliver_queued(queued)
+    (sent,) = callback_server.received
+    assert first["expected_by"] == "2026-04-16T23:59:59-07:00"  # receipt + 45 days
+    assert (sent["status"], sent["expected_by"]) == ("in_progress", "2026-05-31T23:59:59-07:00")  # + 45 more
+    assert sent["processing_details"].startswith("The response deadline was extended to 2026-05-31")
+    assert "Records in many systems" not in sent["processing_details"]  # the officer's words stay with the consumer

@@ -232,7 +232,9 @@ def _relationships(body: dict[str, Any]) -> list[str]:
 
 
 def _callback_url(body: dict[str, Any]) -> str:
-    url = _text(body, "status_callback", 500)
+    url = _text(body, "status_callback", 10_000)
+    if len(url) > 500:
+        raise ProtocolError("'status_callback' is longer than 500 characters.")
     if url:
         try:
             check_webhook_url(url)
@@ -258,6 +260,8 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
     claims = protocol.claims_from(data)
     email = intake.normalize_email(claims.get("email", ""))
     try:
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise ProtocolError("The 'email' claim is required and must be an e-mail address: we write to the "
@@ -265,6 +269,8 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
     name = protocol.full_name(claims.get("name"))
     if not name:
         raise ProtocolError("The 'name' claim is required.")
+    if len(name) > 200:
+        raise ProtocolError("The 'name' claim is longer than 200 characters.")
     plan = protocol.EXERCISES[exercise]
     drp = DrpRequest(agent=agent, agent_request_id=_text(data, "agent-request-id", 200), exercise=exercise,
                      regime=regime, drp_version=version, relationships=relationships, status_callback=callback_url,

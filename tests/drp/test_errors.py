@@ -9,6 +9,9 @@ import json
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
 from drp.models import DrpRequest
@@ -126,6 +129,10 @@ def test_malformed_json_is_400(paired, client, frozen, signed, message):
     ({"drp.version": "7.0"}, "Unsupported drp.version '7.0'"),
     ({"exercise": "correction"}, "Tell us which information is wrong."),
     ({"issued-at": "yesterday"}, "'issued-at' is not an ISO 8601 timestamp."),
+    ({"name": "x" * 201}, "The 'name' claim is longer than 200 characters."),
+    ({"email": "a" * 250 + "@example.com"}, "The 'email' claim is required"),
+    ({"status_callback": "https://agent.example/" + "x" * 500}, "'status_callback' is longer than 500"),
+    ({"agent-request-id": {"nested": True}}, "'agent-request-id' must be a string."),
 ])
 def test_requests_the_intake_cannot_file_are_400_with_a_message(paired, client, frozen, changes, message):
     body = {key: value for key, value in {**paired.exercise_body("access"), **changes}.items() if value is not None}
@@ -205,3 +212,22 @@ def test_the_api_is_rate_limited_per_agent(paired, client, frozen, settings, no_
 def test_a_body_over_the_size_limit_is_413(paired, client, frozen):
     huge = sign(paired.key, json.dumps({**paired.exercise_body("access"), "pad": "x" * 70_000}).encode())
     _error(client.post(EXERCISE_URL, huge, content_type="text/plain", **paired.auth()), 413, "The body is larger")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=300),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=6,
+)
+FIELDS = ["exercise", "regime", "relationships", "status_callback", "name", "email", "email_verified",
+          "phone_number", "phone_number_verified", "address", "address_verified", "power_of_attorney",
+          "agent-request-id", "drp.version", "issued-at", "expires-at", "correction_wrong", "correction_right"]
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=4))
+def test_whatever_a_signed_body_holds_the_answer_is_never_a_500(paired, client, frozen, no_systems, changes):
+    response = paired.post_exercise(client, {**paired.exercise_body("sale:opt-out"), **changes})
+    assert response.status_code in (200, 400, 409), response.content  # 409: the same body drawn twice
+    if response.status_code != 200:
+        assert set(response.json()) == {"code", "message", "fatal"}

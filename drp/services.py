@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from drp import protocol, selectors, signing
+from drp import protocol, selectors, signing, tasks
 from drp.models import Agent, Callback, CallbackAttempt, DrpRequest, UsedSignature
 from drp.protocol import ProtocolError
 from requests_app.connectors import WebhookURLNotAllowed, check_webhook_url
@@ -402,14 +402,8 @@ def callback_queue(*, drp: DrpRequest, status: dict[str, Any]) -> Callback:
         drp_request=drp, url=drp.status_callback, payload=status, created_at=now,
         next_attempt_at=now + dt.timedelta(seconds=settings.MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS),
     )
-    transaction.on_commit(lambda: _enqueue_delivery(callback.pk))
+    transaction.on_commit(lambda: tasks.deliver_callback.delay(callback.pk))
     return callback
-
-
-def _enqueue_delivery(callback_id: int) -> None:
-    from drp.tasks import deliver_callback  # tasks import this module
-
-    deliver_callback.delay(callback_id)
 
 
 def _backoff(attempt: int) -> dt.timedelta:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from drp import selectors, services
 from medprivacy.api_base import client_ip
-from requests_app.services import intake
+from medprivacy.ratelimit import rate_count, rate_limited
 from requests_app.workflow import Status
 
 
@@ -47,10 +47,10 @@ def verify(request: HttpRequest, request_id) -> HttpResponse:  # noqa: ANN001 - 
                "waiting": drp.case.status == Status.AWAITING_VERIFICATION, "sent": False}
     if request.method == "POST" and context["waiting"]:
         ip, email = client_ip(request), drp.submission.subject.email
-        if intake.rate_limited(scope="new_link", ip=ip, email=email):
+        if rate_limited(scope="new_link", ip=ip, email=email):
             return _page(request, {**context, "problem": "Too many links were asked for this hour; please try "
                                                          "again later."}, status=429)
         services.drp_verification_link_send(drp=drp)
-        intake.rate_count(scope="new_link", ip=ip, email=email)
+        rate_count(scope="new_link", ip=ip, email=email)
         context["sent"] = True
     return _page(request, context)

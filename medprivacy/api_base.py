@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
-from requests_app.services import intake
+from medprivacy.ratelimit import rate_count, rate_limited
 
 
 class ApiError(Exception):
@@ -35,12 +35,12 @@ def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | Non
 def api_rate_allow(*, client: str) -> bool:
     """Count one API request of `client` (an agent, a token, an IP address); False when over the hourly limit.
 
-    The one call site of the rate-limit mechanism for the API (the intake's hourly cache counters).
+    The one call site of the rate limiter (`medprivacy.ratelimit`) for the API.
     """
     limit = settings.MEDPRIVACY_API_REQUESTS_PER_HOUR
-    if intake.rate_limited(scope="api", ip=client, ip_limit=limit):
+    if rate_limited(scope="api", ip=client, ip_limit=limit):
         return False
-    intake.rate_count(scope="api", ip=client)
+    rate_count(scope="api", ip=client)
     return True
 
 

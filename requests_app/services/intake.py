@@ -38,15 +38,14 @@ from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from medprivacy.ratelimit import rate_count, rate_limited  # noqa: F401 - the one rate limiter; views call intake.rate_*
 from requests_app import deadlines
 from requests_app.links import absolute
 from requests_app.models import (
@@ -96,7 +95,6 @@ PATIENT_VERIFICATION_HELP = "Your clinic verifies your identity when it receives
 AGENT_VERIFICATION_HELP = "We also check the authorization signed by the person the request is about."
 
 TOKEN_BYTES = 32
-RATE_WINDOW_SECONDS = 3600
 
 
 class IntakeRejected(ValueError):
@@ -514,36 +512,3 @@ def status_link_send(*, email: str) -> bool:
     logger.info("intake: new status link sent for subject %s (%s verification link(s))", subject.pk,
                 len(verify_links))
     return True
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Rate limits (per clock hour, in the shared cache; keys hold keyed hashes, never an address)
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _rate_keys(*, scope: str, ip: str, email: str, ip_limit: int | None = None) -> list[tuple[str, int]]:
-    hour = timezone.now().astimezone(dt.UTC).strftime("%Y%m%d%H")
-    keys = [(f"intake:rate:{scope}:ip:{salted_hmac('intake.rate.ip', ip).hexdigest()[:32]}:{hour}",
-             settings.MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR if ip_limit is None else ip_limit)]
-    if email:
-        digest = salted_hmac("intake.rate.email", normalize_email(email)).hexdigest()[:32]
-        keys.append((f"intake:rate:{scope}:email:{digest}:{hour}", settings.MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR))
-    return keys
-
-
-def rate_limited(*, scope: str, ip: str, email: str = "", ip_limit: int | None = None) -> bool:
-    """Return True when this IP address or e-mail address has used up this hour's allowance for `scope`.
-
-    `ip` may be any client key (the API passes an agent or token id); `ip_limit` overrides its allowance.
-    """
-    return any((cache.get(key) or 0) >= limit
-               for key, limit in _rate_keys(scope=scope, ip=ip, email=email, ip_limit=ip_limit))
-
-
-def rate_count(*, scope: str, ip: str, email: str = "") -> None:
-    """Count one use of `scope` for this IP address and e-mail address in the current hour."""
-    for key, _limit in _rate_keys(scope=scope, ip=ip, email=email):
-        cache.add(key, 0, timeout=2 * RATE_WINDOW_SECONDS)
-        cache.incr(key)
-        # Some backends (the file cache) reset the expiry on incr; the key only has to outlive its hour.
-        cache.touch(key, timeout=2 * RATE_WINDOW_SECONDS)

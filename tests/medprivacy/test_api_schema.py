@@ -30,6 +30,14 @@ def test_the_schema_is_valid_openapi_and_lists_every_route(client):
     assert {"200", "400", "403", "409", "429"} <= set(exercise["responses"])
 
 
+def test_the_browsable_docs_load_the_schema_from_local_static_files(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/api/openapi.json" in html and "swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "unpkg" not in html
+
+
 def test_every_route_in_the_schema_answers_with_and_without_a_trailing_slash(client):
     for path in ("/v1/agent/X", "/v1/agent/X/", "/v1/data-rights-request", "/v1/data-rights-request/",
                  "/v1/data-rights-request/1", "/v1/data-rights-request/1/"):

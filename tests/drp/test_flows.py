@@ -227,3 +227,24 @@ def test_an_extension_tells_the_agent_the_new_expected_by_and_an_assignment_tell
     assert (sent["status"], sent["expected_by"]) == ("in_progress", "2026-05-31T23:59:59-07:00")  # + 45 more
     assert sent["processing_details"].startswith("The response deadline was extended to 2026-05-31")
     assert "Records in many systems" not in sent["processing_details"]  # the officer's words stay with the consumer
+
+
+def test_a_callback_is_given_up_after_the_last_attempt_and_claimed_once(
+        paired, client, frozen, queued, no_systems, callback_server, settings, django_capture_on_commit_callbacks):
+    from drp import services
+
+    settings.MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS = 2
+    callback_server.answers = [503, 503]
+    paired.post_exercise(client, paired.exercise_body("sale:opt-out", callback=callback_server.url))
+    drp = DrpRequest.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        workbench.case_complete(dsr=drp.case, actor=supervisor(), outcome_summary="Done", response="Done.")
+    (callback_id,) = queued["callbacks"]
+    assert services.callback_deliver(callback_id=callback_id) == "failed"
+    assert services.callback_deliver(callback_id=callback_id) == "skipped"  # a failed one waits for its time
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        assert services.callback_deliver(callback_id=callback_id, worker="sweep") == "given_up"
+        tasks.sweep_callbacks()
+    callback = Callback.objects.get()
+    assert (callback.state, callback.attempts, callback.next_attempt_at) == ("given_up", 2, None)
+    assert CallbackAttempt.objects.count() == 2 and len(callback_server.received) == 2

@@ -278,7 +278,8 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
     with transaction.atomic():
         _remember(agent, opened, until=until, now=now)
         if plan.right is None:
-            drp.refusal, drp.refusal_reason = plan.refusal, plan.refusal_reason
+            # Nothing is acted on, so no personal data is kept (no submission would ever purge it).
+            drp.refusal, drp.refusal_reason, drp.claims = plan.refusal, plan.refusal_reason, {}
             drp.save()
             logger.info("drp: request %s from agent %s answered without a case (%s)", drp.pk, agent.pk, exercise)
             return drp

@@ -146,7 +146,8 @@ def test_an_unsupported_opt_in_is_answered_denied_without_a_case(paired, client,
     body = answer.json()
     assert (body["status"], body["reason"]) == ("denied", "claim_not_covered")
     assert "preference center" in body["processing_details"]
-    assert DrpRequest.objects.get().exercise == "sale:opt-in" and not Case.objects.exists()
+    drp = DrpRequest.objects.get()
+    assert (drp.exercise, drp.claims) == ("sale:opt-in", {}) and not Case.objects.exists()  # no data kept
 
 
 def test_a_voluntary_request_reads_the_residence_from_an_openid_address(paired, client, frozen, no_systems):

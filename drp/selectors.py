@@ -9,14 +9,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from drp import protocol
 from drp.models import Agent, Callback, DrpRequest
-from requests_app.conventions import current_conventions
-from requests_app.fulfilment_selectors import live_access_package
-from requests_app.links import absolute
-from requests_app.packages import package_url
+from fulfilment.packages import package_url
+from fulfilment.selectors import live_access_package
+from medprivacy import clock
+from medprivacy.links import absolute
 from requests_app.selectors import verification_link_expiry
 
 
@@ -78,8 +77,7 @@ def _iso(instant: dt.datetime) -> str:
 
 
 def _end_of_day(day: dt.date, regime: str) -> dt.datetime:
-    zone = current_conventions().time_zone(regime)
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=clock.regime_zone(regime))
 
 
 def user_verification_url(drp: DrpRequest) -> str:
@@ -88,7 +86,7 @@ def user_verification_url(drp: DrpRequest) -> str:
 
 def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """Return the Exercise Status object of a request as the spec shapes it (§3.03), from its case."""
-    now = now or timezone.now()
+    now = now or clock.now()
     status: dict[str, Any] = {"request_id": str(drp.request_id), "received_at": _iso(drp.received_at)}
     if drp.agent_request_id:
         status["agent_request_id"] = drp.agent_request_id
@@ -116,7 +114,7 @@ def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[st
         status["processing_details"] = _progress_details(dsr)
     elif state == "fulfilled":
         status["processing_details"] = "The request has been completed."
-        package = live_access_package(dsr, now=now)
+        package = live_access_package(case_id=dsr.pk, now=now)
         if package is not None:
             status["results_url"] = package_url(package)
             status["expires_at"] = _iso(package.expires_at)

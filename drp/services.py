@@ -29,17 +29,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
 from drp import protocol, selectors, signing, tasks
 from drp.models import Agent, Callback, CallbackAttempt, DrpRequest, UsedSignature
 from drp.protocol import ProtocolError
-from requests_app.connectors import WebhookURLNotAllowed, check_webhook_url
-from requests_app.models import Case, Channel, Relationship, TimelineEvent
+from fulfilment.connectors import WebhookURLNotAllowed, check_webhook_url
+from medprivacy import clock
+from requests_app.models import Case, Channel
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES
 from requests_app.services import intake
-from requests_app.services.cases import case_change_status, timeline_record
+from requests_app.services.cases import case_change_status
 from requests_app.workflow import IllegalTransition, Status
+from subjects.models import Relationship
+from subjects.selectors import normalize_email
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ def agent_revoke(*, agent_id: str, actor=None) -> Agent:
         if agent is None:
             raise AgentProblem(f"No agent {agent_id} is registered.")
         if agent.revoked_at is None:
-            agent.revoked_at = timezone.now()
+            agent.revoked_at = clock.now()
             agent.token_hash, agent.token_prefix = "", ""
             agent._history_user = actor
             agent._change_reason = "Revoked"
@@ -175,7 +179,7 @@ def agent_pair(*, agent_id: str, body: bytes, now: dt.datetime | None = None) ->
 
     Every failure is `Forbidden`: the spec answers a failed setup with 403 and no body.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     agent = selectors.agent_active(agent_id)
     if agent is None:
         raise Forbidden
@@ -245,7 +249,7 @@ def _callback_url(body: dict[str, Any]) -> str:
 
 def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = None) -> DrpRequest:
     """Accept a signed exercise request from a paired agent: file it through the intake and return it."""
-    now = now or timezone.now()
+    now = now or clock.now()
     opened = _open(agent, body)
     data = opened.body
     _check_parties(agent, data)
@@ -258,7 +262,7 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
     relationships = _relationships(data)
     callback_url = _callback_url(data)
     claims = protocol.claims_from(data)
-    email = intake.normalize_email(claims.get("email", ""))
+    email = normalize_email(claims.get("email", ""))
     try:
         if len(email) > 254:
             raise ValidationError("too long")
@@ -330,7 +334,7 @@ def drp_request_revoke(*, agent: Agent, drp: DrpRequest, body: bytes, now: dt.da
     The reference agent signs only `{"reason": …}`; agent-id, business-id and the time window are checked
     when the body carries them. Revoking twice answers the revoked status again.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     opened = _open(agent, body)
     data = opened.body
     _check_parties(agent, data, required=False)
@@ -396,7 +400,7 @@ def callback_queue(*, drp: DrpRequest, status: dict[str, Any]) -> Callback:
     The first attempt runs on commit in the worker; the sweep picks it up after the backoff if that task
     is lost. Call inside the transaction that changed the case.
     """
-    now = timezone.now()
+    now = clock.now()
     Callback.objects.filter(drp_request=drp, state__in=[Callback.State.PENDING, Callback.State.FAILED]).update(
         state=Callback.State.SUPERSEDED, next_attempt_at=None)
     callback = Callback.objects.create(
@@ -443,7 +447,7 @@ def callback_deliver(*, callback_id: int, worker: str = "task", now: dt.datetime
     Claimed by compare-and-set: a pending callback at once (the first attempt, from the task); a failed
     one, or one whose sender vanished, only once its next attempt is due (from the sweep).
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     claim = uuid.uuid4()
     timeout = dt.timedelta(seconds=settings.MEDPRIVACY_WEBHOOK_TIMEOUT_SECONDS * 2 + 60)
     claimed = Callback.objects.filter(pk=callback_id).filter(
@@ -460,7 +464,7 @@ def callback_deliver(*, callback_id: int, worker: str = "task", now: dt.datetime
                                    error=error, duration_ms=elapsed, worker=worker)
     mine = Callback.objects.filter(pk=callback_id, claim_token=claim)
     if status is not None and 200 <= status < 300:
-        mine.update(state=Callback.State.DELIVERED, delivered_at=timezone.now(), next_attempt_at=None, last_error="")
+        mine.update(state=Callback.State.DELIVERED, delivered_at=clock.now(), next_attempt_at=None, last_error="")
         logger.info("drp: callback %s delivered (attempt %s)", callback_id, callback.attempts)
         return Callback.State.DELIVERED
     if callback.attempts >= settings.MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS:
@@ -474,7 +478,7 @@ def callback_deliver(*, callback_id: int, worker: str = "task", now: dt.datetime
 
 def callbacks_sweep(*, now: dt.datetime | None = None, limit: int = 100) -> dict[str, int]:
     """Retry the callbacks whose next attempt is due; forget signatures past their expiry. Return counts."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts: dict[str, int] = {}
     for callback_id in selectors.callbacks_due(now=now, limit=limit):
         outcome = callback_deliver(callback_id=callback_id, worker="sweep", now=now)

@@ -16,7 +16,7 @@ import time_machine
 from nacl.signing import SigningKey
 
 from drp import services
-from requests_app.models import System
+from fulfilment.models import System
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)  # a Monday
 BUSINESS_ID = "MEDPRIVACY_TEST"
@@ -85,12 +85,13 @@ def frozen():
 def queued(monkeypatch):
     """Record what is queued to the worker on commit (tests then call the task functions directly)."""
     from drp import tasks as drp_tasks
-    from requests_app import tasks as requests_tasks
+    from fulfilment import tasks as fulfilment_tasks
+    from outbox import tasks as outbox_tasks
 
     recorded: dict[str, list[int]] = {"callbacks": [], "messages": [], "fulfilment": []}
     monkeypatch.setattr(drp_tasks.deliver_callback, "delay", recorded["callbacks"].append)
-    monkeypatch.setattr(requests_tasks.deliver_message, "delay", recorded["messages"].append)
-    monkeypatch.setattr(requests_tasks.dispatch_fulfilment_task, "delay", recorded["fulfilment"].append)
+    monkeypatch.setattr(outbox_tasks.deliver_message, "delay", recorded["messages"].append)
+    monkeypatch.setattr(fulfilment_tasks.dispatch_fulfilment_task, "delay", recorded["fulfilment"].append)
     return recorded
 
 

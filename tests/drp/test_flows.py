@@ -16,10 +16,14 @@ from django.conf import settings
 
 from drp import tasks
 from drp.models import Agent, Callback, CallbackAttempt, DrpRequest
-from requests_app import packages
-from requests_app.models import Channel, Message, System, TimelineEvent
-from requests_app.services import fulfilment, workbench
+from fulfilment import packages
+from fulfilment import services as fulfilment
+from fulfilment.models import System
+from outbox.models import Message
+from requests_app.models import Channel
+from requests_app.services import workbench
 from tests.factories import supervisor
+from timeline.models import TimelineEvent
 
 from .conftest import AGENT_ID, BUSINESS_ID, NOW, sign, stamps
 

@@ -25,7 +25,7 @@ def test_both_spellings_of_an_exercise_are_accepted(given, stored):
 
 
 def test_every_exercise_maps_to_a_right_of_the_rules_table_or_a_reasoned_refusal():
-    from requests_app.rules import RIGHTS
+    from regimes.rules import RIGHTS
 
     for code, plan in protocol.EXERCISES.items():
         assert plan.right in RIGHTS or (plan.right is None and plan.refusal and plan.refusal_reason in

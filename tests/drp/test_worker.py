@@ -11,8 +11,8 @@ from nacl.signing import SigningKey
 
 from drp import services
 from drp.models import Callback, CallbackAttempt, DrpRequest
+from fulfilment.models import System
 from medprivacy.celery import app
-from requests_app.models import System
 from requests_app.services import workbench
 from tests.conftest import require_redis
 from tests.factories import supervisor

@@ -138,6 +138,7 @@ def test_a_deletion_waits_for_the_consumer_to_confirm_through_user_verification_
 def test_an_access_request_results_url_downloads_the_package(paired, client, frozen, queued,
                                                              django_capture_on_commit_callbacks):
     System.objects.exclude(name="MedPrivacy portal (this system)").update(is_active=False)
+    assert System.objects.filter(is_active=True).count() == 1, "the seeded data map (migration) is missing"
     status = paired.post_exercise(client, paired.exercise_body("access")).json()
     drp = DrpRequest.objects.get()
     assert status["reason"] == "need_user_verification"

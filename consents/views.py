@@ -1,20 +1,16 @@
-"""Public consent pages, /.well-known/gpc.json and the read-only JSON API: thin over services/selectors."""
+"""Public consent pages and /.well-known/gpc.json: thin over services/selectors (the JSON API is consents/api.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -135,103 +131,3 @@ def gpc_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse({"gpc": True, "lastUpdate": last})
     response["Cache-Control"] = "public, max-age=86400"
     return response
-
-
-# --- The JSON API --------------------------------------------------------------------------------------
-
-def _error(status: int, message: str) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=status)
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="consents"'
-    return response
-
-
-class _BadInput(ValueError):
-    pass
-
-
-def _api_params(request: HttpRequest) -> dict[str, str]:
-    if request.method == "GET":
-        return {k: request.GET.get(k, "") for k in _API_FIELDS}
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _BadInput("The body is not valid JSON.") from exc
-    if not isinstance(body, dict):
-        raise _BadInput("The body must be a JSON object.")
-    params = {}
-    for key in _API_FIELDS:
-        value = body.get(key, "")
-        if value is None:
-            value = ""
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _BadInput(f"'{key}' must be a string.")
-        params[key] = str(value)
-    return params
-
-
-def _parse_at(raw: str) -> dt.datetime | None:
-    if not raw:
-        return None
-    try:
-        at = parse_datetime(raw)
-    except ValueError:
-        at = None
-    if at is None or timezone.is_naive(at):
-        raise _BadInput("'at' must be an ISO 8601 instant with a time zone, e.g. 2026-03-05T15:00:00Z.")
-    if abs(at.utcoffset()) > _MAX_UTC_OFFSET:
-        raise _BadInput("'at' has a UTC offset beyond ±15:59; use an offset between -15:59 and +15:59 or Z.")
-    return at
-
-
-def _parse_age(raw: str) -> int | None:
-    if not raw:
-        return None
-    # ASCII digits only: str.isdigit() also accepts "²" and other digits int() cannot read.
-    if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) <= 130:
-        raise _BadInput("'age' must be a whole number of years between 0 and 130.")
-    return int(raw)
-
-
-@csrf_exempt  # bearer-token API: no cookies, no session
-@never_cache
-def api_permitted(request: HttpRequest) -> JsonResponse:
-    """Answer "may we use this person's data for this purpose" (GET query or POST JSON body).
-
-    The subject is found by e-mail. An unknown address gets the default of the residence given by
-    `country`/`subdivision` (the company's voluntary default without them).
-    """
-    if request.method not in ("GET", "POST"):
-        return _error(405, "Use GET with query parameters or POST with a JSON object.")
-    ratelimit.rate_limit_enforce(request, scope="consents.api")
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or selectors.api_token_authenticate(raw.strip()) is None:
-        return _error(401, "A valid API token is required: Authorization: Bearer <token>.")
-    try:
-        params = _api_params(request)
-        email = params["email"].strip().lower()
-        if not email:
-            raise _BadInput("'email' is required.")
-        try:
-            validate_email(email)
-        except ValidationError as exc:
-            raise _BadInput("'email' is not a valid e-mail address.") from exc
-        if not params["purpose"]:
-            raise _BadInput("'purpose' is required.")
-        purpose = selectors.purpose_get(params["purpose"])
-        country, subdivision = params["country"].strip(), params["subdivision"].strip()
-        if country and not _COUNTRY.match(country):
-            raise _BadInput("'country' must be an ISO 3166-1 alpha-2 code, e.g. DE or US.")
-        if subdivision and not _SUBDIVISION.match(subdivision):
-            raise _BadInput("'subdivision' must be a region code, e.g. CA or US-CA.")
-        at, age = _parse_at(params["at"]), _parse_age(params["age"])
-    except _BadInput as exc:
-        return _error(400, str(exc))
-    except selectors.UnknownPurposeError:
-        codes = ", ".join(selectors.purpose_list().values_list("code", flat=True))
-        return _error(400, f"Unknown purpose; known purposes: {codes}.")
-    known, decision = selectors.consent_decision_for_email(email, purpose, at=at, age=age, country=country or None,
-                                                           subdivision=subdivision or None)
-    return JsonResponse({"subject_known": known, **decision.as_json(),
-                         "at": (at or timezone.now()).isoformat()})

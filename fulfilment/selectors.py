@@ -56,3 +56,9 @@ def tasks_due_for_dispatch(*, now: dt.datetime, limit: int = 100) -> list[int]:
 def packages_due_for_deletion(*, now: dt.datetime, limit: int = 500) -> list[int]:
     return list(AccessPackage.objects.filter(deleted_at__isnull=True, expires_at__lte=now)
                 .order_by("expires_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def live_access_package(*, case_id: int, now: dt.datetime) -> AccessPackage | None:
+    """Return the newest package of the case whose download link still works, or None."""
+    return (AccessPackage.objects.filter(case_id=case_id, deleted_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at", "-pk").first())

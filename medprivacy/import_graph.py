@@ -20,11 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("security", "subjects", "regimes", "compliance", "timeline", "outbox", "consents", "retention", "fulfilment",
-        "requests_app", "medprivacy")
+        "requests_app", "drp", "medprivacy")
 ROOT_NODE = "medprivacy[root]"
 # Modules of the project package that compose the apps: nothing may import them.
 COMPOSITION_ROOT = frozenset({
-    "medprivacy.urls", "medprivacy.admin", "medprivacy.demo", "medprivacy.wsgi", "medprivacy.asgi",
+    "medprivacy.urls", "medprivacy.api", "medprivacy.admin", "medprivacy.demo", "medprivacy.wsgi", "medprivacy.asgi",
     "medprivacy.management.commands.seed_demo",
 })
 SKIPPED_PARTS = frozenset({"migrations", "tests", "benchmarks", "__pycache__"})

@@ -59,6 +59,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Sends fulfilment tasks whose next attempt is due; fails them after the last attempt.",
     ),
     PeriodicJob(
+        name="DRP status callback retries",
+        task="drp.sweep_callbacks",
+        every_seconds=60,
+        description="Retries status callbacks to authorized agents whose next attempt is due; forgets "
+                    "expired replay records.",
+    ),
+    PeriodicJob(
         name="Expired access packages",
         task="fulfilment.sweep_expired_packages",
         every_seconds=3600,

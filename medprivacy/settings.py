@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "django_ratelimit",
+    "ninja",
     # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
     "security",
     "medprivacy",
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "retention",
     "fulfilment",
     "requests_app",
+    "drp",
 ]
 
 MIDDLEWARE = [
@@ -339,6 +341,8 @@ MEDPRIVACY_RATE_LIMITS = {
     # GPC signals recorded (ledger rows) per client; past it the signal is honored but not recorded again.
     "consents.gpc": env.str("MEDPRIVACY_RATE_GPC_RECORDS", default="20/h"),
     "consents.api": env.str("MEDPRIVACY_RATE_CONSENT_API", default="600/m"),
+    # The JSON API (DRP agents, consent API tokens), per agent or token (and per address before pairing).
+    "api": ("MEDPRIVACY_API_REQUESTS_PER_HOUR", "h"),
     # E-mail confirmations on access-package links, per client (not per link: a stranger's guesses cannot
     # lock the requester out of their own package).
     "packages.email_attempts": ("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS", "15m"),
@@ -420,3 +424,16 @@ MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS = env.int("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS",
 # transaction).
 MEDPRIVACY_PURGE_REQUIRES_APPROVAL = env.bool("MEDPRIVACY_PURGE_REQUIRES_APPROVAL", default=False)
 MEDPRIVACY_PURGE_BATCH_SIZE = env.int("MEDPRIVACY_PURGE_BATCH_SIZE", default=1000)
+
+# --- Data Rights Protocol (docs/drp.md) ------------------------------------------------------------
+# This business's id in the DRP network; signed requests must name it in "business-id".
+MEDPRIVACY_DRP_BUSINESS_ID = env.str("MEDPRIVACY_DRP_BUSINESS_ID", default="MEDPRIVACY")
+# Tolerated difference between an agent's clock and ours when checking issued-at and expires-at.
+MEDPRIVACY_DRP_CLOCK_SKEW_SECONDS = env.int("MEDPRIVACY_DRP_CLOCK_SKEW_SECONDS", default=300)
+# The longest validity window (expires-at minus issued-at) a signed request may claim.
+MEDPRIVACY_DRP_MAX_VALIDITY_MINUTES = env.int("MEDPRIVACY_DRP_MAX_VALIDITY_MINUTES", default=60)
+# Status callbacks: attempts before giving up; the wait doubles from the backoff after each failure.
+MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS = env.int("MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS", default=8)
+MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS = env.int("MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS", default=60)
+# API requests (DRP and consent API) per agent or token (or per IP address before authentication) per hour.
+MEDPRIVACY_API_REQUESTS_PER_HOUR = env.int("MEDPRIVACY_API_REQUESTS_PER_HOUR", default=600)

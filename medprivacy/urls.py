@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from consents import views as consents_views
 from medprivacy import views
+from medprivacy.api import api
 
 admin.site.site_header = "MedPrivacy — privacy requests"
 admin.site.site_title = "MedPrivacy"
@@ -15,6 +16,8 @@ urlpatterns = [
     path("requests/", include("requests_app.urls")),
     path("privacy-choices/", include("consents.urls")),
     path(".well-known/gpc.json", consents_views.gpc_json, name="gpc_json"),
-    path("api/consents/v1/permitted", consents_views.api_permitted, name="consents_api_permitted"),
     path("fulfilment/", include("fulfilment.urls")),
+    path("drp/", include("drp.urls")),
+    # The JSON API (django-ninja): the consent API, the Data Rights Protocol (/v1/…) and /api/openapi.json.
+    path("", api.urls),
 ]

@@ -22,7 +22,7 @@ from medprivacy.access import (  # the one permission layer
     scope_to_cases,
 )
 from outbox.models import Message
-from requests_app.models import Case, CaseAttachment, Submission
+from requests_app.models import Case, CaseAttachment, Submission, VerificationToken
 from requests_app.workflow import OPEN_STATUSES, Status
 from subjects.models import DataSubject
 from subjects.selectors import subject_reachable_by_id
@@ -195,3 +195,7 @@ def case_authorization_get_for_user(*, user: AbstractBaseUser, case_pk: object):
     if not dsr.is_agent or not document:
         raise Case.DoesNotExist(f"case {dsr.pk} has no authorization document")
     return document
+def verification_link_expiry(*, submission: Submission, now: dt.datetime) -> dt.datetime | None:
+    """When the newest unused verification link of a submission stops working; None without one."""
+    return (VerificationToken.objects.filter(submission=submission, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-expires_at").values_list("expires_at", flat=True).first())

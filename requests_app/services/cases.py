@@ -21,6 +21,22 @@ from requests_app.workflow import TERMINAL, Status, check_transition
 from timeline.models import TimelineEvent
 from timeline.services import Actor, actor_label, timeline_record
 
+# Other apps that must act on every audited change of a case (e.g. the DRP app's status callbacks) register
+# here from their AppConfig.ready(); each is called inside the change's transaction with the saved case.
+_CHANGE_LISTENERS: list[Callable[..., None]] = []
+
+
+def case_change_listener_register(listener: Callable[..., None]) -> None:
+    """Call `listener(dsr=)` after every audited change of a case, in its transaction (idempotent)."""
+    if listener not in _CHANGE_LISTENERS:
+        _CHANGE_LISTENERS.append(listener)
+
+
+def case_changed(*, dsr: Case) -> None:
+    """Tell the registered listeners that `dsr` changed (a status change, an extension, a verification…)."""
+    for listener in _CHANGE_LISTENERS:
+        listener(dsr=dsr)
+
 
 def next_reference(*, year: int) -> str:
     """Hand out the next human reference for `year`, e.g. DSR-2026-000123 (gap-free under concurrency)."""
@@ -132,6 +148,7 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
             write.summary = f"{previous} → {locked.get_status_display()}: {write.reason}"
         timeline_record(dsr=locked, kind=write.kind, actor=actor,
                         summary=write.reason if write.summary is None else write.summary)
+        case_changed(dsr=locked)
         for callback in write.after_commit:
             transaction.on_commit(callback)
     dsr.refresh_from_db()

@@ -139,8 +139,12 @@ def residence_problems(*, country: str, subdivision: str) -> dict[str, str]:
 def intake_problems(*, rights: Sequence[str], email: str, relationship: str, country: str, subdivision: str,
                     is_agent: bool, agent_name: str, agent_email: str, has_authorization: bool,
                     correction_wrong: str, correction_right: str, clinic_name: str,
-                    declaration_accepted: bool) -> dict[str, str]:
-    """Return every rule a request breaks (field → message), from the rules table; empty when acceptable."""
+                    declaration_accepted: bool, agent_attested: bool = False) -> dict[str, str]:
+    """Return every rule a request breaks (field → message), from the rules table; empty when acceptable.
+
+    `agent_attested`: the agent's authority is proven another way (a request signed with the agent's
+    registered key under the Data Rights Protocol), so no uploaded authorization or agent e-mail is needed.
+    """
     problems = residence_problems(country=country, subdivision=subdivision)
     if problems:
         return problems
@@ -167,11 +171,12 @@ def intake_problems(*, rights: Sequence[str], email: str, relationship: str, cou
         if not agent_name.strip():
             problems["agent_name"] = "Enter the agent's name."
         if not agent_email.strip():
-            problems["agent_email"] = "Enter the agent's e-mail address."
+            if not agent_attested:
+                problems["agent_email"] = "Enter the agent's e-mail address."
         elif normalize_email(agent_email) == normalize_email(email):
             problems["agent_email"] = ("Enter the agent's own e-mail address. We write to the person the "
                                        "request is about at the address above.")
-        if not has_authorization:
+        if not has_authorization and not agent_attested:
             problems["authorization"] = ("Upload the authorization signed by the person you act for "
                                          "(PDF, PNG or JPEG).")
     if not declaration_accepted:
@@ -205,8 +210,11 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       correction_right: str = "", is_agent: bool = False, agent_name: str = "",
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
                       declaration_accepted: bool, channel: str = Channel.WEB_FORM,
-                      appeal_reference: str = "") -> IntakeResult:
+                      appeal_reference: str = "", agent_attested: bool = False) -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
+
+    `agent_attested`: filed by an authorized agent whose signed request is its authorization (the Data
+    Rights Protocol); see `intake_problems`.
 
     Raise IntakeRejected (nothing written) when the request breaks a rule. The uploaded authorization is
     stored under a random name in private storage and removed again if anything later fails.
@@ -216,7 +224,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
         rights=rights, email=email, relationship=relationship, country=country, subdivision=subdivision,
         is_agent=is_agent, agent_name=agent_name, agent_email=agent_email, has_authorization=bool(authorization),
         correction_wrong=correction_wrong, correction_right=correction_right, clinic_name=clinic_name,
-        declaration_accepted=declaration_accepted,
+        declaration_accepted=declaration_accepted, agent_attested=agent_attested,
     )
     if not full_name.strip():
         problems.setdefault("full_name", "Enter your full name.")

@@ -24,7 +24,7 @@ def _get(client, token, **params):
 
 
 def test_the_url_is_stable():
-    assert reverse("consents_api_permitted") == URL
+    assert reverse("api:consents_api_permitted") == URL
 
 
 def test_a_known_subject_gets_the_recorded_choice(client, api_token):

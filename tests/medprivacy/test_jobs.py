@@ -64,8 +64,10 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
                      "requests_app.verification_sweep": 300, "outbox.messages_retry_sweep": 60,
                      # Fulfilment (issue 9) and retention (crontab: no interval) sweeps.
                      "fulfilment.sweep_retries": 60, "fulfilment.sweep_expired_packages": 3600,
-                     "retention.purge_scheduled": None}
-    assert len(PERIODIC_JOBS) == 8
+                     "retention.purge_scheduled": None,
+                     # DRP status callback retries (issue 17).
+                     "drp.sweep_callbacks": 60}
+    assert len(PERIODIC_JOBS) == 9
 
 
 def test_job_runs_are_read_only_in_the_admin(client):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "requests_app",
     "consents",
     "retention",
+    "referrals",
 ]
 
 MIDDLEWARE = [

@@ -177,8 +177,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
                run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
                    dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),
-    CaseAction("redirect", "Redirect to controller", RedirectForm, target=Status.REDIRECTED,
-               run=lambda r, dsr, d: _done("redirected; organization and patient notified")(
+    CaseAction("redirect", "Forward to controller", RedirectForm, target=Status.FORWARDED,
+               run=lambda r, dsr, d: _done("forwarded; organization and patient notified; awaiting its answer")(
                    workbench.case_redirect_to_controller(dsr=dsr, actor=r.user, organization=d["organization"],
                                                          note=d["note"]))),
     CaseAction("withdraw", "Withdrawn by requester", WithdrawForm, target=Status.WITHDRAWN,

@@ -122,8 +122,11 @@ class IntakeForm(SummaryMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.country, self.subdivision = country, subdivision
         self.residence = residence_label(country, subdivision)
-        self.fields["rights"].choices = [(right, RIGHT_LABELS[right])
-                                         for right in deadlines.rights_offered(country, subdivision or None)]
+        # Patients' rights (e.g. an accounting of disclosures) are listed too; intake refuses them to non-patients.
+        self.fields["rights"].choices = [
+            (right, RIGHT_LABELS[right])
+            for right in deadlines.rights_offered(country, subdivision or None, is_patient=True)
+        ]
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

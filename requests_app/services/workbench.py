@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from referrals.selectors import controller_reserved_reason
+from referrals.services import ReferralError, referral_forward
 from requests_app import deadlines, selectors
 from requests_app.conventions import current_conventions
 from requests_app.models import (
@@ -226,7 +228,8 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     if pause:
         try:  # the engine decides, conventions included (GDPR pauses can be switched off by counsel)
             deadlines_for(regime=dsr.regime, right=dsr.right, received_at=dsr.received_at,
-                          country=dsr.subject.country, paused_days=dsr.paused_days + 1)
+                          country=dsr.subject.country, subdivision=dsr.subject.subdivision,
+                          paused_days=dsr.paused_days + 1)
         except deadlines.PauseNotAllowedError as exc:
             raise WorkbenchError(f"The clock cannot be paused: {exc}") from exc
     with transaction.atomic():
@@ -255,7 +258,8 @@ def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
     days = max((timezone.now().astimezone(zone).date() - locked.paused_since.astimezone(zone).date()).days, 0)
     total = locked.paused_days + days
     _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
-                             country=locked.subject.country, paused_days=total)
+                             country=locked.subject.country, subdivision=locked.subject.subdivision,
+                             paused_days=total)
     previous_due = locked.due_on
     if locked.extended_at is not None and dates.extended_respond_by is not None:
         locked.due_on = dates.extended_respond_by
@@ -300,6 +304,7 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
     `extend_to` is only for rules whose extension has no fixed length (Swiss FADP: name a date).
     """
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "extend")
     reason = (reason or "").strip()
     rule = deadlines.rule_for(dsr.regime, dsr.right)
     with transaction.atomic():
@@ -322,7 +327,8 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
             new_due = extend_to
         else:
             _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
-                                     country=locked.subject.country, paused_days=locked.paused_days)
+                                     country=locked.subject.country, subdivision=locked.subject.subdivision,
+                                     paused_days=locked.paused_days)
             new_due = dates.extended_respond_by
         locked.extended_at = timezone.now()
         locked.extension_reason = reason
@@ -350,6 +356,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
     erasure's response lists what was deleted in each system and what was kept under which exception.
     """
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "complete")
     outcome_summary = _require_text(outcome_summary, "An outcome summary")
     response = _require_text(response, "The response to the requester")
     with transaction.atomic():
@@ -366,6 +373,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
 def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> Case:
     """Refuse the request on one of its regime's grounds, telling the requester the rights the rules require."""
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "deny")
     grounds = dict(DENIAL_GROUNDS[dsr.regime])
     if ground not in grounds:
         raise WorkbenchError(
@@ -385,24 +393,19 @@ def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> 
 
 def case_redirect_to_controller(*, dsr: Case, actor: User, organization: ControllerOrganization,
                                 note: str = "") -> Case:
-    """Forward a patient's request to the organization that controls the data and tell the patient."""
-    _require_change(actor, dsr)
-    if not dsr.is_patient:
-        raise WorkbenchError("Only patient requests (data a clinic controls) are redirected to a controller")
-    with transaction.atomic():
-        locked = case_change_status(dsr=dsr, to=Status.REDIRECTED, actor=actor,
-                                    reason=_why(f"Redirected to controller {organization.name}"),
-                                    outcome_summary=f"Forwarded to {organization.name}")
-        submission = locked.submission
-        context = {**_case_context(locked), "organization_name": organization.name,
-                   "organization_email": organization.privacy_email,
-                   "received_on": locked.receipt_date.isoformat(), "subject_email": locked.subject.email,
-                   "details": submission.details, "note": note.strip()}
-        message_send(submission=submission, template_key="redirect_organization", cases=[locked], actor=actor,
-                     to_email=organization.privacy_email, context=context)
-        message_send(submission=submission, template_key="redirect_patient", cases=[locked], actor=actor,
-                     context=context)
-    return _refresh(dsr)
+    """Forward a patient's request to the organization that controls the data; the case stays open until it
+    answers (see `referrals.services`)."""
+    try:
+        return referral_forward(dsr=dsr, actor=actor, organization=organization, note=note)
+    except ReferralError as exc:
+        raise WorkbenchError(str(exc)) from exc
+
+
+def _refuse_if_controller_decides(dsr: Case, action: str) -> None:
+    """Refuse a decision that belongs to the clinic on a patient case we process for it (rules table)."""
+    reason = controller_reserved_reason(dsr, action)
+    if reason:
+        raise WorkbenchError(reason)
 
 
 def case_withdraw_on_behalf(*, dsr: Case, actor: User, reason: str) -> Case:

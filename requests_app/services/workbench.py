@@ -20,7 +20,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from referrals.selectors import controller_reserved_reason
-from referrals.services import ReferralError, referral_forward
+from referrals.services import ReferralError, referral_forward, referral_record_answer
 from requests_app import deadlines, selectors
 from requests_app.conventions import current_conventions
 from requests_app.models import (
@@ -397,6 +397,14 @@ def case_redirect_to_controller(*, dsr: Case, actor: User, organization: Control
     answers (see `referrals.services`)."""
     try:
         return referral_forward(dsr=dsr, actor=actor, organization=organization, note=note)
+    except ReferralError as exc:
+        raise WorkbenchError(str(exc)) from exc
+
+
+def case_record_controller_answer(*, dsr: Case, actor: User, answer: str, note: str) -> Case:
+    """Close a forwarded patient case with the clinic's answer (see `referrals.services`)."""
+    try:
+        return referral_record_answer(dsr=dsr, actor=actor, answer=answer, note=note)
     except ReferralError as exc:
         raise WorkbenchError(str(exc)) from exc
 

@@ -163,3 +163,31 @@ def test_a_non_patient_case_is_still_decided_by_us(people):
                             override_reason="Systems confirmed by phone")
     dsr.refresh_from_db()
     assert dsr.status == Status.COMPLETED
+
+
+# --- the admin ----------------------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_admin_offers_the_clinics_answer_not_our_own_decision(client, people, clinic):
+    from django.urls import reverse
+
+    dsr = patient_case(people)
+    client.force_login(people["olivia"])
+    page = client.get(reverse("admin:requests_app_case_change", args=[dsr.pk])).content.decode()
+    assert 'data-action="redirect"' in page
+    assert 'data-action="deny"' not in page and 'data-action="complete"' not in page
+    assert 'data-action="extend"' not in page
+
+    response = client.post(reverse("admin:requests_app_case_redirect", args=[dsr.pk]),
+                           {"organization": clinic.pk, "note": ""})
+    assert response.status_code == 302
+    page = client.get(reverse("admin:requests_app_case_change", args=[dsr.pk])).content.decode()
+    assert 'data-action="controller_answer"' in page and "Forwarded, awaiting controller" in page
+
+    response = client.post(reverse("admin:requests_app_case_controller_answer", args=[dsr.pk]),
+                           {"answer": "complied", "note": "Clinic sent the images on 12 March"})
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == Status.COMPLETED
+    assert dsr.history.first().history_user == people["olivia"]

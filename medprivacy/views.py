@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from medprivacy import health
+from requests_app.links import ccpa_homepage_links
 
 
 @never_cache
@@ -17,4 +18,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", {"ccpa_links": ccpa_homepage_links()})

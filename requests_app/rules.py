@@ -712,3 +712,16 @@ POLICY_CHILD_DELETION = (
     "a higher age where the law sets one, e.g. 16 in some EU countries for consent); if we learn that we did, "
     "we delete it promptly."
 )
+
+# ---------------------------------------------------------------------------------------------------------
+# Links the CCPA requires on the homepage (Cal. Civ. Code §1798.135(a); 11 CCR §7013, §7015)
+# ---------------------------------------------------------------------------------------------------------
+
+# (exact title, the right the link files); each leads to the request form for a Californian with it ticked.
+CCPA_HOMEPAGE_LINKS: tuple[tuple[str, str], ...] = (
+    ("Do Not Sell or Share My Personal Information", "opt_out_sale_sharing"),
+    ("Limit the Use of My Sensitive Personal Information", "limit_sensitive"),
+)
+# The single link a business may show instead of both (§1798.135(a)(3); 11 CCR §7015(b)), with the icon.
+CCPA_ALTERNATIVE_LINK_TITLE = "Your Privacy Choices"
+CCPA_LINK_RESIDENCE: tuple[str, str] = ("US", "CA")

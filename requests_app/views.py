@@ -72,6 +72,10 @@ def request_form(request: HttpRequest) -> HttpResponse:
         if residence.is_valid():
             form = IntakeForm(country=residence.cleaned_data["country"],
                               subdivision=residence.cleaned_data["subdivision"])
+            # A link may tick one right in advance (the homepage's "Do Not Sell or Share…" link does).
+            wanted = request.GET.get("right", "")
+            if wanted in dict(form.fields["rights"].choices):
+                form.initial["rights"] = [wanted]
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")} if changing else None

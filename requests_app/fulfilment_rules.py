@@ -49,6 +49,7 @@ CATEGORIES: Mapping[str, Category] = MappingProxyType({
     "patient_demographics": Category("Patient demographic information", FROM_REGISTERED_USER, sensitive=True),
     "patient_clinical": Category("Clinical information", FROM_REGISTERED_USER, sensitive=True),
     "patient_genetic": Category("Genetic data", FROM_REGISTERED_USER, sensitive=True),
+    "patient_other_health": Category("Other health information", FROM_REGISTERED_USER, sensitive=True),
     "clinician_professional": Category("Professional information about clinicians", PROVIDED),
     "organization_information": Category("Organization information", PROVIDED),
     "privacy_request_records": Category("Records of your privacy requests", FROM_PORTAL),
@@ -80,7 +81,7 @@ RELATIONSHIP_CATEGORIES: Mapping[str, frozenset[str]] = MappingProxyType({
     "organization_representative": _REGISTERED | {"organization_information"} | _PORTAL,
     "patient": frozenset({
         "patient_medical_images", "patient_identifiers", "patient_demographics", "patient_clinical",
-        "patient_genetic",
+        "patient_genetic", "patient_other_health",
     }) | _PORTAL,
 })
 

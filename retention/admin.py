@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from requests_app import selectors as request_selectors
 from requests_app.models import DataSubject
 from retention import registry, selectors, services
+from retention.minimums import minimum_problem
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
 
 
@@ -70,9 +71,22 @@ class DataCategoryAdmin(SimpleHistoryAdmin):
         return False
 
 
+class RetentionRuleForm(ReasonForm):
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        if category is not None and cleaned.get("period") is not None:
+            problem = minimum_problem(category=category.code, period=cleaned["period"],
+                                      unit=cleaned.get("period_unit", ""), event=cleaned.get("event", ""),
+                                      action=cleaned.get("action", ""))
+            if problem:
+                self.add_error("period", problem)
+        return cleaned
+
+
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(SimpleHistoryAdmin):
-    form = ReasonForm
+    form = RetentionRuleForm
     list_display = ["category", "period_label", "event", "action", "is_active", "updated_at"]
     list_filter = ["is_active", "action", "event"]
     list_select_related = ["category"]

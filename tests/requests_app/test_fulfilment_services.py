@@ -280,7 +280,7 @@ def test_rectification_sends_the_correction_to_each_system():
 
 def test_the_rules_tables_are_consistent():
     codes = set(fulfilment_rules.CATEGORIES)
-    assert len(codes) == 24
+    assert len(codes) == 25
     for categories in fulfilment_rules.RELATIONSHIP_CATEGORIES.values():
         assert categories <= codes
     assert set(fulfilment_rules.RETAINED_ON_ERASURE) <= codes

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "consents",
     "retention",
     "referrals",
+    "minors",
 ]
 
 MIDDLEWARE = [

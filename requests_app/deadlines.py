@@ -32,6 +32,7 @@ from requests_app.rules import (
     GDPR_CONSENT_AGES,
     GDPR_DEFAULT_CONSENT_AGE,
     PATIENT_OWN_LAW_REGIMES,
+    POLICY_CHILD_AGE,
     REGIME_ABBREVIATIONS,
     REGIME_HOLIDAY_CALENDARS,
     REGIME_LABELS,
@@ -62,6 +63,8 @@ __all__ = [
     "Deadlines",
     "Extension",
     "PauseNotAllowedError",
+    "age_on",
+    "policy_child_age",
     "Rule",
     "UnknownRuleError",
     "can_extend",
@@ -573,6 +576,22 @@ def digital_consent_age(country: str | None) -> int:
     if code == "US":
         return COPPA_PARENTAL_CONSENT_AGE
     return GDPR_DEFAULT_CONSENT_AGE
+
+
+def age_on(birth_date: datetime.date, day: datetime.date) -> int:
+    """Return the age in whole years on ``day`` of someone born on ``birth_date``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def policy_child_age(country: str | None) -> int:
+    """Return the age under which the privacy policy §10 treats a person as a child whose data is deleted.
+
+    13 everywhere; the higher digital consent age where the GDPR or UK GDPR applies (policy §10: "or a higher
+    age threshold where applicable, e.g., 16 in some EU countries").
+    """
+    if set(jurisdiction_for(country)) & {"gdpr", "uk_gdpr"}:
+        return max(POLICY_CHILD_AGE, digital_consent_age(country))
+    return POLICY_CHILD_AGE
 
 
 # ---------------------------------------------------------------------------------------------------------

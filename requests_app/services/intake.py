@@ -47,6 +47,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from minors.models import AgeSource
+from minors.services import age_statement_record, child_data_deletion_open
 from requests_app import deadlines
 from requests_app.links import absolute
 from requests_app.models import (
@@ -220,7 +222,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       subdivision: str = "", details: str = "", correction_wrong: str = "",
                       correction_right: str = "", is_agent: bool = False, agent_name: str = "",
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
-                      declaration_accepted: bool, channel: str = Channel.WEB_FORM) -> IntakeResult:
+                      declaration_accepted: bool, channel: str = Channel.WEB_FORM,
+                      birth_date: dt.date | None = None) -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
 
     Raise IntakeRejected (nothing written) when the request breaks a rule. The uploaded authorization is
@@ -237,6 +240,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
         problems.setdefault("full_name", "Enter your full name.")
     if not email:
         problems.setdefault("email", "Enter your e-mail address.")
+    if birth_date is not None and birth_date > timezone.now().date():
+        problems.setdefault("birth_date", "A date of birth cannot be in the future.")
     if problems:
         raise IntakeRejected(problems)
     kind = authorization_kind(authorization) if is_agent and authorization is not None else ""
@@ -272,6 +277,13 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                     _duplicate_link(dsr)
             message = _receipt_send(submission=submission, cases=cases, is_patient=is_patient)
             cases = [_once_a_year_enforce(dsr) for dsr in cases]
+            if birth_date is not None:
+                age_statement_record(subject=subject, birth_date=birth_date, source=AgeSource.REQUEST,
+                                     dsr_reference=cases[0].reference)
+                # The policy §10 promise: a child's data is deleted (never a patient's: the clinic decides).
+                child_case = child_data_deletion_open(subject=subject, submission=submission)
+                if child_case is not None:
+                    cases.append(child_case)
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)

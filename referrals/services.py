@@ -104,8 +104,12 @@ def referral_record_answer(*, dsr: Case, actor: User, answer: str, note: str = "
         referral._history_user = actor
         referral._change_reason = "Controller's answer recorded"
         referral.save()
+        # A refusal carries the rights the requester's own law gives (e.g. a GDPR complaint, not HHS).
+        rights_notice = deadlines.rule_for(locked.regime, locked.right).denial_rights_notice \
+            if to == Status.DENIED else ""
         message_send(submission=locked.submission, template_key="referral_answered", cases=[locked], actor=actor,
-                     context={**_context(locked, organization), "answer_label": ControllerAnswer(answer).label})
+                     context={**_context(locked, organization), "answer_label": ControllerAnswer(answer).label,
+                              "rights_notice": rights_notice})
     logger.info("referrals: controller answer recorded for case %s (%s)", dsr.pk, answer)
     dsr.refresh_from_db()
     return dsr

@@ -330,7 +330,8 @@ DEFAULT_TEMPLATES.update({
             "Dear {{ subject_name|default:'requester' }},\n\n"
             "{{ organization_name }}, which decides on your request {{ reference }} ({{ right_label }}), has "
             "told us: {{ answer_label|lower }}. If you have not received its answer, or disagree with it, "
-            "contact {{ organization_name }} at {{ organization_email }}.\n" + _SIGNATURE
+            "contact {{ organization_name }} at {{ organization_email }}.\n"
+            "{% if rights_notice %}\nYour rights: {{ rights_notice }}\n{% endif %}" + _SIGNATURE
         ),
     ),
 })

@@ -138,3 +138,18 @@ def test_a_future_birth_date_is_refused_on_the_form_service():
     with pytest.raises(IntakeRejected) as err:
         _file(TODAY + dt.timedelta(days=3))
     assert "future" in err.value.problems["birth_date"]
+
+
+def test_an_officer_records_an_age_in_the_admin(client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin_user)
+    subject = californian(None)
+    response = client.post("/admin/minors/agestatement/add/", {"subject": subject.pk, "age": 12,
+                                                                "dsr_reference": ""})
+    assert response.status_code == 302
+    statement = AgeStatement.objects.get(subject=subject)
+    assert (statement.age, statement.source, statement.recorded_by) == (12, "officer", admin_user)
+    empty = client.post("/admin/minors/agestatement/add/", {"subject": subject.pk})
+    assert empty.status_code == 200 and "Give a date of birth or an age" in empty.content.decode()

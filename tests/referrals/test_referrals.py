@@ -191,3 +191,14 @@ def test_the_admin_offers_the_clinics_answer_not_our_own_decision(client, people
     dsr.refresh_from_db()
     assert dsr.status == Status.COMPLETED
     assert dsr.history.first().history_user == people["olivia"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_clinics_refusal_tells_a_european_patient_of_their_own_authority(people, clinic):
+    dsr = patient_case(people, regime="gdpr", country="FR", subdivision="")
+    workbench.case_redirect_to_controller(dsr=dsr, actor=people["olivia"], organization=clinic)
+    workbench.case_record_controller_answer(dsr=dsr, actor=people["olivia"], answer="refused",
+                                            note="Clinic refused: rights of others")
+
+    told = Message.objects.get(template_key="referral_answered").body_text
+    assert "supervisory authority" in told and "Health and Human Services" not in told

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from requests_app.rules import (
+    CCPA_PARENT_AUTHORIZATION_AGE,
     CCPA_SALE_OPT_IN_AGE,
     CH_POLICY_RESPOND_DAYS,
+    CONTROLLER_CHASE_DAYS,
     COPPA_PARENTAL_CONSENT_AGE,
     COUNTRY_REGIMES,
     COUNTRY_TIME_ZONES,
@@ -32,7 +34,9 @@ from requests_app.rules import (
     GDPR_CONSENT_AGES,
     GDPR_DEFAULT_CONSENT_AGE,
     PATIENT_OWN_LAW_REGIMES,
+    PATIENT_PROCESSOR_ROLES,
     POLICY_CHILD_AGE,
+    PROCESSOR_RESERVED_ACTIONS,
     REGIME_ABBREVIATIONS,
     REGIME_HOLIDAY_CALENDARS,
     REGIME_LABELS,
@@ -730,6 +734,18 @@ def render_markdown() -> str:
             for regime in REGIMES
         ],
     )
+    lines += [
+        "",
+        ("With ⚑ `receipt_zone_from_residence` on, the requester's own zone is used where their residence gives "
+         "one (the westernmost zone of a state or country that has several; other countries: the westernmost "
+         "zone IANA lists for them); the regime's zone above, its earliest plausible one, only when it gives none."),
+        "",
+    ]
+    lines += _table(
+        ("Residence", "Receipt time zone"),
+        [*((f"US-{code}", zone) for code, zone in sorted(US_SUBDIVISION_TIME_ZONES.items())),
+         *((code, zone) for code, zone in sorted(COUNTRY_TIME_ZONES.items()))],
+    )
     lines += ["", "## Verification levels", ""]
     lines += [f"- `{level}`: {text}" for level, text in VERIFICATION_LEVELS.items()]
     lines += ["", "## Denials: grounds and the rights notice", ""]
@@ -757,6 +773,19 @@ def render_markdown() -> str:
         "patients living under " + ", ".join(f"`{r}`" for r in sorted(PATIENT_OWN_LAW_REGIMES))
         + ", whose own law governs the rights it grants (the company forwards as the clinic's processor).",
         "",
+        "### Patients: the company forwards and tracks; the clinic decides",
+        "",
+    ]
+    lines += _table(
+        ("Regime", "Our role for a patient's request"),
+        [(f"`{regime}`", role) for regime, role in PATIENT_PROCESSOR_ROLES.items()],
+    )
+    lines += [
+        "",
+        (f"On these cases we do not {', '.join(sorted(PROCESSOR_RESERVED_ACTIONS))} ourselves: the case is "
+         f"forwarded (status *forwarded, awaiting controller*, still on its clock), the clinic is reminded every "
+         f"{CONTROLLER_CHASE_DAYS} days until it answers, and its answer closes the case."),
+        "",
         "## Digital consent ages",
         "",
     ]
@@ -767,7 +796,11 @@ def render_markdown() -> str:
         "",
         f"- Other EEA countries and anywhere unlisted: {GDPR_DEFAULT_CONSENT_AGE} (GDPR Art. 8 default).",
         (f"- US: under {COPPA_PARENTAL_CONSENT_AGE} verifiable parental consent (COPPA); no sale or sharing "
-         f"under {CCPA_SALE_OPT_IN_AGE} without opt-in (CCPA §1798.120(c))."),
+         f"under {CCPA_SALE_OPT_IN_AGE} without opt-in (CCPA §1798.120(c)); under "
+         f"{CCPA_PARENT_AUTHORIZATION_AGE} the opt-in must come from a parent or guardian."),
+        (f"- Privacy policy §10: a child under {POLICY_CHILD_AGE} (or the higher digital consent age under the "
+         "GDPR and UK GDPR) whose data we collected directly has it deleted on our own initiative (patients "
+         "excepted: the clinic obtains the parents' consent)."),
         "",
     ]
     return "\n".join(lines)

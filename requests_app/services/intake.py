@@ -276,7 +276,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                 if dsr.status == Status.VERIFIED and not is_patient:
                     _duplicate_link(dsr)
             message = _receipt_send(submission=submission, cases=cases, is_patient=is_patient)
-            cases = [_once_a_year_enforce(dsr) for dsr in cases]
+            cases = [case_once_a_year_enforce(dsr) for dsr in cases]
             if birth_date is not None:
                 age_statement_record(subject=subject, birth_date=birth_date, source=AgeSource.REQUEST,
                                      dsr_reference=cases[0].reference)
@@ -298,7 +298,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
 ONCE_A_YEAR_GROUND = "already_answered_this_year"
 
 
-def _once_a_year_enforce(dsr: Case) -> Case:
+def case_once_a_year_enforce(dsr: Case) -> Case:
     """Close a case at once when its rule allows one request per calendar year and this year's is used up.
 
     The answer goes by e-mail to the address on the request (the form shows nothing different, so it

@@ -41,6 +41,7 @@ from requests_app.services.cases import (
     timeline_record,
 )
 from requests_app.services.fulfilment import fulfilment_assert_can_complete, fulfilment_erasure_summary
+from requests_app.services.intake import case_once_a_year_enforce
 from requests_app.services.messaging import message_send
 from requests_app.workflow import Status
 
@@ -511,6 +512,7 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
         for right in rights:
             dsr = case_create(submission=submission, right=right, regime=regimes[right], is_patient=is_patient,
                               actor=actor, reason=f"Request received by {Channel(channel).label.lower()}")
+            dsr = case_once_a_year_enforce(dsr)  # Shine the Light: one answer per calendar year
             if backdated:
                 timeline_record(dsr=dsr, kind=TimelineEvent.Kind.BACKDATED, actor=actor,
                                 summary=f"Entered {now:%Y-%m-%d %H:%M} UTC with receipt "

@@ -146,3 +146,28 @@ def test_an_unconfirmed_filing_does_not_use_up_someone_elses_yearly_request():
         second = _stl().cases[0]
     second.refresh_from_db()
     assert second.status == Status.AWAITING_VERIFICATION
+
+
+@pytest.mark.django_db
+def test_a_second_shine_the_light_request_by_mail_is_answered_as_already_answered(settings):
+    from medprivacy import roles
+    from requests_app.services import workbench
+    from requests_app.services.cases import case_change_status
+    from tests.factories import officer
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    roles.ensure_roles()
+    clerk = officer("clerk")
+    with time_machine.travel(NOW, tick=False):
+        first = workbench.case_enter_manual(actor=clerk, channel="mail", email="cal@example.com",
+                                            rights=["disclosure"], received_at=NOW, country="US",
+                                            subdivision="CA")[0]
+        case_change_status(dsr=first, to=Status.VERIFIED, actor=clerk, reason="Signature matched")
+        case_change_status(dsr=first, to=Status.COMPLETED, actor=clerk, reason="Answered by letter")
+    later = dt.datetime(2026, 10, 1, 15, 0, tzinfo=UTC)
+    with time_machine.travel(later, tick=False):
+        second = workbench.case_enter_manual(actor=clerk, channel="mail", email="cal@example.com",
+                                             rights=["disclosure"], received_at=later, country="US",
+                                             subdivision="CA")[0]
+    second.refresh_from_db()
+    assert second.status == Status.DENIED and second.denial_ground == "already_answered_this_year"

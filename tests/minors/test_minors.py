@@ -153,3 +153,20 @@ def test_an_officer_records_an_age_in_the_admin(client):
     assert (statement.age, statement.source, statement.recorded_by) == (12, "officer", admin_user)
     empty = client.post("/admin/minors/agestatement/add/", {"subject": subject.pk})
     assert empty.status_code == 200 and "Give a date of birth or an age" in empty.content.decode()
+
+
+def test_a_birth_date_given_with_a_consent_choice_counts(client):
+    from django.conf import settings
+
+    from consents import links
+
+    child = californian(None)
+    url = links.preferences_url(child).removeprefix(settings.SITE_URL)
+    response = client.post(url, {"purpose_sale_sharing": "allow", "birth_date": born(12).isoformat()})
+    assert response.status_code == 200
+    assert AgeStatement.objects.get(subject=child).source == "consent"
+    assert consent_selectors.is_permitted(child, "sale_sharing") is False
+    assert "a parent or guardian must agree" in client.get(url).content.decode()
+
+    future = client.post(url, {"birth_date": (TODAY + dt.timedelta(days=2)).isoformat()})
+    assert future.status_code == 400 and "cannot be in the future" in future.content.decode()

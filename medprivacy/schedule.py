@@ -64,7 +64,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob(
         name="Patient requests: remind clinics",
-        task="referrals.chase_sweep",
+        task="requests_app.referrals_chase_sweep",
         every_seconds=3600,
         description="Reminds clinics that have not answered a patient request we forwarded to them.",
     ),

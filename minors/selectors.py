@@ -8,7 +8,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minors.models import AgeStatement, ParentalAuthorization
-from requests_app.deadlines import age_on
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Return the age in whole years on ``day`` of someone born on ``birth_date``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def known_age(*, subject_id: int, on: dt.date | None = None) -> int | None:

@@ -1,10 +1,7 @@
-"""Record what someone said about a person's age and a parent's authorization; act on the policy §10 promise.
+"""Record what someone said about a person's age, and a parent's authorization of a child's opt-in.
 
-Privacy policy §10: the services are not directed to children under 13 (or the higher digital consent age
-where the GDPR applies); if we learn that we collected a child's information, we delete it promptly. Learning
-a child's age therefore opens one erasure case on the company's own initiative (nothing to verify: the
-company acts on its own promise), which reaches every system of the data map like any erasure. Patients are
-excluded: the clinic that submitted a minor's data obtains the parents' consent (policy §10, second paragraph).
+What follows from an age lives with its users: consent decisions in `consents.selectors`, the policy §10
+deletion of a child's data in `requests_app.services.children`.
 """
 
 from __future__ import annotations
@@ -13,16 +10,10 @@ import datetime as dt
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import models
 from django.utils import timezone
 
-from consents.models import Purpose
-from minors import selectors
 from minors.models import AgeSource, AgeStatement, ParentalAuthorization
-from requests_app import deadlines
-from requests_app.models import Case, DataSubject, Relationship, Submission
-from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
-from requests_app.workflow import Status
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +25,7 @@ class AgeError(ValueError):
     """An age statement that cannot be true, or an authorization missing what the law asks for."""
 
 
-def age_statement_record(*, subject: DataSubject, source: str, birth_date: dt.date | None = None,
+def age_statement_record(*, subject: models.Model, source: str, birth_date: dt.date | None = None,
                          age: int | None = None, dsr_reference: str = "", actor: Actor = None) -> AgeStatement:
     """Store a stated birth date or age; raise AgeError for one that cannot be true."""
     if source not in AgeSource.values:
@@ -52,37 +43,7 @@ def age_statement_record(*, subject: DataSubject, source: str, birth_date: dt.da
     return statement
 
 
-def is_policy_child(subject: DataSubject) -> bool:
-    """Return whether the subject is known to be under the policy §10 age where they live (patients never)."""
-    if subject.relationship == Relationship.PATIENT:
-        return False
-    age = selectors.known_age(subject_id=subject.pk)
-    return age is not None and age < deadlines.policy_child_age(subject.country or None)
-
-
-def child_data_deletion_open(*, subject: DataSubject, submission: Submission, actor: Actor = None) -> Case | None:
-    """Open the erasure the policy §10 promises for a child's data; None if one is already open or not a child."""
-    if not is_policy_child(subject):
-        return None
-    with transaction.atomic():
-        DataSubject.objects.select_for_update().filter(pk=subject.pk).first()  # one deletion case at a time
-        if Case.objects.open().filter(subject=subject, right="erasure").exists():
-            return None
-        regime = deadlines.regime_for(country=subject.country or None, subdivision=subject.subdivision or None,
-                                      right="erasure")
-        dsr = case_create(submission=submission, right="erasure", regime=regime, actor=actor,
-                          reason="Opened on our own initiative: a child's data (privacy policy §10)")
-        if dsr.status == Status.AWAITING_VERIFICATION:
-            dsr = case_change_status(
-                dsr=dsr, to=Status.VERIFIED, actor=actor, verification_method="not required: our own initiative",
-                reason="Nothing to verify: we delete a child's data on our own initiative (policy §10)",
-            )
-            case_start_fulfilment(dsr=dsr, actor=actor)
-    logger.info("minors: child data deletion case %s opened for subject %s", dsr.pk, subject.pk)
-    return dsr
-
-
-def parental_authorization_record(*, subject: DataSubject, purpose: Purpose, guardian_name: str, method: str,
+def parental_authorization_record(*, subject: models.Model, purpose: models.Model, guardian_name: str, method: str,
                                   guardian_email: str = "", actor: Actor = None) -> ParentalAuthorization:
     """Record a parent's verified authorization of a child's opt-in to one purpose (11 CCR §7070)."""
     guardian_name, method = (guardian_name or "").strip(), (method or "").strip()

@@ -18,9 +18,9 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from referrals.models import ControllerAnswer
-from referrals.selectors import controller_reserved_reason
 from requests_app import deadlines, selectors
 from requests_app.models import Case, Channel, ControllerOrganization
+from requests_app.referral_selectors import controller_reserved_reason
 from requests_app.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
 from requests_app.services import workbench
 from requests_app.workflow import Status, allowed_next

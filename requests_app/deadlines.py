@@ -67,7 +67,6 @@ __all__ = [
     "Deadlines",
     "Extension",
     "PauseNotAllowedError",
-    "age_on",
     "policy_child_age",
     "Rule",
     "UnknownRuleError",
@@ -580,11 +579,6 @@ def digital_consent_age(country: str | None) -> int:
     if code == "US":
         return COPPA_PARENTAL_CONSENT_AGE
     return GDPR_DEFAULT_CONSENT_AGE
-
-
-def age_on(birth_date: datetime.date, day: datetime.date) -> int:
-    """Return the age in whole years on ``day`` of someone born on ``birth_date``."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def policy_child_age(country: str | None) -> int:

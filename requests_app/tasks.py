@@ -69,3 +69,11 @@ def sweep_expired_packages() -> None:
     from requests_app import packages
 
     packages.access_package_expire_sweep()
+
+
+@shared_task(name="requests_app.referrals_chase_sweep", ignore_result=True)
+def referrals_chase_sweep() -> None:
+    """Remind clinics that have not answered a forwarded patient request."""
+    from requests_app.services import referrals
+
+    referrals.referrals_chase_sweep()

@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from minors.models import AgeSource
-from minors.services import age_statement_record, child_data_deletion_open
+from minors.services import age_statement_record
 from requests_app import deadlines
 from requests_app.links import absolute
 from requests_app.models import (
@@ -64,6 +64,7 @@ from requests_app.models import (
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
 from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment, timeline_record
+from requests_app.services.children import child_data_deletion_open
 from requests_app.services.messaging import message_send
 from requests_app.workflow import OPEN, IllegalTransition, Status
 

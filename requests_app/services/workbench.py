@@ -19,8 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from referrals.selectors import controller_reserved_reason
-from referrals.services import ReferralError, referral_forward, referral_record_answer
 from requests_app import deadlines, selectors
 from requests_app.conventions import current_conventions
 from requests_app.models import (
@@ -32,6 +30,7 @@ from requests_app.models import (
     Submission,
     TimelineEvent,
 )
+from requests_app.referral_selectors import controller_reserved_reason
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.services.cases import (
     case_change_status,
@@ -43,6 +42,7 @@ from requests_app.services.cases import (
 from requests_app.services.fulfilment import fulfilment_assert_can_complete, fulfilment_erasure_summary
 from requests_app.services.intake import case_once_a_year_enforce
 from requests_app.services.messaging import message_send
+from requests_app.services.referrals import ReferralError, referral_forward, referral_record_answer
 from requests_app.workflow import Status
 
 logger = logging.getLogger(__name__)

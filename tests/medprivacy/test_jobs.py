@@ -65,7 +65,7 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
                      "requests_app.sweep_fulfilment_retries": 60, "requests_app.sweep_expired_packages": 3600,
                      "retention.purge_scheduled": None,
                      # Clinics reminded of forwarded patient requests (issue 15).
-                     "referrals.chase_sweep": 3600}
+                     "requests_app.referrals_chase_sweep": 3600}
     assert len(PERIODIC_JOBS) == 8
 
 

@@ -10,12 +10,12 @@ import time_machine
 from medprivacy import roles
 from medprivacy.models import JobRun
 from referrals.models import Referral
-from referrals.services import ReferralError, referral_record_answer, referrals_chase_sweep
 from requests_app.models import Case, ControllerOrganization, Message, TimelineEvent
 from requests_app.rules import CONTROLLER_CHASE_DAYS
 from requests_app.services import workbench
 from requests_app.services.cases import case_create
 from requests_app.services.intake import submission_create
+from requests_app.services.referrals import ReferralError, referral_record_answer, referrals_chase_sweep
 from requests_app.workflow import Status
 from tests.factories import SubmissionFactory, officer, supervisor
 

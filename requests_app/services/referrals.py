@@ -1,5 +1,8 @@
 """Forward a patient's request to the clinic that controls the data, chase the clinic, record its answer.
 
+The forwarding record is `referrals.Referral` (its own app, so its migrations stand apart); the workflow lives
+here, beside the other case services.
+
 The case stays open while the clinic decides ("forwarded, awaiting controller"): its statutory clock keeps
 running and the staff reminders keep firing; the clinic is reminded every CONTROLLER_CHASE_DAYS until it
 answers. Only the clinic's answer closes the case.
@@ -16,9 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from medprivacy.jobs import job_run
-from referrals import selectors
 from referrals.models import ControllerAnswer, Referral
-from requests_app import deadlines
+from requests_app import deadlines, referral_selectors
 from requests_app import selectors as case_selectors
 from requests_app.models import Case, ControllerOrganization, TimelineEvent
 from requests_app.rules import CONTROLLER_CHASE_DAYS
@@ -148,7 +150,7 @@ def referrals_chase_sweep() -> int:
     now = timezone.now()
     sent = 0
     with job_run("referral_chase") as run:
-        for referral_id in selectors.referrals_to_chase(now=now).values_list("pk", flat=True):
+        for referral_id in referral_selectors.referrals_to_chase(now=now).values_list("pk", flat=True):
             try:
                 if referral_chase(referral_id=referral_id, now=now):
                     sent += 1

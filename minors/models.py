@@ -22,7 +22,7 @@ class AgeSource(models.TextChoices):
 class AgeStatement(models.Model):
     """A birth date, or an age on a given day, that someone stated about the data subject."""
 
-    subject = models.ForeignKey("requests_app.DataSubject", on_delete=models.CASCADE, related_name="age_statements")
+    subject = models.ForeignKey("subjects.DataSubject", on_delete=models.CASCADE, related_name="age_statements")
     birth_date = models.DateField(null=True, blank=True)
     age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Age in years on `stated_on`.")
     stated_on = models.DateField()
@@ -46,7 +46,7 @@ class AgeStatement(models.Model):
 class ParentalAuthorization(models.Model):
     """A parent's or guardian's authorization of a child's opt-in to one purpose (CCPA §1798.120(c))."""
 
-    subject = models.ForeignKey("requests_app.DataSubject", on_delete=models.CASCADE,
+    subject = models.ForeignKey("subjects.DataSubject", on_delete=models.CASCADE,
                                 related_name="parental_authorizations")
     purpose = models.ForeignKey("consents.Purpose", on_delete=models.PROTECT, related_name="+")
     guardian_name = models.CharField(max_length=200)

@@ -1,32 +1,11 @@
-"""Signed links for requesters: the status page (no stored state, expires) and helpers for URLs."""
+"""Links into the public request form (the homepage's CCPA links among them)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core import signing
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 
-from requests_app.models import DataSubject
-from requests_app.rules import CCPA_HOMEPAGE_LINKS, CCPA_LINK_RESIDENCE
-
-STATUS_SALT = "medprivacy.status-page"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
-def status_token(subject: DataSubject) -> str:
-    return signing.dumps({"s": subject.pk}, salt=STATUS_SALT, compress=True)
-
-
-def status_url(subject: DataSubject) -> str:
-    """The signed link to the requester's status page (the page itself is built by the intake views)."""
-    try:
-        return absolute(reverse("requests_app:status", args=[status_token(subject)]))
-    except NoReverseMatch:
-        return ""
+from regimes.rules import CCPA_HOMEPAGE_LINKS, CCPA_LINK_RESIDENCE
 
 
 def request_form_url(*, country: str, subdivision: str = "", right: str = "") -> str:

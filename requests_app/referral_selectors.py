@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import QuerySet
 
 from referrals.models import Referral
+from regimes.rules import PATIENT_PROCESSOR_ROLES, PROCESSOR_RESERVED_ACTIONS, REGIME_ABBREVIATIONS
 from requests_app.models import Case
-from requests_app.rules import PATIENT_PROCESSOR_ROLES, PROCESSOR_RESERVED_ACTIONS, REGIME_ABBREVIATIONS
 
 _ACTION_WORDS = {"deny": "deny", "extend": "extend", "complete": "complete"}
 

@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from requests_app import links, selectors
+from requests_app import selectors
 from requests_app.forms import IntakeForm, NewLinkForm, ResidenceForm
-from requests_app.models import DataSubject
+from requests_app.links import ccpa_homepage_links
 from requests_app.services import intake
 from requests_app.workflow import IllegalTransition
+from subjects import links
+from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,12 @@ def _link_invalid(request: HttpRequest) -> HttpResponse:
 
 def _render_form(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
     return render(request, "requests_app/request_form.html", {"form": form}, status=status)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The public homepage, with the links the CCPA requires (titles from the rules table)."""
+    return render(request, "home.html", {"ccpa_links": ccpa_homepage_links()})
 
 
 @never_cache

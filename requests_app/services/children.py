@@ -13,10 +13,12 @@ import logging
 from django.db import transaction
 
 from minors import selectors as minors_selectors
-from requests_app import deadlines
-from requests_app.models import Case, DataSubject, Relationship, Submission
-from requests_app.services.cases import Actor, case_change_status, case_create, case_start_fulfilment
+from regimes import deadlines
+from requests_app.models import Case, Submission
+from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
 from requests_app.workflow import Status
+from subjects.models import DataSubject, Relationship
+from timeline.services import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -18,15 +18,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from medprivacy import access
 from medprivacy.jobs import job_run
+from outbox.services import message_send
 from referrals.models import ControllerAnswer, Referral
-from requests_app import deadlines, referral_selectors
-from requests_app import selectors as case_selectors
-from requests_app.models import Case, ControllerOrganization, TimelineEvent
-from requests_app.rules import CONTROLLER_CHASE_DAYS
-from requests_app.services.cases import case_change_status, timeline_record
-from requests_app.services.messaging import message_send
+from regimes import deadlines
+from regimes.rules import CONTROLLER_CHASE_DAYS
+from requests_app import referral_selectors
+from requests_app.models import Case, ControllerOrganization
+from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class ReferralError(ValueError):
 
 
 def _require_change(actor: User, dsr: Case) -> None:
-    if not case_selectors.case_can_change(user=actor, dsr=dsr):
+    if not access.case_can_change(user=actor, dsr=dsr):
         raise PermissionDenied(f"You may not work on case {dsr.pk}")
 
 

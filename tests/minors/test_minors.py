@@ -10,9 +10,10 @@ import time_machine
 from consents import selectors as consent_selectors
 from consents.models import Purpose, Source
 from consents.services import consent_set_choice, purposes_seed
+from fulfilment.models import FulfilmentTask
 from minors.models import AgeSource, AgeStatement
 from minors.services import AgeError, age_statement_record, parental_authorization_record
-from requests_app.models import Case, FulfilmentTask
+from requests_app.models import Case
 from requests_app.services.intake import IntakeRejected, submission_create
 from requests_app.workflow import Status
 from tests.factories import DataSubjectFactory

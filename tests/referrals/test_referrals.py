@@ -9,15 +9,17 @@ import time_machine
 
 from medprivacy import roles
 from medprivacy.models import JobRun
+from outbox.models import Message
 from referrals.models import Referral
-from requests_app.models import Case, ControllerOrganization, Message, TimelineEvent
-from requests_app.rules import CONTROLLER_CHASE_DAYS
+from regimes.rules import CONTROLLER_CHASE_DAYS
+from requests_app.models import Case, ControllerOrganization
 from requests_app.services import workbench
 from requests_app.services.cases import case_create
 from requests_app.services.intake import submission_create
 from requests_app.services.referrals import ReferralError, referral_record_answer, referrals_chase_sweep
 from requests_app.workflow import Status
 from tests.factories import SubmissionFactory, officer, supervisor
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,7 @@ def test_a_european_patients_access_runs_on_their_own_law_not_hipaa(country, reg
         assert access.respond_by == dt.date(2026, 4, 4)  # FADP: 30 days
     else:
         assert access.respond_by == dt.date(2026, 4, 7)  # 1 month, 5 Apr is a Sunday → Tue 7 Apr (Easter Mon 6)
-    from requests_app.deadlines import rule_for
+    from regimes.deadlines import rule_for
     notice = rule_for(access.regime, access.right).denial_rights_notice
     assert authority in notice and "Health and Human Services" not in notice
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from requests_app.models import FulfilmentTask, System
+from fulfilment.models import FulfilmentTask, System
 from requests_app.services.intake import submission_create
 
 pytestmark = pytest.mark.django_db

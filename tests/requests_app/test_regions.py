@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from requests_app.deadlines import jurisdiction_for, receipt_date, regime_for, residence_time_zone, rights_offered
-from requests_app.models import Message
+from outbox.models import Message
+from regimes.deadlines import jurisdiction_for, receipt_date, regime_for, residence_time_zone, rights_offered
 from requests_app.services.intake import IntakeRejected, submission_create, verification_consume
 from requests_app.workflow import Status
 from tests.factories import make_case

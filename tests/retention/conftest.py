@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 _seed_migrations = [importlib.import_module(f"retention.migrations.{name}") for name in (
-    "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule", "0005_seed_policy_category_rules")]
+    "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule", "0006_seed_policy_category_rules")]
 
 
 @pytest.fixture(autouse=True)

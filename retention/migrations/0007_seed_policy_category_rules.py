@@ -14,7 +14,7 @@ VISITORS, PATIENTS = "visitors_users", "patients"
 
 # The sixth patient category of the policy §2(b), the 19th of the policy.
 NEW_CATEGORIES = [
-    ("patient_other_health", "Other patient health information", PATIENTS,
+    ("patient_other_health", "Other health information", PATIENTS,
      "Other sensitive health information relevant to the service provided (policy §2(b))."),
 ]
 
@@ -116,5 +116,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("retention", "0005_subject_moved")]
+    dependencies = [("retention", "0006_category_labels_from_the_one_list")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.utils import timezone
 
 from consents.models import Purpose
 
@@ -29,6 +30,18 @@ class PreferencesForm(forms.Form):
                 label=purpose.label, required=False, widget=forms.RadioSelect,
                 choices=[(ALLOW, "Yes, allow this"), (DENY, "No, do not")],
             )
+        # Optional: a known child's own "allow" does not count where a parent must agree (CCPA §1798.120(c)).
+        self.fields["birth_date"] = forms.DateField(
+            label="Your date of birth (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+            help_text="Only if you want to tell us: children's choices are protected more (a parent must agree "
+                      "before we sell or share the information of a child under 13).",
+            error_messages={"invalid": "Enter a date of birth like 2010-05-31."})
+
+    def clean_birth_date(self):
+        value = self.cleaned_data.get("birth_date")
+        if value is not None and value > timezone.now().date():
+            raise forms.ValidationError("A date of birth cannot be in the future.")
+        return value
 
     def choices(self) -> list[tuple[Purpose, bool]]:
         """Return (purpose, allow) for each purpose the person answered."""

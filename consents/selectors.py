@@ -24,7 +24,9 @@ from consents.models import (
     Purpose,
 )
 from medprivacy import access
+from minors import selectors as minors_selectors
 from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
+from regimes.rules import CCPA_PARENT_AUTHORIZATION_AGE
 from subjects import selectors as subjects_selectors
 from subjects.models import DataSubject
 
@@ -41,7 +43,9 @@ class Decision:
 
     purpose: str
     permitted: bool
-    basis: str  # "event" (a recorded choice) or "default" (the regime default, nothing recorded)
+    # "event" (a recorded choice), "default" (the regime default, nothing recorded) or
+    # "parent_authorization_missing" (a known child's own consent, which the law does not accept alone)
+    basis: str
     state: str  # the last event's kind, or "" when none
     default: str  # opt_in / opt_out for this person
     regimes: tuple[str, ...]
@@ -109,6 +113,41 @@ _MINOR_AGES: Mapping[str, Callable[[tuple[str, ...], str | None], int | None]] =
 })
 
 
+def _parent_age(regimes: tuple[str, ...], country: str | None) -> int:
+    return CCPA_PARENT_AUTHORIZATION_AGE if "ccpa" in regimes else digital_consent_age(country)
+
+
+# Under which age a child's own consent does not count and a parent must authorize, per MinorRule (CCPA
+# §1798.120(c): under 13 a parent, 13-15 the child's own opt-in; GDPR Art. 8 / COPPA: the digital consent age).
+_PARENT_AGES: Mapping[str, Callable[[tuple[str, ...], str | None], int | None]] = MappingProxyType({
+    MinorRule.NONE: lambda regimes, country: None,
+    MinorRule.DIGITAL_CONSENT_AGE: lambda regimes, country: digital_consent_age(country),
+    MinorRule.SALE_OPT_IN_AGE: _parent_age,
+})
+
+
+def parent_authorization_age(purpose: Purpose, *, country: str | None, subdivision: str | None = None) -> int | None:
+    """Return the age below which a consent to this purpose needs a parent's authorization, or None."""
+    return _PARENT_AGES[purpose.minor_rule](jurisdiction_for(country, subdivision), country)
+
+
+def _unless_parent_needed(decision: Decision, *, subject_id: int, purpose: Purpose, country: str | None,
+                          subdivision: str | None, age: int | None, at: dt.datetime | None) -> Decision:
+    """Refuse a consent a child gave alone where the law needs a parent's authorization (known age only)."""
+    if not decision.permitted or decision.basis != "event" or purpose.minor_rule == MinorRule.NONE:
+        return decision
+    if age is None:
+        age = minors_selectors.known_age(subject_id=subject_id, on=(at or timezone.now()).date())
+    limit = parent_authorization_age(purpose, country=country, subdivision=subdivision)
+    if age is None or limit is None or age >= limit:
+        return decision
+    if minors_selectors.parent_authorized(subject_id=subject_id, purpose_id=purpose.pk, at=at):
+        return decision
+    return Decision(purpose=decision.purpose, permitted=False, basis="parent_authorization_missing",
+                    state=decision.state, default=decision.default, regimes=decision.regimes,
+                    event_id=decision.event_id)
+
+
 def minor_opt_in_age(purpose: Purpose, *, country: str | None, subdivision: str | None = None) -> int | None:
     """Return the age below which this purpose needs an opt-in (a parent's below 13), or None."""
     return _MINOR_AGES[purpose.minor_rule](jurisdiction_for(country, subdivision), country)
@@ -146,14 +185,18 @@ def consent_decision(subject: DataSubject, purpose: Purpose | str, *, at: dt.dat
         if row is not None:
             purpose, state, event_id = row.purpose, row.state, row.last_event_id if row.state else None
     purpose = purpose_get(purpose)
+    if age is None and purpose.minor_rule != MinorRule.NONE:  # an age given on a request or consent counts
+        age = minors_selectors.known_age(subject_id=subject.pk, on=(at or timezone.now()).date())
     fallback = default_decision(purpose, country=subject.country, subdivision=subject.subdivision, age=age)
     if at is not None:
         event = _latest_event(subject=subject, purpose=purpose, at=at)
         state, event_id = (event.kind, event.id) if event is not None else ("", None)
     if not state:
         return fallback
-    return Decision(purpose=purpose.code, permitted=state in PERMITTING_KINDS, basis="event", state=state,
-                    default=fallback.default, regimes=fallback.regimes, event_id=event_id)
+    decision = Decision(purpose=purpose.code, permitted=state in PERMITTING_KINDS, basis="event", state=state,
+                        default=fallback.default, regimes=fallback.regimes, event_id=event_id)
+    return _unless_parent_needed(decision, subject_id=subject.pk, purpose=purpose, country=subject.country,
+                                 subdivision=subject.subdivision, age=age, at=at)
 
 
 def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime | None = None,
@@ -171,15 +214,19 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
     states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
     row = (subjects_selectors.subjects_by_email(email)
            .annotate(c_state=Subquery(states.values("state")[:1]), c_event=Subquery(states.values("last_event_id")[:1]))
-           .values("country", "subdivision", "c_state", "c_event").first())
+           .values("pk", "country", "subdivision", "c_state", "c_event").first())
     if row is None:
         return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
+    if age is None and purpose.minor_rule != MinorRule.NONE:
+        age = minors_selectors.known_age(subject_id=row["pk"])
     fallback = default_decision(purpose, country=row["country"], subdivision=row["subdivision"], age=age)
     if not row["c_state"]:
         return True, fallback
-    return True, Decision(purpose=purpose.code, permitted=row["c_state"] in PERMITTING_KINDS, basis="event",
-                          state=row["c_state"], default=fallback.default, regimes=fallback.regimes,
-                          event_id=row["c_event"])
+    decision = Decision(purpose=purpose.code, permitted=row["c_state"] in PERMITTING_KINDS, basis="event",
+                        state=row["c_state"], default=fallback.default, regimes=fallback.regimes,
+                        event_id=row["c_event"])
+    return True, _unless_parent_needed(decision, subject_id=row["pk"], purpose=purpose, country=row["country"],
+                                       subdivision=row["subdivision"], age=age, at=None)
 
 
 def is_permitted(subject: DataSubject, purpose: Purpose | str, *, at: dt.datetime | None = None,

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consents import links, selectors, services
 from consents.forms import EmailForm, PreferencesForm
 from consents.models import Source
+from minors.models import AgeSource
+from minors.services import age_statement_record
 from security import ratelimit
 
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
@@ -78,6 +80,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         if not form.is_valid():
             return render(request, "consents/preferences.html",
                           {"rows": _rows(subject, form), "form": form, "token": token}, status=400)
+        if form.cleaned_data.get("birth_date"):
+            age_statement_record(subject=subject, birth_date=form.cleaned_data["birth_date"],
+                                 source=AgeSource.CONSENT)
         changes = []
         for purpose, allow in form.choices():
             event = services.consent_set_choice(subject=subject, purpose=purpose, allow=allow,

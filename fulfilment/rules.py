@@ -37,7 +37,7 @@ RELATIONSHIP_CATEGORIES: Mapping[str, frozenset[str]] = MappingProxyType({
     "organization_representative": _REGISTERED | {"organization_information"} | _PORTAL,
     "patient": frozenset({
         "patient_medical_images", "patient_identifiers", "patient_demographics", "patient_clinical",
-        "patient_genetic",
+        "patient_genetic", "patient_other_health",
     }) | _PORTAL,
 })
 

@@ -77,4 +77,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         crontab="30 3 * * *",
         description="Applies the retention schedule (retention rules, legal holds); resumes an interrupted run.",
     ),
+    PeriodicJob(
+        name="Patient requests: remind clinics",
+        task="requests_app.referrals_chase_sweep",
+        every_seconds=3600,
+        description="Reminds clinics that have not answered a patient request we forwarded to them.",
+    ),
 )

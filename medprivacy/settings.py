@@ -72,9 +72,11 @@ INSTALLED_APPS = [
     "subjects",
     "timeline",
     "outbox",
+    "minors",
     "consents",
     "retention",
     "fulfilment",
+    "referrals",
     "requests_app",
     "drp",
 ]

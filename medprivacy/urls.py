@@ -4,13 +4,14 @@ from django.urls import include, path
 from consents import views as consents_views
 from medprivacy import views
 from medprivacy.api import api
+from requests_app import views as requests_views
 
 admin.site.site_header = "MedPrivacy — privacy requests"
 admin.site.site_title = "MedPrivacy"
 admin.site.index_title = "Privacy office"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", requests_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("requests/", include("requests_app.urls")),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -13,8 +12,3 @@ from medprivacy import health
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, body = health.report()
     return JsonResponse(body, status=200 if healthy else 503)
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")

@@ -361,3 +361,31 @@ third parties concerned to do the same.
 """ + _SIGNATURE,
     ),
 })
+
+
+# Patient requests forwarded to the clinic that controls the data (referrals app): tracked until it answers.
+DEFAULT_TEMPLATES.update({
+    "referral_chase": DefaultTemplate(
+        description="Reminds a clinic that a patient request we forwarded is still waiting for its answer.",
+        subject="Reminder: privacy request {{ reference }} from one of your patients is due {{ due_on }}",
+        body_text=(
+            "Dear {{ organization_name }} privacy team,\n\n"
+            "On {{ received_on }} a patient asked for: {{ right_label }} (our reference {{ reference }}). We "
+            "forwarded the request to you as your processor / business associate. Under {{ regime_label }} "
+            "({{ citation }}) the answer is due by {{ due_on }}.\n\n"
+            "Please tell us at {{ privacy_email }} how you answered, or what you need from us.\n\n"
+            "{{ company_name }} Privacy Office\n{{ privacy_email }}\n"
+        ),
+    ),
+    "referral_answered": DefaultTemplate(
+        description="Tells a patient that the clinic we forwarded their request to has answered it.",
+        subject="Your privacy request {{ reference }}: {{ organization_name }} has answered",
+        body_text=(
+            "Dear {{ subject_name|default:'requester' }},\n\n"
+            "{{ organization_name }}, which decides on your request {{ reference }} ({{ right_label }}), has "
+            "told us: {{ answer_label|lower }}. If you have not received its answer, or disagree with it, "
+            "contact {{ organization_name }} at {{ organization_email }}.\n"
+            "{% if rights_notice %}\nYour rights: {{ rights_notice }}\n{% endif %}" + _SIGNATURE
+        ),
+    ),
+})

@@ -18,16 +18,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from regimes.rules import (
+    CCPA_PARENT_AUTHORIZATION_AGE,
     CCPA_SALE_OPT_IN_AGE,
     CH_POLICY_RESPOND_DAYS,
+    CONTROLLER_CHASE_DAYS,
     COPPA_PARENTAL_CONSENT_AGE,
     COUNTRY_REGIMES,
+    COUNTRY_TIME_ZONES,
     DENIAL_GROUNDS,
     DENIAL_RIGHTS_NOTICES,
+    EARLIEST_PLAUSIBLE_TIME_ZONES,
     EEA_COUNTRIES,
+    EU_TERRITORIES_WITH_OWN_CODE,
     EVERYONE_RIGHTS,
     GDPR_CONSENT_AGES,
     GDPR_DEFAULT_CONSENT_AGE,
+    PATIENT_OWN_LAW_REGIMES,
+    PATIENT_PROCESSOR_ROLES,
+    POLICY_CHILD_AGE,
+    PROCESSOR_RESERVED_ACTIONS,
     REGIME_ABBREVIATIONS,
     REGIME_HOLIDAY_CALENDARS,
     REGIME_LABELS,
@@ -37,8 +46,8 @@ from regimes.rules import (
     RULES,
     SUBJECT_COUNTRY,
     US_BUSINESS_DAYS,
-    US_STATE_REGIMES,
     US_SUBDIVISION_REGIMES,
+    US_SUBDIVISION_TIME_ZONES,
     VERIFICATION_LEVELS,
     Clock,
     Extension,
@@ -58,6 +67,7 @@ __all__ = [
     "Deadlines",
     "Extension",
     "PauseNotAllowedError",
+    "policy_child_age",
     "Rule",
     "UnknownRuleError",
     "can_extend",
@@ -68,6 +78,7 @@ __all__ = [
     "jurisdiction_for",
     "receipt_date",
     "regime_for",
+    "residence_time_zone",
     "render_markdown",
     "rights_for",
     "rights_offered",
@@ -120,18 +131,8 @@ def _holiday_country(country: str) -> str | None:
 # Conventions (RULES.md §2, the ⚑ settings)
 # ---------------------------------------------------------------------------------------------------------
 
-DEFAULT_RECEIPT_TIME_ZONES: Mapping[str, str] = MappingProxyType(
-    {
-        "gdpr": "Europe/Brussels",
-        "uk_gdpr": "Europe/London",
-        "ch_fadp": "Europe/Zurich",
-        "ccpa": "America/Los_Angeles",
-        "shine_the_light": "America/Los_Angeles",
-        **{state: "America/New_York" for state in US_STATE_REGIMES},
-        "hipaa": "America/New_York",
-        "voluntary": "UTC",
-    }
-)
+# Where the requester's residence gives no zone: the earliest plausible date for the regime (rules table).
+DEFAULT_RECEIPT_TIME_ZONES: Mapping[str, str] = EARLIEST_PLAUSIBLE_TIME_ZONES
 
 # The regimes whose calendar-day clocks the ⚑ ccpa_day_zero convention shifts.
 CCPA_DAY_ZERO_REGIMES: frozenset[str] = frozenset({"ccpa"})
@@ -158,6 +159,10 @@ _CONVENTION_HELP: Mapping[str, str] = MappingProxyType(
         "receipt_time_zones": "Time zone in which the UTC receipt instant becomes the receipt date, per regime "
         "(merged over the defaults).",
         "default_time_zone": "Time zone for any regime missing from `receipt_time_zones`.",
+        "receipt_zone_from_residence": "`True` = the receipt date is taken in the requester's own zone where "
+        "their state or country gives one (the westernmost zone of a state or country that has several); "
+        "`receipt_time_zones` (the earliest plausible zone of the regime) applies only when it gives none. "
+        "`False` = always the regime's zone.",
     }
 )
 
@@ -176,6 +181,7 @@ class Conventions:
     gdpr_holiday_calendar: str = "subject_country"
     receipt_time_zones: Mapping[str, str] = field(default_factory=lambda: DEFAULT_RECEIPT_TIME_ZONES)
     default_time_zone: str = "UTC"
+    receipt_zone_from_residence: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -209,6 +215,15 @@ class Conventions:
     def time_zone(self, regime: str) -> ZoneInfo:
         """Return the zone in which a receipt instant becomes the receipt date for ``regime``."""
         return ZoneInfo(self.receipt_time_zones.get(regime, self.default_time_zone))
+
+    def receipt_time_zone(self, regime: str, country: str | None = None,
+                          subdivision: str | None = None) -> ZoneInfo:
+        """Return the zone of the requester's residence where known (and enabled), else the regime's zone."""
+        if self.receipt_zone_from_residence:
+            zone = residence_time_zone(country, subdivision)
+            if zone is not None:
+                return ZoneInfo(zone)
+        return self.time_zone(regime)
 
 
 _DEFAULT_CONVENTIONS = Conventions()
@@ -413,14 +428,63 @@ def uk_relevant_date(
 
 
 def receipt_date(
-    received_at: datetime.datetime, regime: str, conventions: Conventions | None = None
+    received_at: datetime.datetime,
+    regime: str,
+    conventions: Conventions | None = None,
+    *,
+    country: str | None = None,
+    subdivision: str | None = None,
 ) -> datetime.date:
-    """Return the receipt date of an aware instant in ``regime``'s configured time zone."""
+    """Return the receipt date of an aware instant in the requester's zone, else ``regime``'s zone.
+
+    Without ``country`` (and, for the US, ``subdivision``) the regime's earliest plausible zone applies.
+    """
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise ValueError("received_at must be timezone-aware (store receipt instants in UTC)")
     if regime not in REGIMES:
         raise UnknownRuleError(f"Unknown regime {regime!r}; known regimes: {', '.join(REGIMES)}")
-    return received_at.astimezone((conventions or _DEFAULT_CONVENTIONS).time_zone(regime)).date()
+    zone = (conventions or _DEFAULT_CONVENTIONS).receipt_time_zone(regime, country, subdivision)
+    return received_at.astimezone(zone).date()
+
+
+_ZONE_OFFSET_REFERENCE = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+@functools.cache
+def _tzdata_country_zones() -> Mapping[str, tuple[str, ...]]:
+    """Return country code → zones from the IANA zone.tab shipped with the tzdata package."""
+    from importlib.resources import files
+
+    zones: dict[str, list[str]] = {}
+    text = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        code, _coordinates, zone, *_ = line.split("\t")
+        zones.setdefault(code, []).append(zone)
+    return MappingProxyType({code: tuple(names) for code, names in zones.items()})
+
+
+def _westernmost(zone_names: tuple[str, ...]) -> str:
+    """Return the zone with the smallest UTC offset (the earliest local date), ties by name."""
+    return min(zone_names, key=lambda name: (ZoneInfo(name).utcoffset(_ZONE_OFFSET_REFERENCE), name))
+
+
+def residence_time_zone(country: str | None, subdivision: str | None = None) -> str | None:
+    """Return the time zone of a residence, or None when it gives none (the US without a state).
+
+    The rules table names the zone of each US state and of each country of a regulated regime (the
+    westernmost where there are several); any other country gets its westernmost zone from IANA's zone.tab.
+    """
+    code = _normalize_country(country)
+    if code is None:
+        return None
+    if code == "US":
+        return US_SUBDIVISION_TIME_ZONES.get(_normalize_subdivision(subdivision) or "")
+    if code in COUNTRY_TIME_ZONES:
+        return COUNTRY_TIME_ZONES[code]
+    zones = _tzdata_country_zones().get(code)
+    return _westernmost(zones) if zones else None
 
 
 def extension_notice_last_day(deadlines: Deadlines, rule: Rule | None = None) -> datetime.date | None:
@@ -477,6 +541,9 @@ def regime_for(*, country: str | None, subdivision: str | None, right: str, is_p
     """Return the regime that governs ``right`` for this requester, or raise UnknownRuleError."""
     if right not in RIGHTS:
         raise UnknownRuleError(f"Unknown right {right!r}; known rights: {', '.join(RIGHTS)}")
+    own_law = [regime for regime in jurisdiction_for(country, subdivision) if regime in PATIENT_OWN_LAW_REGIMES]
+    if is_patient and own_law and (own_law[0], right) in RULES:
+        return own_law[0]
     if is_patient and ("hipaa", right) in RULES:
         return "hipaa"
     for regime in (*jurisdiction_for(country, subdivision), "voluntary"):
@@ -488,10 +555,14 @@ def regime_for(*, country: str | None, subdivision: str | None, right: str, is_p
     )
 
 
-def rights_offered(country: str | None, subdivision: str | None = None) -> tuple[str, ...]:
-    """Return the rights to offer a resident on the public form, in display order."""
+def rights_offered(country: str | None, subdivision: str | None = None, *, is_patient: bool = False) -> tuple[str, ...]:
+    """Return the rights to offer a resident on the public form, in display order.
+
+    A patient is also offered the HIPAA rights (access, amendment, accounting of disclosures), which the
+    company forwards to the clinic.
+    """
     offered = set(EVERYONE_RIGHTS)
-    for regime in jurisdiction_for(country, subdivision):
+    for regime in (*jurisdiction_for(country, subdivision), *(("hipaa",) if is_patient else ())):
         offered.update(rights_for(regime))
     return tuple(right for right in RIGHTS if right in offered)
 
@@ -508,6 +579,17 @@ def digital_consent_age(country: str | None) -> int:
     if code == "US":
         return COPPA_PARENTAL_CONSENT_AGE
     return GDPR_DEFAULT_CONSENT_AGE
+
+
+def policy_child_age(country: str | None) -> int:
+    """Return the age under which the privacy policy §10 treats a person as a child whose data is deleted.
+
+    13 everywhere; the higher digital consent age where the GDPR or UK GDPR applies (policy §10: "or a higher
+    age threshold where applicable, e.g., 16 in some EU countries").
+    """
+    if set(jurisdiction_for(country)) & {"gdpr", "uk_gdpr"}:
+        return max(POLICY_CHILD_AGE, digital_consent_age(country))
+    return POLICY_CHILD_AGE
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -646,6 +728,18 @@ def render_markdown() -> str:
             for regime in REGIMES
         ],
     )
+    lines += [
+        "",
+        ("With ⚑ `receipt_zone_from_residence` on, the requester's own zone is used where their residence gives "
+         "one (the westernmost zone of a state or country that has several; other countries: the westernmost "
+         "zone IANA lists for them); the regime's zone above, its earliest plausible one, only when it gives none."),
+        "",
+    ]
+    lines += _table(
+        ("Residence", "Receipt time zone"),
+        [*((f"US-{code}", zone) for code, zone in sorted(US_SUBDIVISION_TIME_ZONES.items())),
+         *((code, zone) for code, zone in sorted(COUNTRY_TIME_ZONES.items()))],
+    )
     lines += ["", "## Verification levels", ""]
     lines += [f"- `{level}`: {text}" for level, text in VERIFICATION_LEVELS.items()]
     lines += ["", "## Denials: grounds and the rights notice", ""]
@@ -659,6 +753,7 @@ def render_markdown() -> str:
         ("Residence", "Regimes, primary first"),
         [
             ("EEA: " + ", ".join(sorted(EEA_COUNTRIES)), "`gdpr`"),
+            ("EU territories with their own code: " + ", ".join(sorted(EU_TERRITORIES_WITH_OWN_CODE)), "`gdpr`"),
             ("GB", "`uk_gdpr`"),
             ("CH", "`ch_fadp`"),
             *((f"US-{sub}", ", ".join(f"`{r}`" for r in regs)) for sub, regs in US_SUBDIVISION_REGIMES.items()),
@@ -668,7 +763,22 @@ def render_markdown() -> str:
     lines += [
         "",
         "Everyone is also offered: " + ", ".join(f"`{right}`" for right in EVERYONE_RIGHTS) + " (company policy). "
-        "Patients' `access`, `rectification` (amendment) and `accounting` requests go to `hipaa`.",
+        "Patients' `access`, `rectification` (amendment) and `accounting` requests go to `hipaa`, except for "
+        "patients living under " + ", ".join(f"`{r}`" for r in sorted(PATIENT_OWN_LAW_REGIMES))
+        + ", whose own law governs the rights it grants (the company forwards as the clinic's processor).",
+        "",
+        "### Patients: the company forwards and tracks; the clinic decides",
+        "",
+    ]
+    lines += _table(
+        ("Regime", "Our role for a patient's request"),
+        [(f"`{regime}`", role) for regime, role in PATIENT_PROCESSOR_ROLES.items()],
+    )
+    lines += [
+        "",
+        (f"On these cases we do not {', '.join(sorted(PROCESSOR_RESERVED_ACTIONS))} ourselves: the case is "
+         f"forwarded (status *forwarded, awaiting controller*, still on its clock), the clinic is reminded every "
+         f"{CONTROLLER_CHASE_DAYS} days until it answers, and its answer closes the case."),
         "",
         "## Digital consent ages",
         "",
@@ -680,7 +790,11 @@ def render_markdown() -> str:
         "",
         f"- Other EEA countries and anywhere unlisted: {GDPR_DEFAULT_CONSENT_AGE} (GDPR Art. 8 default).",
         (f"- US: under {COPPA_PARENTAL_CONSENT_AGE} verifiable parental consent (COPPA); no sale or sharing "
-         f"under {CCPA_SALE_OPT_IN_AGE} without opt-in (CCPA §1798.120(c))."),
+         f"under {CCPA_SALE_OPT_IN_AGE} without opt-in (CCPA §1798.120(c)); under "
+         f"{CCPA_PARENT_AUTHORIZATION_AGE} the opt-in must come from a parent or guardian."),
+        (f"- Privacy policy §10: a child under {POLICY_CHILD_AGE} (or the higher digital consent age under the "
+         "GDPR and UK GDPR) whose data we collected directly has it deleted on our own initiative (patients "
+         "excepted: the clinic obtains the parents' consent)."),
         "",
     ]
     return "\n".join(lines)

@@ -395,6 +395,8 @@ def _ch_rows() -> list[Rule]:
         for right, article in (
             ("rectification", "FADP Art. 32(1)"),
             ("erasure", "FADP Art. 32(2)(c)"),
+            # The policy §7(b) promises restriction to EEA/UK/Swiss residents alike.
+            ("restriction", "FADP Art. 32(2)(a); privacy policy §7(b)"),
             ("portability", "FADP Art. 28"),
             ("objection", "FADP Art. 30(2)(b), 32(2)"),
         )
@@ -562,8 +564,23 @@ US_SUBDIVISION_REGIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 
+# EU territory with its own ISO 3166-1 code: the outermost regions (TFEU Art. 349, 355(1)) and the Åland
+# Islands (Art. 355(4)) are part of the EU, so the GDPR applies there as in the member state.
+EU_TERRITORIES_WITH_OWN_CODE: Mapping[str, str] = MappingProxyType(
+    {
+        "GF": "FR",  # French Guiana
+        "GP": "FR",  # Guadeloupe
+        "MQ": "FR",  # Martinique
+        "RE": "FR",  # Réunion
+        "YT": "FR",  # Mayotte
+        "MF": "FR",  # Saint-Martin
+        "AX": "FI",  # Åland Islands
+    }
+)
+
 COUNTRY_REGIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {**{country: ("gdpr",) for country in sorted(EEA_COUNTRIES)}, "GB": ("uk_gdpr",), "CH": ("ch_fadp",)}
+    {**{country: ("gdpr",) for country in sorted(EEA_COUNTRIES)}, "GB": ("uk_gdpr",), "CH": ("ch_fadp",),
+     **{territory: ("gdpr",) for territory in EU_TERRITORIES_WITH_OWN_CODE}}
 )
 
 # Rights the company grants everyone, whatever the law where they live.
@@ -584,3 +601,127 @@ GDPR_CONSENT_AGES: Mapping[str, int] = MappingProxyType(
 )
 COPPA_PARENTAL_CONSENT_AGE = 13  # under 13: verifiable parental consent
 CCPA_SALE_OPT_IN_AGE = 16  # §1798.120(c): no sale/sharing under 16 without opt-in (under 13: a parent)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patients: the company is the clinic's processor / business associate (RULES.md §1)
+# ---------------------------------------------------------------------------------------------------------
+
+# Where a patient lives under one of these regimes, that law governs their request (the company forwards
+# it to the clinic as processor, GDPR Art. 28(3)(e) / FADP Art. 9, and tracks it on that law's clock);
+# everywhere else a patient's access, amendment and accounting requests follow HIPAA.
+PATIENT_OWN_LAW_REGIMES: frozenset[str] = frozenset({"gdpr", "uk_gdpr", "ch_fadp"})
+
+# The company's role for a patient's request, per regime: it forwards the request to the clinic and tracks
+# the clinic's answer; the decisions named in PROCESSOR_RESERVED_ACTIONS belong to the clinic.
+PATIENT_PROCESSOR_ROLES: Mapping[str, str] = MappingProxyType(
+    {
+        "hipaa": "business associate of the covered entity (45 CFR §164.504(e)(2)(ii)(E)-(G))",
+        "gdpr": "processor for the controller (GDPR Art. 28(3)(e))",
+        "uk_gdpr": "processor for the controller (UK GDPR Art. 28(3)(e))",
+        "ch_fadp": "processor for the controller (FADP Art. 9)",
+    }
+)
+
+# What only the clinic decides on a patient case under those regimes: the company neither denies, extends
+# nor completes it itself; it records the clinic's answer instead.
+PROCESSOR_RESERVED_ACTIONS: frozenset[str] = frozenset({"deny", "extend", "complete"})
+
+# How long the clinic has before we chase it, in calendar days after forwarding, before the case's own due
+# date (a reminder goes to the officer either way when the statutory date nears).
+CONTROLLER_CHASE_DAYS = 10
+
+# ---------------------------------------------------------------------------------------------------------
+# Receipt dates in the requester's own zone (RULES.md §2 "Receipt")
+# ---------------------------------------------------------------------------------------------------------
+
+# The zone of a residence where it has one; for a state or country spanning several, the westernmost
+# (the earliest plausible local date, so a request sent late in the evening is never dated the next day).
+US_SUBDIVISION_TIME_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "AL": "America/Chicago", "AK": "America/Adak", "AS": "Pacific/Pago_Pago", "AZ": "America/Phoenix",
+        "AR": "America/Chicago", "CA": "America/Los_Angeles", "CO": "America/Denver",
+        "CT": "America/New_York", "DE": "America/New_York", "DC": "America/New_York",
+        "FL": "America/Chicago", "GA": "America/New_York", "GU": "Pacific/Guam", "HI": "Pacific/Honolulu",
+        "ID": "America/Los_Angeles", "IL": "America/Chicago", "IN": "America/Chicago",
+        "IA": "America/Chicago", "KS": "America/Denver", "KY": "America/Chicago",
+        "LA": "America/Chicago", "ME": "America/New_York", "MD": "America/New_York",
+        "MA": "America/New_York", "MI": "America/Chicago", "MN": "America/Chicago",
+        "MS": "America/Chicago", "MO": "America/Chicago", "MT": "America/Denver",
+        "NE": "America/Denver", "NV": "America/Los_Angeles", "NH": "America/New_York",
+        "NJ": "America/New_York", "NM": "America/Denver", "NY": "America/New_York",
+        "NC": "America/New_York", "ND": "America/Denver", "MP": "Pacific/Saipan",
+        "OH": "America/New_York", "OK": "America/Chicago", "OR": "America/Los_Angeles",
+        "PA": "America/New_York", "PR": "America/Puerto_Rico", "RI": "America/New_York",
+        "SC": "America/New_York", "SD": "America/Denver", "TN": "America/Chicago",
+        "TX": "America/Denver", "UT": "America/Denver", "VT": "America/New_York",
+        "VI": "America/St_Thomas", "VA": "America/New_York", "WA": "America/Los_Angeles",
+        "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
+    }
+)
+
+COUNTRY_TIME_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        # EEA (westernmost zone where a member state has several: Azores, Canaries)
+        "AT": "Europe/Vienna", "BE": "Europe/Brussels", "BG": "Europe/Sofia", "HR": "Europe/Zagreb",
+        "CY": "Asia/Nicosia", "CZ": "Europe/Prague", "DK": "Europe/Copenhagen", "EE": "Europe/Tallinn",
+        "FI": "Europe/Helsinki", "FR": "Europe/Paris", "DE": "Europe/Berlin", "GR": "Europe/Athens",
+        "HU": "Europe/Budapest", "IE": "Europe/Dublin", "IT": "Europe/Rome", "LV": "Europe/Riga",
+        "LT": "Europe/Vilnius", "LU": "Europe/Luxembourg", "MT": "Europe/Malta", "NL": "Europe/Amsterdam",
+        "PL": "Europe/Warsaw", "PT": "Atlantic/Azores", "RO": "Europe/Bucharest", "SK": "Europe/Bratislava",
+        "SI": "Europe/Ljubljana", "ES": "Atlantic/Canary", "SE": "Europe/Stockholm",
+        "IS": "Atlantic/Reykjavik", "LI": "Europe/Vaduz", "NO": "Europe/Oslo",
+        # EU territories with their own code
+        "GF": "America/Cayenne", "GP": "America/Guadeloupe", "MQ": "America/Martinique",
+        "RE": "Indian/Reunion", "YT": "Indian/Mayotte", "MF": "America/Marigot", "AX": "Europe/Mariehamn",
+        "GB": "Europe/London", "CH": "Europe/Zurich",
+    }
+)
+
+# When the residence gives no zone: the westernmost zone the regime covers (the earliest plausible date).
+EARLIEST_PLAUSIBLE_TIME_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "gdpr": "America/Guadeloupe",  # the outermost regions in the Caribbean (UTC-4)
+        "uk_gdpr": "Europe/London",
+        "ch_fadp": "Europe/Zurich",
+        "ccpa": "America/Los_Angeles",
+        "shine_the_light": "America/Los_Angeles",
+        "va": "America/New_York",
+        "co": "America/Denver",
+        "ct": "America/New_York",
+        "tx": "America/Denver",  # El Paso and Hudspeth counties keep Mountain time
+        "or": "America/Los_Angeles",
+        "hipaa": "Pacific/Pago_Pago",  # US territories included
+        "voluntary": "Etc/GMT+12",  # anywhere on earth
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Children (RULES.md §6; CCPA §1798.120(c); privacy policy §10)
+# ---------------------------------------------------------------------------------------------------------
+
+# Under this age an opt-in to sale/sharing needs a parent's or guardian's authorization (CCPA
+# §1798.120(c), 11 CCR §7070); from it to CCPA_SALE_OPT_IN_AGE - 1 the child's own opt-in is needed.
+CCPA_PARENT_AUTHORIZATION_AGE = 13
+
+# The policy §10: the website and services are not directed to children under 13 (or the higher digital
+# consent age where one applies); data collected directly from such a child is deleted promptly.
+POLICY_CHILD_AGE = 13
+POLICY_CHILD_DELETION = (
+    "Privacy policy §10: we do not knowingly collect personal information directly from children under 13 (or "
+    "a higher age where the law sets one, e.g. 16 in some EU countries for consent); if we learn that we did, "
+    "we delete it promptly."
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Links the CCPA requires on the homepage (Cal. Civ. Code §1798.135(a); 11 CCR §7013, §7015)
+# ---------------------------------------------------------------------------------------------------------
+
+# (exact title, the right the link files); each leads to the request form for a Californian with it ticked.
+CCPA_HOMEPAGE_LINKS: tuple[tuple[str, str], ...] = (
+    ("Do Not Sell or Share My Personal Information", "opt_out_sale_sharing"),
+    ("Limit the Use of My Sensitive Personal Information", "limit_sensitive"),
+)
+# The single link a business may show instead of both (§1798.135(a)(3); 11 CCR §7015(b)), with the icon.
+CCPA_ALTERNATIVE_LINK_TITLE = "Your Privacy Choices"
+CCPA_LINK_RESIDENCE: tuple[str, str] = ("US", "CA")

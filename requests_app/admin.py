@@ -97,14 +97,14 @@ class PatientFilter(admin.SimpleListFilter):
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        return [("patient", "Patient requests"), ("redirected", "Redirected to controller"),
+        return [("patient", "Patient requests"), ("redirected", "Forwarded to controller"),
                 ("not_patient", "Not patient requests")]
 
     def queryset(self, request, queryset):
         if self.value() == "patient":
             return queryset.filter(is_patient=True)
         if self.value() == "redirected":
-            return queryset.filter(status=Status.REDIRECTED)
+            return queryset.filter(status__in=[Status.REDIRECTED, Status.FORWARDED])
         if self.value() == "not_patient":
             return queryset.filter(is_patient=False)
         return queryset

@@ -19,9 +19,11 @@ from django.http import HttpRequest
 
 from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
 from medprivacy import access
+from referrals.models import ControllerAnswer
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, ControllerOrganization
+from requests_app.referral_selectors import controller_reserved_reason
 from requests_app.services import compliance, workbench
 from requests_app.workflow import Status, allowed_next
 
@@ -112,6 +114,11 @@ class RedirectForm(CaseActionForm):
     note = forms.CharField(required=False, widget=Textarea, help_text="Added to the notice to the organization.")
 
 
+class ControllerAnswerForm(CaseActionForm):
+    answer = forms.ChoiceField(choices=ControllerAnswer.choices)
+    note = forms.CharField(widget=Textarea, help_text="What the clinic answered, for the record.")
+
+
 class WithdrawForm(CaseActionForm):
     reason = forms.CharField(widget=Textarea, help_text="How and when the requester withdrew.")
 
@@ -139,6 +146,10 @@ class CaseAction:
 
     def offered(self, dsr: Case) -> bool:
         """Return whether the button makes sense for the case now (the service still has the last word)."""
+        if controller_reserved_reason(dsr, self.name):
+            return False  # the clinic decides this patient's request; we record its answer
+        if self.name == "controller_answer":
+            return dsr.status == Status.FORWARDED
         if self.name == "extend":
             return dsr.is_open and dsr.extended_at is None and \
                 deadlines.rule_for(dsr.regime, dsr.right).extension is not None
@@ -193,10 +204,14 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
                run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
                    dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),
-    CaseAction("redirect", "Redirect to controller", RedirectForm, target=Status.REDIRECTED,
-               run=lambda r, dsr, d: _done("redirected; organization and patient notified")(
+    CaseAction("redirect", "Forward to controller", RedirectForm, target=Status.FORWARDED,
+               run=lambda r, dsr, d: _done("forwarded; organization and patient notified; awaiting its answer")(
                    workbench.case_redirect_to_controller(dsr=dsr, actor=r.user, organization=d["organization"],
                                                          note=d["note"]))),
+    CaseAction("controller_answer", "Record the clinic's answer", ControllerAnswerForm,
+               run=lambda r, dsr, d: _done("the clinic's answer recorded; case closed")(
+                   workbench.case_record_controller_answer(dsr=dsr, actor=r.user, answer=d["answer"],
+                                                           note=d["note"]))),
     CaseAction("withdraw", "Withdrawn by requester", WithdrawForm, target=Status.WITHDRAWN,
                run=lambda r, dsr, d: _done("withdrawn")(workbench.case_withdraw_on_behalf(
                    dsr=dsr, actor=r.user, reason=d["reason"]))),

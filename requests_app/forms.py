@@ -85,6 +85,11 @@ class IntakeForm(SummaryMixin, forms.Form):
                                      choices=Relationship.choices,
                                      error_messages={"required": "Choose how you know us.",
                                                      "invalid_choice": "Choose how you know us from the list."})
+    birth_date = forms.DateField(
+        label="Your date of birth (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Only if you want to tell us. The law protects children's information more: for example, we "
+                  "need a parent's permission before a child under 13 can allow the sale of their information.",
+        error_messages={"invalid": "Enter a date of birth like 2010-05-31."})
     clinic_name = forms.CharField(
         label="Clinic or organization that gave us your information", required=False, max_length=200,
         validators=[_one_line], help_text="Needed if you are a patient whose images a clinic sent us.")
@@ -125,8 +130,11 @@ class IntakeForm(SummaryMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.country, self.subdivision = country, subdivision
         self.residence = residence_label(country, subdivision)
-        self.fields["rights"].choices = [(right, RIGHT_LABELS[right])
-                                         for right in deadlines.rights_offered(country, subdivision or None)]
+        # Patients' rights (e.g. an accounting of disclosures) are listed too; intake refuses them to non-patients.
+        self.fields["rights"].choices = [
+            (right, RIGHT_LABELS[right])
+            for right in deadlines.rights_offered(country, subdivision or None, is_patient=True)
+        ]
         self.offers_appeal = any(right == "appeal" for right, _ in self.fields["rights"].choices)
 
     def clean_email(self) -> str:
@@ -172,6 +180,7 @@ class IntakeForm(SummaryMixin, forms.Form):
             "agent_name": data["agent_name"], "agent_email": data["agent_email"],
             "authorization": data.get("authorization"), "clinic_name": data["clinic_name"],
             "declaration_accepted": data["declaration"], "appeal_reference": data["appeal_reference"],
+            "birth_date": data.get("birth_date"),
         }
 
 

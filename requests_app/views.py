@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from requests_app import selectors
 from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
+from requests_app.links import ccpa_homepage_links
 from requests_app.models import ConsumerConfirmation
 from requests_app.services import compliance, intake
 from requests_app.workflow import IllegalTransition
@@ -49,6 +50,12 @@ def _render_form(request: HttpRequest, form: IntakeForm, status: int = 200) -> H
     return render(request, "requests_app/request_form.html", {"form": form}, status=status)
 
 
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The public homepage, with the links the CCPA requires (titles from the rules table)."""
+    return render(request, "home.html", {"ccpa_links": ccpa_homepage_links()})
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
@@ -64,6 +71,10 @@ def request_form(request: HttpRequest) -> HttpResponse:
             initial = {"rights": ["appeal"], "appeal_reference": appeal} if appeal else None
             form = IntakeForm(country=residence.cleaned_data["country"],
                               subdivision=residence.cleaned_data["subdivision"], initial=initial)
+            # A link may tick one right in advance (the homepage's "Do Not Sell or Share…" link does).
+            wanted = request.GET.get("right", "")
+            if wanted in dict(form.fields["rights"].choices):
+                form.initial["rights"] = [wanted]
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")} if changing else None

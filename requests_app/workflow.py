@@ -21,6 +21,9 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     REDIRECTED = "redirected"
     CLOSED_UNVERIFIED = "closed_unverified"
+    # A patient's request forwarded to the clinic that controls the data: open, on its clock, until the clinic
+    # answers (we are its processor / business associate: forward and track).
+    FORWARDED = "forwarded_awaiting_controller"
 
 
 STATUS_LABELS: Mapping[Status, str] = MappingProxyType({
@@ -33,6 +36,7 @@ STATUS_LABELS: Mapping[Status, str] = MappingProxyType({
     Status.WITHDRAWN: "Withdrawn",
     Status.REDIRECTED: "Redirected to controller",
     Status.CLOSED_UNVERIFIED: "Closed unverified",
+    Status.FORWARDED: "Forwarded, awaiting controller",
 })
 
 TERMINAL: frozenset[Status] = frozenset({
@@ -43,8 +47,8 @@ OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s in OPEN)
 
 # Every case may still be withdrawn by the requester, denied (e.g. documented fraud) or, for data a
-# clinic controls, redirected to that controller while it is open.
-_ALWAYS_FROM_OPEN = {Status.WITHDRAWN, Status.DENIED, Status.REDIRECTED}
+# clinic controls, forwarded to that controller (tracked until it answers) while it is open.
+_ALWAYS_FROM_OPEN = {Status.WITHDRAWN, Status.DENIED, Status.REDIRECTED, Status.FORWARDED}
 
 TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType({
     Status.AWAITING_VERIFICATION: frozenset({
@@ -59,6 +63,8 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType({
         Status.AWAITING_VERIFICATION, Status.VERIFIED, Status.IN_PROGRESS, Status.CLOSED_UNVERIFIED,
         *_ALWAYS_FROM_OPEN,
     }),
+    # The clinic answered (we record its decision), or the requester withdrew.
+    Status.FORWARDED: frozenset({Status.COMPLETED, Status.DENIED, Status.WITHDRAWN}),
     **{status: frozenset() for status in TERMINAL},
 })
 

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from medprivacy import access
 from medprivacy.admin_base import ScopedHistoryAdmin
 from retention import registry, selectors, services, tasks
+from retention.minimums import minimum_problem
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
 from subjects.models import DataSubject
 
@@ -70,9 +71,22 @@ class DataCategoryAdmin(ScopedHistoryAdmin):
         return False
 
 
+class RetentionRuleForm(ReasonForm):
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        if category is not None and cleaned.get("period") is not None:
+            problem = minimum_problem(category=category.code, period=cleaned["period"],
+                                      unit=cleaned.get("period_unit", ""), event=cleaned.get("event", ""),
+                                      action=cleaned.get("action", ""))
+            if problem:
+                self.add_error("period", problem)
+        return cleaned
+
+
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(ScopedHistoryAdmin):
-    form = ReasonForm
+    form = RetentionRuleForm
     list_display = ["category", "period_label", "event", "action", "is_active", "updated_at"]
     list_filter = ["is_active", "action", "event"]
     list_select_related = ["category"]

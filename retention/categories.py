@@ -68,6 +68,8 @@ _ALL = (
     Category("patient_clinical", "Clinical information", PATIENTS, FROM_REGISTERED_USER,
              "Surgical and medical history, diagnoses, other health information.", sensitive=True),
     Category("patient_genetic", "Genetic data", PATIENTS, FROM_REGISTERED_USER, "Genetic data.", sensitive=True),
+    Category("patient_other_health", "Other health information", PATIENTS, FROM_REGISTERED_USER,
+             "Other sensitive health information relevant to the service provided (policy §2(b)).", sensitive=True),
     # Policy §2(c): clinicians and organizations.
     Category("clinician_professional", "Professional information about clinicians", CLINICIANS, PROVIDED,
              "Name, specialty, license number, NPI number."),

@@ -30,6 +30,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from retention import registry, selectors
+from retention.minimums import minimum_problem
 from retention.models import (
     Action,
     DataCategory,
@@ -78,6 +79,10 @@ def retention_rule_save(*, rule: RetentionRule, actor: Actor, reason: str) -> Re
     rule._change_reason = _require_reason(reason)
     rule._history_user = actor
     rule.full_clean()
+    problem = minimum_problem(category=rule.category.code, period=rule.period, unit=rule.period_unit,
+                              event=rule.event, action=rule.action)
+    if problem:
+        raise ValidationError({"period": problem})
     if rule.is_active and RetentionRule.objects.filter(category=rule.category, is_active=True) \
             .exclude(pk=rule.pk).exists():
         raise ValidationError({"category": "This category already has an active rule; deactivate it first."})

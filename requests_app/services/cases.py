@@ -53,10 +53,11 @@ def next_reference(*, year: int) -> str:
 
 
 def deadlines_for(*, regime: str, right: str, received_at: dt.datetime, country: str | None,
-                  paused_days: int = 0) -> tuple[dt.date, deadlines.Deadlines]:
-    """Return the receipt date in the regime's zone and the dates the rules give."""
+                  paused_days: int = 0, subdivision: str | None = None) -> tuple[dt.date, deadlines.Deadlines]:
+    """Return the receipt date in the requester's zone (else the regime's) and the dates the rules give."""
     conventions = current_conventions()
-    received_on = deadlines.receipt_date(received_at, regime, conventions)
+    received_on = deadlines.receipt_date(received_at, regime, conventions, country=country or None,
+                                         subdivision=subdivision or None)
     dates = deadlines.compute_deadlines(regime=regime, right=right, received_on=received_on,
                                         country=country or None, paused_days=paused_days,
                                         conventions=conventions)
@@ -69,7 +70,7 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     subject = submission.subject
     rule = deadlines.rule_for(regime, right)
     received_on, dates = deadlines_for(regime=regime, right=right, received_at=submission.received_at,
-                                       country=subject.country)
+                                       country=subject.country, subdivision=subject.subdivision)
     needs_verification = rule.verification != "none" and not is_patient
     dsr = Case(
         reference=next_reference(year=received_on.year),

@@ -46,15 +46,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medprivacy.links import absolute
+from minors.models import AgeSource
+from minors.services import age_statement_record
 from outbox.models import Message
 from outbox.services import message_send
 from regimes import deadlines
-from regimes.rules import RIGHT_LABELS, RIGHTS
+from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
+from requests_app.services.children import child_data_deletion_open
 from requests_app.services.compliance import AppealRejected, appeal_decision_find
-from requests_app.workflow import IllegalTransition, Status
+from requests_app.workflow import OPEN, IllegalTransition, Status
 from subjects.models import Relationship
 from subjects.selectors import normalize_email, subject_by_email
 from subjects.services import subject_get_or_create, subject_identity_update
@@ -148,10 +151,16 @@ def intake_problems(*, rights: Sequence[str], email: str, relationship: str, cou
     problems = residence_problems(country=country, subdivision=subdivision)
     if problems:
         return problems
-    offered = deadlines.rights_offered(country, subdivision or None)
+    is_patient = relationship == Relationship.PATIENT
+    offered = deadlines.rights_offered(country, subdivision or None, is_patient=is_patient)
+    patients_only = set(deadlines.rights_offered(country, subdivision or None, is_patient=True)) - set(offered)
     not_offered = [right for right in rights if right not in offered]
     if not rights:
         problems["rights"] = "Choose at least one thing you want us to do."
+    elif not_offered and set(not_offered) <= patients_only:
+        names = "; ".join(RIGHT_LABELS[right] for right in not_offered)
+        problems["rights"] = (f"Only patients whose information a clinic sent us can ask for: {names}. If that "
+                              "is you, choose \"Patient\" under how you know us.")
     elif not_offered:
         names = "; ".join(RIGHT_LABELS.get(right, "an unknown request") for right in not_offered)
         problems["rights"] = (f"Not available to residents of {residence_label(country, subdivision)}: {names}. "
@@ -210,7 +219,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       correction_right: str = "", is_agent: bool = False, agent_name: str = "",
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
                       declaration_accepted: bool, channel: str = Channel.WEB_FORM,
-                      appeal_reference: str = "", agent_attested: bool = False) -> IntakeResult:
+                      appeal_reference: str = "", agent_attested: bool = False,
+                      birth_date: dt.date | None = None) -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
 
     `agent_attested`: filed by an authorized agent whose signed request is its authorization (the Data
@@ -240,6 +250,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                                             is_patient=relationship == Relationship.PATIENT))
         except AppealRejected as exc:
             problems["appeal_reference"] = str(exc)
+    if birth_date is not None and birth_date > timezone.now().date():
+        problems.setdefault("birth_date", "A date of birth cannot be in the future.")
     if problems:
         raise IntakeRejected(problems)
     kind = authorization_kind(authorization) if is_agent and authorization is not None else ""
@@ -280,6 +292,14 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                 if dsr.status == Status.VERIFIED and not is_patient:
                     _duplicate_link(dsr)
             message = receipt_send(submission=submission, cases=cases, is_patient=is_patient)
+            cases = [case_once_a_year_enforce(dsr) for dsr in cases]
+            if birth_date is not None:
+                age_statement_record(subject=subject, birth_date=birth_date, source=AgeSource.REQUEST,
+                                     dsr_reference=cases[0].reference)
+                # The policy §10 promise: a child's data is deleted (never a patient's: the clinic decides).
+                child_case = child_data_deletion_open(subject=subject, submission=submission)
+                if child_case is not None:
+                    cases.append(child_case)
     except BaseException:
         if stored_name:
             default_storage.delete(stored_name)
@@ -287,6 +307,48 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     logger.info("intake: submission %s received with %s case(s) (agent=%s, patient=%s)",
                 submission.pk, len(cases), is_agent, is_patient)
     return IntakeResult(submission=submission, cases=tuple(cases), message=message)
+
+
+# A once-a-year right is used up by a case of the same calendar year that was answered, or that is still open
+# after its requester confirmed the e-mail address (an unconfirmed filing in someone's name uses up nothing).
+ONCE_A_YEAR_GROUND = "already_answered_this_year"
+
+
+def case_once_a_year_enforce(dsr: Case) -> Case:
+    """Close a case at once when its rule allows one request per calendar year and this year's is used up.
+
+    The answer goes by e-mail to the address on the request (the form shows nothing different, so it
+    reveals nothing about anyone's earlier requests), as a denial on the rule's own ground.
+    """
+    rule = deadlines.rule_for(dsr.regime, dsr.right)
+    if not rule.once_per_calendar_year:
+        return dsr
+    year = dsr.receipt_date.year
+    earlier = (
+        Case.objects.filter(subject_id=dsr.subject_id, regime=dsr.regime, right=dsr.right,
+                            receipt_date__year=year)
+        .exclude(pk=dsr.pk)
+        .filter(Q(status=Status.COMPLETED) | (Q(status__in=[s.value for s in OPEN])
+                                             & Q(submission__verified_at__isnull=False)))
+        .order_by("received_at", "pk")
+        .first()
+    )
+    if earlier is None:
+        return dsr
+    grounds = dict(DENIAL_GROUNDS[dsr.regime])
+    explanation = (f"{REGIME_ABBREVIATIONS[dsr.regime]} entitles you to one answer per calendar year "
+                   f"({rule.citation}); you can ask again from 1 January {year + 1}.")
+    denied = case_change_status(
+        dsr=dsr, to=Status.DENIED, actor=None,
+        reason=f"Once per calendar year: {earlier.reference} already answers {year}",
+        denial_ground=ONCE_A_YEAR_GROUND, outcome_summary=f"Denied: {grounds[ONCE_A_YEAR_GROUND]}",
+    )
+    message_send(submission=denied.submission, template_key="denial", cases=[denied],
+                 context={"reference": denied.reference, "right_label": denied.get_right_display(),
+                          "ground_label": grounds[ONCE_A_YEAR_GROUND], "explanation": explanation,
+                          "rights_notice": rule.denial_rights_notice, "citation": rule.citation})
+    logger.info("intake: case %s closed, once-a-year right already used by case %s", denied.pk, earlier.pk)
+    return denied
 
 
 def _authorization_store(upload: UploadedFile, *, kind: str, received_at: dt.datetime) -> str:

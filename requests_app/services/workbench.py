@@ -36,6 +36,7 @@ from outbox.services import message_send
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.models import Case, CaseAttachment, Channel, ConsumerConfirmation, ControllerOrganization, Submission
+from requests_app.referral_selectors import controller_reserved_reason
 from requests_app.services import compliance
 from requests_app.services.cases import (
     case_audited_write,
@@ -44,7 +45,13 @@ from requests_app.services.cases import (
     case_start_fulfilment,
     deadlines_for,
 )
-from requests_app.services.intake import appeal_link, receipt_send, submission_identity_apply
+from requests_app.services.intake import (
+    appeal_link,
+    case_once_a_year_enforce,
+    receipt_send,
+    submission_identity_apply,
+)
+from requests_app.services.referrals import ReferralError, referral_forward, referral_record_answer
 from requests_app.workflow import Status
 from subjects.services import subject_get_or_create
 from timeline.models import TimelineEvent
@@ -227,7 +234,8 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     if pause:
         try:  # the engine decides, conventions included (GDPR pauses can be switched off by counsel)
             deadlines_for(regime=dsr.regime, right=dsr.right, received_at=dsr.received_at,
-                          country=dsr.subject.country, paused_days=dsr.paused_days + 1)
+                          country=dsr.subject.country, subdivision=dsr.subject.subdivision,
+                          paused_days=dsr.paused_days + 1)
         except deadlines.PauseNotAllowedError as exc:
             raise WorkbenchError(f"The clock cannot be paused: {exc}") from exc
     with transaction.atomic():
@@ -270,7 +278,8 @@ def _resume_paused(write, *, why: str) -> int:
                 - clock.regime_today(locked.regime, at=locked.paused_since)).days, 0)
     total = locked.paused_days + days
     _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
-                             country=locked.subject.country, paused_days=total)
+                             country=locked.subject.country, subdivision=locked.subject.subdivision,
+                             paused_days=total)
     previous_due = locked.due_on
     if locked.extended_at is not None and dates.extended_respond_by is not None:
         locked.due_on = dates.extended_respond_by
@@ -313,6 +322,7 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
     `extend_to` is only for rules whose extension has no fixed length (Swiss FADP: name a date).
     """
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "extend")
     reason = (reason or "").strip()
     rule = deadlines.rule_for(dsr.regime, dsr.right)
     with transaction.atomic():
@@ -338,7 +348,7 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
             else:
                 _, dates = deadlines_for(regime=locked.regime, right=locked.right,
                                          received_at=locked.received_at, country=locked.subject.country,
-                                         paused_days=locked.paused_days)
+                                         subdivision=locked.subject.subdivision, paused_days=locked.paused_days)
                 new_due = dates.extended_respond_by
             locked.extended_at = clock.now()
             locked.extension_reason = reason
@@ -372,6 +382,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
     exception; whenever something was kept, the response carries the rights statement the rules require.
     """
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "complete")
     outcome_summary = _require_text(outcome_summary, "An outcome summary")
     response = _require_text(response, "The response to the requester")
     if outcome not in COMPLETION_OUTCOMES:
@@ -405,6 +416,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
 def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> Case:
     """Refuse the request on one of its regime's grounds, telling the requester the rights the rules require."""
     _require_change(actor, dsr)
+    _refuse_if_controller_decides(dsr, "deny")
     grounds = dict(DENIAL_GROUNDS[dsr.regime])
     if ground not in grounds:
         raise WorkbenchError(
@@ -458,24 +470,27 @@ def case_send_declaration(*, dsr: Case, actor: User) -> Case:
 
 def case_redirect_to_controller(*, dsr: Case, actor: User, organization: ControllerOrganization,
                                 note: str = "") -> Case:
-    """Forward a patient's request to the organization that controls the data and tell the patient."""
-    _require_change(actor, dsr)
-    if not dsr.is_patient:
-        raise WorkbenchError("Only patient requests (data a clinic controls) are redirected to a controller")
-    with transaction.atomic():
-        locked = case_change_status(dsr=dsr, to=Status.REDIRECTED, actor=actor,
-                                    reason=_why(f"Redirected to controller {organization.name}"),
-                                    outcome_summary=f"Forwarded to {organization.name}")
-        submission = locked.submission
-        context = {**_case_context(locked), "organization_name": organization.name,
-                   "organization_email": organization.privacy_email,
-                   "received_on": locked.receipt_date.isoformat(), "subject_email": locked.subject.email,
-                   "details": submission.details, "note": note.strip()}
-        message_send(submission=submission, template_key="redirect_organization", cases=[locked], actor=actor,
-                     to_email=organization.privacy_email, context=context)
-        message_send(submission=submission, template_key="redirect_patient", cases=[locked], actor=actor,
-                     context=context)
-    return _refresh(dsr)
+    """Forward a patient's request to the organization that controls the data; the case stays open until it
+    answers (see `referrals.services`)."""
+    try:
+        return referral_forward(dsr=dsr, actor=actor, organization=organization, note=note)
+    except ReferralError as exc:
+        raise WorkbenchError(str(exc)) from exc
+
+
+def case_record_controller_answer(*, dsr: Case, actor: User, answer: str, note: str) -> Case:
+    """Close a forwarded patient case with the clinic's answer (see `referrals.services`)."""
+    try:
+        return referral_record_answer(dsr=dsr, actor=actor, answer=answer, note=note)
+    except ReferralError as exc:
+        raise WorkbenchError(str(exc)) from exc
+
+
+def _refuse_if_controller_decides(dsr: Case, action: str) -> None:
+    """Refuse a decision that belongs to the clinic on a patient case we process for it (rules table)."""
+    reason = controller_reserved_reason(dsr, action)
+    if reason:
+        raise WorkbenchError(reason)
 
 
 def case_withdraw_on_behalf(*, dsr: Case, actor: User, reason: str) -> Case:
@@ -583,6 +598,7 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
         for right in rights:
             dsr = case_create(submission=submission, right=right, regime=regimes[right], is_patient=is_patient,
                               actor=actor, reason=f"Request received by {Channel(channel).label.lower()}")
+            dsr = case_once_a_year_enforce(dsr)  # Shine the Light: one answer per calendar year
             if backdated:
                 timeline_record(dsr=dsr, kind=TimelineEvent.Kind.BACKDATED, actor=actor,
                                 summary=f"Entered {now:%Y-%m-%d %H:%M} UTC with receipt "

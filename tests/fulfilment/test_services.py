@@ -41,6 +41,7 @@ def test_erasure_of_a_website_visitor_reaches_every_seeded_system_that_may_hold_
     dsr = verified_case(right="erasure")
     fulfilment.fulfilment_create_tasks(dsr=dsr)
     assert _plan(dsr) == [
+        ("AI development partners", "notify", "open"),
         ("Advertising partners (third-party advertising cookies)", "notify", "open"),
         ("Amazon Web Services (hosting)", "delete", "open"),
         ("Google Analytics", "delete", "open"),
@@ -49,6 +50,7 @@ def test_erasure_of_a_website_visitor_reaches_every_seeded_system_that_may_hold_
         (PORTAL, "delete", "open"),
         ("Microsoft Azure (hosting)", "delete", "open"),
         ("Payment processor", "delete", "open"),
+        ("Research partners and collaborators", "notify", "open"),
         ("Website and customer accounts", "delete", "open"),
         ("Zendesk (customer support)", "delete", "open"),
     ]
@@ -56,7 +58,7 @@ def test_erasure_of_a_website_visitor_reaches_every_seeded_system_that_may_hold_
     assert task_of(dsr, PORTAL).next_attempt_at == T0
     assert task_of(dsr, "Zendesk (customer support)").next_attempt_at is None
     event = dsr.timeline.get(kind=TimelineEvent.Kind.TASK)
-    assert event.summary.startswith("10 fulfilment task(s) created")
+    assert event.summary.startswith("12 fulfilment task(s) created")
     assert task_of(dsr, "Payment processor").history.get().history_change_reason == "Created when the case was verified"
 
 
@@ -65,12 +67,15 @@ def test_tasks_follow_the_right_and_the_relationship():
     fulfilment.fulfilment_create_tasks(dsr=patient)
     assert {name for name, _, _ in _plan(patient)} == {
         "Imaging platform", PORTAL, "Amazon Web Services (hosting)", "Microsoft Azure (hosting)",
-        "Google Cloud (hosting)"}
+        "Google Cloud (hosting)", "Research partners and collaborators", "AI development partners"}
 
     opt_out = verified_case(right="opt_out_sale_sharing")
     fulfilment.fulfilment_create_tasks(dsr=opt_out)
-    assert _plan(opt_out) == [("Advertising partners (third-party advertising cookies)", "stop_selling_sharing",
-                               "open")]
+    # The research and AI partners of the policy §4 may amount to a sale or sharing: they are told too.
+    assert _plan(opt_out) == [("AI development partners", "stop_selling_sharing", "open"),
+                              ("Advertising partners (third-party advertising cookies)", "stop_selling_sharing",
+                               "open"),
+                              ("Research partners and collaborators", "stop_selling_sharing", "open")]
 
     limit = verified_case(right="limit_sensitive", subject__relationship="website_visitor")
     assert fulfilment.fulfilment_create_tasks(dsr=limit) == []  # a visitor has no sensitive category
@@ -90,7 +95,7 @@ def test_inactive_systems_get_no_task_and_creation_is_idempotent():
     dsr = verified_case(right="erasure")
     first = fulfilment.fulfilment_create_tasks(dsr=dsr)
     assert fulfilment.fulfilment_create_tasks(dsr=dsr) == []
-    assert FulfilmentTask.objects.filter(case=dsr).count() == len(first) == 9
+    assert FulfilmentTask.objects.filter(case=dsr).count() == len(first) == 11
 
 
 def test_a_system_holding_only_retained_categories_is_marked_kept_on_erasure():
@@ -279,7 +284,7 @@ def test_rectification_sends_the_correction_to_each_system():
 
 def test_the_rules_tables_are_consistent():
     codes = set(fulfilment_rules.CATEGORIES)  # the one list (retention.categories)
-    assert len(codes) == 25  # policy §2: 18; the portal's own records: 7
+    assert len(codes) == 26  # policy §2: 19; the portal's own records: 7
     for categories in fulfilment_rules.RELATIONSHIP_CATEGORIES.values():
         assert categories <= codes
     assert set(fulfilment_rules.RETAINED_ON_ERASURE) <= codes

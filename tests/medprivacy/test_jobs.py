@@ -66,7 +66,9 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
                      "fulfilment.sweep_retries": 60, "fulfilment.sweep_expired_packages": 3600,
                      "retention.purge_scheduled": None,
                      # DRP status callback retries (issue 17).
-                     "drp.sweep_callbacks": 60}
+                     "drp.sweep_callbacks": 60,
+                     # Clinics reminded of forwarded patient requests (issue 15).
+                     "requests_app.referrals_chase_sweep": 3600}
     assert len(PERIODIC_JOBS) == 9
 
 

@@ -419,12 +419,13 @@ UTC = datetime.UTC
         (datetime.datetime(2026, 3, 1, 7, 30, tzinfo=UTC), "ccpa", D(2026, 2, 28)),
         # 23:30 UTC on 1 Jul is 00:30 on 2 Jul in London (BST, UTC+1).
         (datetime.datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "uk_gdpr", D(2026, 7, 2)),
-        # 23:30 UTC on 31 Dec is 00:30 on 1 Jan in Brussels (CET, UTC+1).
-        (datetime.datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "gdpr", D(2027, 1, 1)),
+        # No residence: the GDPR's earliest plausible zone, the Caribbean outermost regions (UTC-4), where
+        # 23:30 UTC on 31 Dec is still 31 Dec (Brussels would say 1 Jan, a day late).
+        (datetime.datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "gdpr", D(2026, 12, 31)),
         # 03:00 UTC on 10 Mar is 23:00 on 9 Mar in New York (EDT from 8 Mar 2026, UTC-4).
         (datetime.datetime(2026, 3, 10, 3, 0, tzinfo=UTC), "hipaa", D(2026, 3, 9)),
-        # voluntary defaults to UTC.
-        (datetime.datetime(2026, 3, 10, 3, 0, tzinfo=UTC), "voluntary", D(2026, 3, 10)),
+        # voluntary without a residence: anywhere on earth (UTC-12), still 9 Mar.
+        (datetime.datetime(2026, 3, 10, 3, 0, tzinfo=UTC), "voluntary", D(2026, 3, 9)),
     ],
 )
 def test_receipt_date_uses_the_regime_time_zone(instant, regime, expected):

@@ -218,7 +218,9 @@ def test_jurisdiction_for_maps_residence_to_regimes(country, subdivision, expect
         ("US", "CA", "withdraw_consent", False, "voluntary"),
         ("US", "CA", "opt_out_sale_sharing", True, "ccpa"),  # HIPAA grants no opt-out
         ("DE", None, "portability", False, "gdpr"),
-        ("DE", None, "access", True, "hipaa"),
+        # An EU patient's access runs under the GDPR (we forward as the clinic's processor), not HIPAA.
+        ("DE", None, "access", True, "gdpr"),
+        ("US", "NY", "access", True, "hipaa"),
         (None, None, "accounting", True, "hipaa"),
         ("GB", None, "restriction", False, "uk_gdpr"),
         ("CH", None, "erasure", False, "ch_fadp"),

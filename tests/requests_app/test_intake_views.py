@@ -84,7 +84,7 @@ def test_step_two_offers_the_rights_of_a_californian_in_plain_words(client):
     assert "California, United States" in page
     offered = re.findall(r'name="rights" value="([a-z_]+)"', page)
     assert offered == ["access", "rectification", "erasure", "direct_marketing_objection", "withdraw_consent",
-                       "opt_out_sale_sharing", "limit_sensitive", "disclosure"]
+                       "opt_out_sale_sharing", "limit_sensitive", "disclosure", "accounting"]  # patients only
     assert "Delete my information (erasure)" in page
     assert 'enctype="multipart/form-data"' in page and "csrfmiddlewaretoken" in page
 

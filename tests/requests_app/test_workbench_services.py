@@ -386,8 +386,9 @@ def test_redirect_patient_request_notifies_organization_and_patient(people):
     workbench.case_redirect_to_controller(dsr=patient_case, actor=people["olivia"], organization=clinic,
                                           note="Patient called twice.")
     patient_case.refresh_from_db()
-    assert patient_case.status == Status.REDIRECTED
-    assert patient_case.outcome_summary == "Forwarded to Northside Imaging"
+    # Forwarded, not closed: the case stays open on its clock until the clinic answers (RULES: forward and track).
+    assert patient_case.status == Status.FORWARDED and patient_case.is_open
+    assert patient_case.referral.organization == clinic
     to_org = Message.objects.get(template_key="redirect_organization")
     to_patient = Message.objects.get(template_key="redirect_patient")
     assert to_org.to_email == "privacy@northside.example" and "My MRI from January" in to_org.body_text

@@ -8,6 +8,7 @@ from django.apps import apps
 _seed_migrations = [importlib.import_module(f"retention.migrations.{name}") for name in (
     "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule")]
 _labels_migration = importlib.import_module("retention.migrations.0006_category_labels_from_the_one_list")
+_policy_rules_migration = importlib.import_module("retention.migrations.0007_seed_policy_category_rules")
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +32,4 @@ def _seeded_schedule(request):
     for migration in _seed_migrations:
         migration.seed(apps, None)
     _labels_migration.forward(apps, None)
+    _policy_rules_migration.seed(apps, None)

@@ -22,7 +22,7 @@ def test_the_schedule_groups_categories_as_the_list_does():
     groups = dict(DataCategory.objects.values_list("code", "source"))
     assert {code for code, group in groups.items() if group == PATIENTS} == {
         "patient_medical_images", "patient_identifiers", "patient_demographics", "patient_clinical",
-        "patient_genetic"}
+        "patient_genetic", "patient_other_health"}  # the policy §2(b)'s sixth, "other health information"
     assert groups["privacy_request_records"] == PORTAL == CATEGORIES["privacy_request_records"].group
 
 

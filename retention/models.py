@@ -102,6 +102,12 @@ class RetentionRule(models.Model):
             return as_of - relativedelta(months=self.period)
         return as_of - dt.timedelta(days=self.period)
 
+    def kept_until(self, event_at: dt.datetime) -> dt.datetime:
+        """Return the instant a row whose event happened at `event_at` becomes due (what a notice promises)."""
+        if self.period_unit == PeriodUnit.MONTHS:
+            return event_at + relativedelta(months=self.period)
+        return event_at + dt.timedelta(days=self.period)
+
 
 class LegalHoldQuerySet(models.QuerySet):
     def active(self, at: dt.datetime | None = None) -> LegalHoldQuerySet:

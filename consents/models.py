@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Consent withdrawn"
     OPTED_OUT = "opted_out", "Opted out"
     EXPIRED = "expired", "Consent expired"
+    ERASED = "erased", "Erased on request (not permitted)"
 
 
 # Only a consent given and not since refused, withdrawn, opted out or expired permits the use.
@@ -229,3 +230,18 @@ class ConsentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_key} #{self.pk}"
+
+
+class Suppression(models.Model):
+    """An erased person's marker: a keyed hash of their normalised e-mail address, never the address.
+
+    Written when an erasure completes, so the consent API answers "not permitted, erased" for the address
+    and marketing systems do not add the person again (their ledger may be purged later; this stays).
+    """
+
+    email_hash = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the normalised address.")
+    dsr_reference = models.CharField(max_length=20, blank=True, help_text="The erasure request that wrote it.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"Suppression #{self.pk}"

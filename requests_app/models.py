@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from medprivacy.mail import MailCopyStorage
 from requests_app.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
 from requests_app.workflow import OPEN, STATUS_LABELS, Status
 
@@ -263,6 +264,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    mail_copy = models.FileField(storage=MailCopyStorage(), blank=True, max_length=200,
+                                 help_text="The copy the embedded file backend wrote (deleted with the message).")
 
     class Meta:
         ordering = ["created_at", "pk"]

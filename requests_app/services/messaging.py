@@ -7,17 +7,26 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F
 from django.template import Context, Template
 from django.utils import timezone
 
+from medprivacy.mail import OUTBOX_HEADER, MailCopyStorage, mail_copy_name
 from requests_app.message_defaults import DEFAULT_TEMPLATES
 from requests_app.models import Case, Message, MessageTemplate, Submission, TimelineEvent
 from requests_app.services.cases import Actor, timeline_record
 
 logger = logging.getLogger(__name__)
+
+# The answers to a request: kept as the record of the response when the requester's data is erased, and
+# deleted with that record by the retention schedule. Every other message goes at the erasure.
+RESPONSE_TEMPLATES: frozenset[str] = frozenset({"completion", "denial", "redirect_patient"})
+
+
+class RecipientErased(ValueError):
+    """A message to a person whose data was erased: nothing more is sent to them."""
 
 
 def template_get(key: str) -> MessageTemplate:
@@ -64,6 +73,8 @@ def message_send(*, submission: Submission, template_key: str, cases: Iterable[C
                  actor: Actor = None) -> Message:
     """Render `template_key`, store the message, put it on each case's timeline, send after commit."""
     cases = list(cases)
+    if submission.subject.erased_at is not None:
+        raise RecipientErased(f"Submission {submission.pk}: the requester's data was erased; nothing more is sent.")
     template = template_get(template_key)
     ctx = {**base_context(submission=submission, cases=cases), **(context or {})}
     message = Message.objects.create(
@@ -74,8 +85,9 @@ def message_send(*, submission: Submission, template_key: str, cases: Iterable[C
         body_html=_render(template.body_html, ctx, autoescape=True) if template.body_html else "",
     )
     for dsr in cases:
+        # The key, not the subject line: a subject can name the person (an agent's client).
         timeline_record(dsr=dsr, kind=TimelineEvent.Kind.MESSAGE_SENT, actor=actor, message=message,
-                        summary=f"{template_key}: {message.subject}")
+                        summary=f"{template_key} (message #{message.pk})")
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
 
@@ -98,8 +110,10 @@ def message_deliver(*, message_id: int) -> bool:
     if not claimed:
         return False
     message = Message.objects.get(pk=message_id)
+    connection = get_connection()
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
-                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to_email])
+                                   from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to_email],
+                                   headers={OUTBOX_HEADER: str(message.pk)}, connection=connection)
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     try:
@@ -109,7 +123,10 @@ def message_deliver(*, message_id: int) -> bool:
         logger.warning("message %s: send failed (%s), attempt %s", message_id, type(exc).__name__,
                        message.attempts)
         raise MessageSendFailed(message_id) from exc
-    Message.objects.filter(pk=message_id).update(state=Message.State.SENT, sent_at=timezone.now(), last_error="")
+    # The embedded file backend names the copy it wrote: stored on the message, it goes when the message goes.
+    copy = getattr(connection, "written", {}).get(message.pk, "")
+    Message.objects.filter(pk=message_id).update(state=Message.State.SENT, sent_at=timezone.now(), last_error="",
+                                                 mail_copy=copy)
     return True
 
 
@@ -117,3 +134,25 @@ class MessageSendFailed(Exception):
     def __init__(self, message_id: int) -> None:
         super().__init__(f"message {message_id} could not be sent")
         self.message_id = message_id
+
+
+def messages_erase(*, submission_ids: Iterable[int]) -> dict[str, int]:
+    """Delete the messages of these submissions, except the responses, with their mail copies (an erasure).
+
+    Timeline entries keep the template key of each message (written so since they stopped copying subject
+    lines; older entries are cut back to the key here).
+    """
+    messages = Message.objects.filter(submission_id__in=list(submission_ids))
+    doomed = messages.exclude(template_key__in=RESPONSE_TEMPLATES)
+    storage = MailCopyStorage()
+    ids = list(doomed.values_list("pk", flat=True))
+    for message_id in ids:
+        # By name, not only by `mail_copy`: a copy written before the row recorded it goes too.
+        storage.delete(mail_copy_name(message_id))
+    events = TimelineEvent.objects.filter(message__in=messages, kind=TimelineEvent.Kind.MESSAGE_SENT)
+    for event in events.select_related("message"):
+        wanted = f"{event.message.template_key} (message #{event.message_id})"
+        if event.summary != wanted:
+            TimelineEvent.objects.filter(pk=event.pk).update(summary=wanted)
+    deleted = Message.objects.filter(pk__in=ids).delete()[0]
+    return {"messages": deleted}

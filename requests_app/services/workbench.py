@@ -38,7 +38,8 @@ from requests_app.services.cases import (
     deadlines_for,
     timeline_record,
 )
-from requests_app.services.fulfilment import fulfilment_assert_can_complete, fulfilment_erasure_summary
+from requests_app.services.erasure import erasure_notice, subject_erase
+from requests_app.services.fulfilment import fulfilment_assert_can_complete
 from requests_app.services.messaging import message_send
 from requests_app.workflow import Status
 
@@ -347,19 +348,31 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
     """Close the case as done: the outcome for the record and the response sent to the requester.
 
     Refused while a fulfilment task is open or failed, unless a supervisor overrides with a reason. An
-    erasure's response lists what was deleted in each system and what was kept under which exception.
+    erasure's response says what was deleted where, what is kept under which rule of its regime and until
+    when; then the requester's data is erased (`services.erasure.subject_erase`). An erasure is refused while
+    another request of the same person is open (the erasure would take the address it needs).
     """
     _require_change(actor, dsr)
     outcome_summary = _require_text(outcome_summary, "An outcome summary")
     response = _require_text(response, "The response to the requester")
+    if dsr.right == "erasure":
+        others = Case.objects.open().filter(subject_id=dsr.subject_id).exclude(pk=dsr.pk)
+        if others.exists():
+            raise WorkbenchError(
+                f"{dsr.reference} erases the requester's data, which their other open requests still need "
+                f"({', '.join(others.values_list('reference', flat=True))}): close those first.")
     with transaction.atomic():
         fulfilment_assert_can_complete(dsr=dsr, actor=actor, override_reason=override_reason)
         locked = case_change_status(dsr=dsr, to=Status.COMPLETED, actor=actor,
                                     reason=_why(f"Completed: {outcome_summary}"), outcome_summary=outcome_summary)
-        erasure = fulfilment_erasure_summary(locked) if locked.right == "erasure" else None
+        is_erasure = locked.right == "erasure"
         message_send(submission=locked.submission, template_key="completion", cases=[locked], actor=actor,
                      context={**_case_context(locked), "response": response,
-                              "erasure_summary": erasure["text"] if erasure else ""})
+                              "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at)
+                              if is_erasure else ""})
+        if is_erasure:
+            # After the notice is stored: it is the last e-mail the address gets.
+            subject_erase(dsr=locked, actor=actor)
     return _refresh(dsr)
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from consents import selectors
 from requests_app.models import DataSubject
+from requests_app.selectors import subject_is_erased
 
 PREFERENCES_SALT = "medprivacy.consents.preferences"
 UNSUBSCRIBE_SALT = "medprivacy.consents.unsubscribe"
@@ -59,6 +60,8 @@ def _load(token: str, salt: str, max_age_days: int) -> DataSubject:
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise LinkError("invalid")
     subject = selectors.subject_by_id(payload["s"])
+    if subject is None and subject_is_erased(subject_id=payload["s"]):
+        raise LinkError("erased")
     if subject is None or not subject.email or subject.email != payload.get("e"):
         raise LinkError("invalid")
     return subject

@@ -18,3 +18,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def erased_page(request: HttpRequest) -> HttpResponse:
+    """What every link of a person whose data was erased shows: a clear "no longer available" (410 Gone)."""
+    response = render(request, "erased.html", status=410)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from medprivacy.views import erased_page
 from requests_app import connectors, packages
 from requests_app.services import fulfilment
 
@@ -45,6 +46,8 @@ def package_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         package = packages.package_from_token(token)
     except packages.PackageUnavailable as exc:
+        if exc.subject_erased:
+            return erased_page(request)
         return render(request, "requests_app/fulfilment/package_unavailable.html", {"message": str(exc)},
                       status=exc.status)
     context = {"package": package, "error": ""}

@@ -188,6 +188,11 @@ def public_subject_get(*, subject_id: int) -> DataSubject | None:
     return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email="").first()
 
 
+def subject_is_erased(*, subject_id: int) -> bool:
+    """Return whether the data subject a link names had their data erased (links then say so, nothing more)."""
+    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=False).exists()
+
+
 def public_cases_for_subject(*, subject: DataSubject) -> list[Case]:
     """Return the subject's cases, newest first, for the status page."""
     return list(Case.objects.filter(subject=subject).select_related("duplicate_of")

@@ -7,8 +7,8 @@ from django.core import signing
 from django.urls import reverse
 
 from consents import selectors
-from requests_app.models import DataSubject
-from requests_app.selectors import subject_is_erased
+from subjects.models import DataSubject
+from subjects.selectors import subject_is_erased
 
 PREFERENCES_SALT = "medprivacy.consents.preferences"
 UNSUBSCRIBE_SALT = "medprivacy.consents.unsubscribe"

@@ -21,11 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from medprivacy.views import erased_page
-from requests_app import links, selectors
+from requests_app import selectors
 from requests_app.forms import IntakeForm, NewLinkForm, ResidenceForm
-from requests_app.models import DataSubject
 from requests_app.services import intake
 from requests_app.workflow import IllegalTransition
+from subjects import links
+from subjects.models import DataSubject
+from subjects.selectors import subject_is_erased
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +162,7 @@ def _status_subject(token: str) -> DataSubject | None:
 
 def _status_link_refused(request: HttpRequest, token: str) -> HttpResponse:
     subject_id = _status_subject_id(token)
-    if subject_id is not None and selectors.subject_is_erased(subject_id=subject_id):
+    if subject_id is not None and subject_is_erased(subject_id=subject_id):
         return erased_page(request)
     return _link_invalid(request)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from requests_app.models import Case, FulfilmentTask, System
-from requests_app.services import fulfilment, workbench
+from fulfilment import services as fulfilment
+from fulfilment.models import FulfilmentTask, System
+from requests_app.models import Case
+from requests_app.services import workbench
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from tests.factories import DataSubjectFactory, SubmissionFactory, make_case, supervisor

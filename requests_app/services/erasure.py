@@ -14,16 +14,19 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from consents import services as consent_services
-from requests_app.models import Case, CaseAttachment, DataSubject, Submission, TimelineEvent, VerificationToken
-from requests_app.rules import RECORD_KEEPING
-from requests_app.services import fulfilment, messaging
-from requests_app.services.cases import Actor, timeline_record
+from fulfilment import services as fulfilment
+from medprivacy import clock
+from outbox import services as outbox
+from regimes.rules import RECORD_KEEPING
+from requests_app.models import Case, CaseAttachment, Submission, VerificationToken
 from retention import registry
 from retention import selectors as retention_selectors
 from retention import services as retention_services
+from subjects.models import DataSubject
+from timeline.models import TimelineEvent
+from timeline.services import Actor, timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def erasure_kept(dsr: Case, *, completed_at: dt.datetime) -> list[KeptRecord]:
 
 def erasure_notice(dsr: Case, *, completed_at: dt.datetime | None = None) -> str:
     """Return the completion notice's account of an erasure: deleted where, kept what, under which rule, until when."""
-    completed_at = completed_at or timezone.now()
+    completed_at = completed_at or clock.now()
     summary = fulfilment.fulfilment_erasure_summary(dsr)
     names = lambda items: ", ".join(item["system"] for item in items)  # noqa: E731
     lines = []
@@ -109,7 +112,7 @@ def subject_erase(*, dsr: Case, actor: Actor) -> dict[str, int]:
         counts: dict[str, int] = {}
         submission_ids = list(Submission.objects.filter(subject=subject).values_list("pk", flat=True))
         case_ids = list(Case.objects.filter(subject=subject).values_list("pk", flat=True))
-        counts |= messaging.messages_erase(submission_ids=submission_ids)
+        counts |= outbox.messages_erase(data_subject=subject)
         counts |= fulfilment.fulfilment_minimise(case_ids=case_ids)
         counts |= consent_services.consents_record_erasure(subject=subject, dsr_reference=dsr.reference,
                                                            actor=actor)

@@ -8,7 +8,7 @@ import pytest
 
 from consents import selectors, services
 from consents.models import ConsentEvent, Kind, Source, Suppression
-from requests_app.models import DataSubject
+from subjects.models import DataSubject
 from tests.erasure_helpers import complete_erasure, erasure_case
 from tests.factories import DataSubjectFactory
 

@@ -8,12 +8,14 @@ import datetime as dt
 import pytest
 import time_machine
 
-from requests_app.models import DataSubject, Message, TimelineEvent
+from outbox.models import Message
 from requests_app.services import workbench
 from retention import services as retention_services
 from retention.models import LegalHold
+from subjects.models import DataSubject
 from tests.erasure_helpers import complete_erasure, erasure_case
 from tests.factories import SubmissionFactory, make_case, supervisor
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)

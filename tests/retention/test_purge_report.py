@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 import time_machine
 
-from requests_app.models import DataSubject, VerificationToken
+from requests_app.models import VerificationToken
 from requests_app.workflow import Status
 from retention import services
 from retention.models import PurgeRun, PurgeRunRow
+from subjects.models import DataSubject
 from tests.retention.helpers import CUTOFF_24_MONTHS, NOW, closed_request
 
 pytestmark = pytest.mark.django_db

@@ -419,11 +419,26 @@ def _finish_item(item: PurgeRunItem, target: RetentionTarget) -> None:
     PurgeRunRow.objects.filter(item=item).delete()
 
 
-def _only_planned(item: PurgeRunItem, qs: QuerySet | None) -> QuerySet | None:
-    """Limit a query to the rows the item was planned on (items planned before rows were stored: unchanged)."""
-    if qs is None or not item.rows_planned:
-        return qs
-    return qs.filter(pk__in=PurgeRunRow.objects.filter(item_id=item.pk).values("object_id"))
+def _next_batch(item: PurgeRunItem, qs: QuerySet | None, batch_size: int) -> tuple[list[int], int | None]:
+    """Return the next batch's primary keys and the checkpoint after it (None: the item is finished).
+
+    A planned item walks its stored rows in key order (an index range scan) and keeps those still due and
+    not held; an item planned without stored rows walks the due rows themselves.
+    """
+    if qs is None:
+        return [], None
+    if item.rows_planned:
+        planned = PurgeRunRow.objects.filter(item_id=item.pk).order_by("object_id")
+        if item.last_pk is not None:
+            planned = planned.filter(object_id__gt=item.last_pk)
+        ids = list(planned.values_list("object_id", flat=True)[:batch_size])
+        if not ids:
+            return [], None
+        return list(qs.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)), ids[-1]
+    if item.last_pk is not None:
+        qs = qs.filter(pk__gt=item.last_pk)
+    pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size])
+    return pks, (pks[-1] if pks else None)
 
 
 def _execute_item(item_id: int, batch_size: int, batch_hook: BatchHook | None) -> None:
@@ -441,22 +456,20 @@ def _execute_item(item_id: int, batch_size: int, batch_hook: BatchHook | None) -
                 item.save(update_fields=["error", "done"])
                 return
             # Holds are read now, not at as_of: a hold placed while the run goes must still protect.
-            qs = _only_planned(item, selectors.rows_purgeable(target=target, event=item.event, action=item.action,
-                                                              cutoff=item.cutoff, rule_id=item.rule_id))
-            if qs is not None and item.last_pk is not None:
-                qs = qs.filter(pk__gt=item.last_pk)
-            pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size]) if qs is not None else []
-            if not pks:
+            qs = selectors.rows_purgeable(target=target, event=item.event, action=item.action,
+                                          cutoff=item.cutoff, rule_id=item.rule_id)
+            pks, checkpoint = _next_batch(item, qs, batch_size)
+            if checkpoint is None:
                 _finish_item(item, target)
                 return
-            done, failed, errors = _apply_batch(target, item, pks)
+            done, failed, errors = _apply_batch(target, item, pks) if pks else (0, 0, [])
             field = {Action.DELETE: "deleted", Action.ANONYMIZE: "anonymized",
                      Action.FLAG_FOR_REVIEW: "flagged"}[Action(item.action)]
             setattr(item, field, getattr(item, field) + done)
             item.failed += failed
             if errors:
                 item.error = (item.error + "\n" + "\n".join(errors)).strip()[-MAX_ERROR_CHARS:]
-            item.last_pk = pks[-1]
+            item.last_pk = checkpoint
             item.batches += 1
             item.longest_batch_ms = max(item.longest_batch_ms, int((time.monotonic() - started) * 1000))
             item.save()

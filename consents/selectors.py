@@ -194,7 +194,7 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
     # An erased address is "not permitted, erased" for every purpose, unless a person using it again has
     # since made a choice of their own (a later request starts a new subject).
     if at is not None:
-        subject = subject_by_email(email)
+        subject = subjects_selectors.subject_by_email(email)
         decision = consent_decision(subject, purpose, at=at, age=age) if subject is not None else None
         if (decision is None or decision.basis != "event") and suppression_for_email(email, at=at) is not None:
             return subject is not None, erased_decision(purpose, country=country, subdivision=subdivision)
@@ -259,11 +259,7 @@ def subject_choices(subject: DataSubject) -> list[tuple[Purpose, Decision]]:
     return [(purpose, consent_decision(subject, purpose)) for purpose in purpose_list()]
 
 
-# --- Subjects, tokens, events ------------------------------------------------------------------------
-
-subject_by_email = subjects_selectors.subject_by_email
-subject_by_id = subjects_selectors.subject_by_id
-
+# --- Tokens, events (subjects are looked up through subjects.selectors) ------------------------------
 
 def api_token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

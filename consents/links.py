@@ -59,6 +59,8 @@ def _load(token: str, salt: str, max_age_days: int) -> DataSubject:
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise LinkError("invalid")
     subject = subjects_selectors.subject_by_id(payload["s"])
+    if subject is None and subjects_selectors.subject_is_erased(subject_id=payload["s"]):
+        raise LinkError("erased")
     if subject is None or not subject.email or subject.email != payload.get("e"):
         raise LinkError("invalid")
     return subject

@@ -3,7 +3,9 @@
 The ledger (`ConsentEvent`) is the truth; `ConsentState` is a copy of the latest event per subject (or
 browser) and purpose, written in the same transaction as the event under a row lock so both always agree.
 Personal data lives on the ledger (truncated IP, user agent) and on the consent e-mails in the outbox;
-erasing a subject removes all of it, history rows included (`consents.services.consent_erase_subject`).
+purging a subject's ledger removes all of it, history rows included (`consents.services.consent_erase_subject`).
+A completed erasure request instead records "erased" for every purpose, blanks the evidence fields and writes
+a `Suppression` entry (`consents.services.consents_record_erasure`): opt-outs must survive the deletion.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Kind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Consent withdrawn"
     OPTED_OUT = "opted_out", "Opted out"
     EXPIRED = "expired", "Consent expired"
+    ERASED = "erased", "Erased on request (not permitted)"
 
 
 # Only a consent given and not since refused, withdrawn, opted out or expired permits the use.
@@ -151,7 +154,7 @@ class ConsentEvent(models.Model):
         return f"Consent event #{self.pk}"
 
     def save(self, *args, **kwargs) -> None:
-        # The ledger is append-only: a stored event is never rewritten (erasure deletes, it never edits).
+        # The ledger is append-only: a stored event is never rewritten (only an erasure blanks its evidence).
         if self.pk is not None and not self._state.adding:
             raise ValueError("Consent events are append-only")
         super().save(*args, **kwargs)
@@ -202,3 +205,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Suppression(models.Model):
+    """An erased person's marker: a keyed hash of their normalised e-mail address, never the address.
+
+    Written when an erasure completes, so the consent API answers "not permitted, erased" for the address
+    and marketing systems do not add the person again (their ledger may be purged later; this stays).
+    """
+
+    email_hash = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the normalised address.")
+    dsr_reference = models.CharField(max_length=20, blank=True, help_text="The erasure request that wrote it.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"Suppression #{self.pk}"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from consents.models import (
     MinorRule,
     NoticeVersion,
     Purpose,
+    Suppression,
 )
 from medprivacy import access
 from minors import selectors as minors_selectors
@@ -199,6 +202,32 @@ def consent_decision(subject: DataSubject, purpose: Purpose | str, *, at: dt.dat
                                  subdivision=subject.subdivision, age=age, at=at)
 
 
+# --- Erased addresses -------------------------------------------------------------------------------
+
+ERASED_BASIS = "erasure"
+
+
+def suppression_hash(email: str) -> str:
+    """Return the keyed hash of a normalised address (MEDPRIVACY_SUPPRESSION_KEY): no address is stored."""
+    normalized = (email or "").strip().lower()
+    return hmac.new(settings.MEDPRIVACY_SUPPRESSION_KEY.encode(), normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def suppression_for_email(email: str, *, at: dt.datetime | None = None) -> Suppression | None:
+    """Return the suppression entry of an erased address (written at or before `at`), or None."""
+    entries = Suppression.objects.filter(email_hash=suppression_hash(email))
+    if at is not None:
+        entries = entries.filter(created_at__lte=at)
+    return entries.first()
+
+
+def erased_decision(purpose: Purpose, *, country: str | None, subdivision: str | None) -> Decision:
+    """Return "not permitted, erased" for an address whose owner had their data erased."""
+    regimes = jurisdiction_for(country, subdivision)
+    return Decision(purpose=purpose.code, permitted=False, basis=ERASED_BASIS, state=Kind.ERASED,
+                    default=default_for(purpose, regimes), regimes=regimes)
+
+
 def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime | None = None,
                                age: int | None = None, country: str | None = None,
                                subdivision: str | None = None) -> tuple[bool, Decision]:
@@ -206,15 +235,23 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
 
     Now: the subject and its state row come in one query (the API's hot path).
     """
+    # An erased address is "not permitted, erased" for every purpose, unless a person using it again has
+    # since made a choice of their own (a later request starts a new subject).
     if at is not None:
         subject = subjects_selectors.subject_by_email(email)
-        if subject is None:
+        decision = consent_decision(subject, purpose, at=at, age=age) if subject is not None else None
+        if (decision is None or decision.basis != "event") and suppression_for_email(email, at=at) is not None:
+            return subject is not None, erased_decision(purpose, country=country, subdivision=subdivision)
+        if decision is None:
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
-        return True, consent_decision(subject, purpose, at=at, age=age)
+        return True, decision
     states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
     row = (subjects_selectors.subjects_by_email(email)
            .annotate(c_state=Subquery(states.values("state")[:1]), c_event=Subquery(states.values("last_event_id")[:1]))
            .values("pk", "country", "subdivision", "c_state", "c_event").first())
+    if (row is None or not row["c_state"]) and suppression_for_email(email) is not None:
+        return row is not None, erased_decision(purpose, country=row["country"] if row else country,
+                                                subdivision=row["subdivision"] if row else subdivision)
     if row is None:
         return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
     if age is None and purpose.minor_rule != MinorRule.NONE:

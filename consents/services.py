@@ -25,6 +25,7 @@ from consents.models import (
     NoticeVersion,
     Purpose,
     Source,
+    Suppression,
 )
 from outbox import services as outbox
 from outbox.models import Message
@@ -227,6 +228,28 @@ def consents_apply_request(*, subject: DataSubject, right: str, dsr_reference: s
             if event is not None:
                 events.append(event)
     return events
+
+
+def consents_record_erasure(*, subject: DataSubject, dsr_reference: str, actor: Actor = None) -> dict[str, int]:
+    """Record a completed erasure in the ledger: every purpose "erased" (not permitted), a suppression entry
+    for the address (a keyed hash, not the address), the evidence fields of the person's events blanked.
+    Opt-outs and GPC records stay: they are the record that must survive. (Their consent e-mails go with the
+    person's other messages, `outbox.services.messages_erase`.)
+    """
+    if not dsr_reference:
+        raise ValueError("A request reference is needed")
+    with transaction.atomic():
+        events = [consent_record(subject=subject, purpose=purpose, kind=Kind.ERASED, source=Source.PUBLIC_REQUEST,
+                                 dsr_reference=dsr_reference, actor=actor, note="Erasure completed")
+                  for purpose in Purpose.objects.all()]
+        suppressed = 0
+        if subject.email:
+            _, suppressed = Suppression.objects.get_or_create(
+                email_hash=selectors.suppression_hash(subject.email), defaults={"dsr_reference": dsr_reference})
+        scrubbed = ConsentEvent.objects.filter(subject=subject).exclude(user_agent="", ip_prefix="").update(
+            user_agent="", ip_prefix="")
+    logger.info("consents: erasure recorded for subject %s (%s purposes)", subject.pk, len(events))
+    return {"consent_events": len(events), "suppressions": int(suppressed), "consent_evidence": scrubbed}
 
 
 def consent_erase_subject(*, subject: DataSubject) -> dict[str, int]:

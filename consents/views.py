@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from consents import links, selectors, services
 from consents.forms import EmailForm, PreferencesForm
 from consents.models import Source
+from medprivacy.views import erased_page
 from minors.models import AgeSource
 from minors.services import age_statement_record
 from security import ratelimit
@@ -55,6 +56,8 @@ def _days() -> int:
 
 
 def _link_problem(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    if error.reason == "erased":
+        return erased_page(request)
     return render(request, "consents/link_invalid.html",
                   {"reason": error.reason, "form": EmailForm(), "link_days": _days()},
                   status=410 if error.reason == "expired" else 400)

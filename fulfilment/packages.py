@@ -53,9 +53,10 @@ PACKAGE_SALT = "medprivacy.access-package"
 class PackageUnavailable(Exception):
     """The link is invalid, or the package expired or was deleted (the message says which)."""
 
-    def __init__(self, message: str, *, status: int) -> None:
+    def __init__(self, message: str, *, status: int, subject_erased: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.subject_erased = subject_erased
 
 
 class EmailMismatch(Exception):
@@ -242,6 +243,8 @@ def package_from_token(token: str, *, now: dt.datetime | None = None) -> AccessP
     package = AccessPackage.objects.select_related("case__subject").filter(pk=data.get("p")).first()
     if package is None:
         raise PackageUnavailable("This download link is not valid.", status=404)
+    if package.case.subject.erased_at is not None:
+        raise PackageUnavailable("The data of this package was erased.", status=410, subject_erased=True)
     if package.deleted_at is not None or package.expires_at <= now or not package.file:
         raise PackageUnavailable("This package has expired and was deleted. Contact us to receive a new one.",
                                  status=410)

@@ -107,13 +107,15 @@ ERASURE_EXCEPTIONS: Mapping[str, str] = MappingProxyType({
     "controller_decides": "Held for your clinic, which decides on erasure (we are its processor)",
 })
 
+# Reasons may name the regime's own record-keeping rule: "{records}" and "{consent}" are filled from the rules
+# table (regimes.rules.RECORD_KEEPING) for the case's regime, so nobody is told another law's rule.
 RETAINED_ON_ERASURE: Mapping[str, tuple[str, str]] = MappingProxyType({
     "privacy_request_records": ("legal_obligation",
-                                "Records of privacy requests and our answers are kept at least 24 months "
-                                "(11 CCR §7101) and used for nothing else."),
+                                "Records of privacy requests and our answers are kept as {records} requires, "
+                                "and used for nothing else."),
     "audit_history": ("legal_obligation", "The audit trail of your requests is part of those records."),
     "consent_ledger": ("legal_obligation",
-                       "We must be able to show when you consented or opted out (GDPR Art. 7(1))."),
+                       "We must be able to show when you consented or opted out ({consent})."),
 })
 
 # ---------------------------------------------------------------------------------------------------------

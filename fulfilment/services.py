@@ -26,10 +26,11 @@ from fulfilment import connectors, model_connector, tasks
 from fulfilment import selectors as fulfilment_selectors
 from fulfilment.errors import FulfilmentBlocked, FulfilmentError
 from fulfilment.model_connector import ConnectorError
-from fulfilment.models import FulfilmentTask, System, TaskEvidence, WebhookLog
+from fulfilment.models import AccessPackage, FulfilmentTask, System, TaskEvidence, WebhookLog
 from fulfilment.rules import ACTIONS, ERASURE_EXCEPTIONS, RETAINED_ON_ERASURE
 from medprivacy import access, clock
 from medprivacy.links import absolute
+from regimes.rules import RECORD_KEEPING
 from retention.categories import CATEGORIES
 from timeline.models import TimelineEvent
 from timeline.services import Actor, timeline_record
@@ -76,7 +77,7 @@ def fulfilment_create_tasks(*, dsr, actor: Actor = None) -> list[FulfilmentTask]
                 case=locked, system=system, action=action, owner=system.owner_user,
                 due_on=task_due_on(locked), request_id=secrets.token_hex(16),
             )
-            retained = _retained_exception(system) if action == "delete" else None
+            retained = _retained_exception(system, locked.regime) if action == "delete" else None
             if retained is not None:
                 # Everything this system holds is kept under an exception: say so instead of deleting.
                 task.state, task.exception, task.state_reason = State.NOT_APPLICABLE, retained[0], retained[1]
@@ -98,12 +99,18 @@ def fulfilment_create_tasks(*, dsr, actor: Actor = None) -> list[FulfilmentTask]
     return created
 
 
-def _retained_exception(system: System) -> tuple[str, str] | None:
+def retained_reason(code: str, regime: str) -> str:
+    """Return why category `code` is kept on erasure, citing the record-keeping rules of `regime`."""
+    rules = RECORD_KEEPING[regime]
+    return RETAINED_ON_ERASURE[code][1].format(records=rules.records, consent=rules.consent)
+
+
+def _retained_exception(system: System, regime: str) -> tuple[str, str] | None:
     """Return (exception, reason) when every category of `system` is kept on erasure, else None."""
     if not system.categories or not all(code in RETAINED_ON_ERASURE for code in system.categories):
         return None
     exceptions = {RETAINED_ON_ERASURE[code][0] for code in system.categories}
-    reasons = " ".join(dict.fromkeys(RETAINED_ON_ERASURE[code][1] for code in system.categories))
+    reasons = " ".join(dict.fromkeys(retained_reason(code, regime) for code in system.categories))
     return (exceptions.pop() if len(exceptions) == 1 else "legal_obligation"), reasons
 
 
@@ -502,9 +509,9 @@ def fulfilment_erasure_summary(dsr) -> dict[str, Any]:
             # What a system deleted around is kept under the exception the rules table names.
             for code in task.system.categories:
                 if code in RETAINED_ON_ERASURE:
-                    exception, reason = RETAINED_ON_ERASURE[code]
-                    kept.append({"system": task.system.name, "what": CATEGORIES[code].label,
-                                 "exception": ERASURE_EXCEPTIONS[exception], "reason": reason})
+                    kept.append({"system": task.system.name, "what": CATEGORIES[code].label, "record": True,
+                                 "exception": ERASURE_EXCEPTIONS[RETAINED_ON_ERASURE[code][0]],
+                                 "reason": retained_reason(code, dsr.regime)})
             held = (task.result.get("data") or {}).get("held_rows") if isinstance(task.result, dict) else None
             if held:
                 kept.append({"system": task.system.name, "what": f"{held} record(s)",
@@ -536,6 +543,49 @@ def fulfilment_erasure_summary(dsr) -> dict[str, Any]:
             "unfinished": unfinished, "text": "\n".join(lines)}
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Erasure: keep each system's confirmation, not a copy of the data
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _confirmation(task: FulfilmentTask) -> dict[str, Any]:
+    """Return what a task's result keeps after an erasure: who answered, when, the outcome and counts only."""
+    result = task.result if isinstance(task.result, dict) else {}
+    data = result.get("data")
+    kept: dict[str, Any] = {"source": result.get("source", ""), "received_at": result.get("received_at", ""),
+                            "state": task.state, "minimised": True}
+    if result.get("source") == "django_model" and task.action == "delete" and isinstance(data, dict):
+        # The Django-model connector's delete answer is counts by construction (no personal data).
+        kept["counts"] = {k: v for k, v in data.items() if k in ("counts", "kept_categories", "held_rows")}
+    elif isinstance(data, dict | list):
+        kept["records_reported"] = len(data)
+    return kept
+
+
+def fulfilment_minimise(*, case_ids: list[int]) -> dict[str, int]:
+    """Minimise the fulfilment records of these cases for an erasure: results become confirmations, notes
+    are blanked (rows and history), evidence files and access packages are deleted."""
+    tasks = FulfilmentTask.objects.filter(case_id__in=case_ids)
+    minimised = 0
+    for task in tasks.exclude(result={}).only("pk", "result", "action", "state"):
+        FulfilmentTask.objects.filter(pk=task.pk).update(result=_confirmation(task))
+        minimised += 1
+    tasks.exclude(notes="").update(notes="")
+    FulfilmentTask.history.filter(id__in=list(tasks.values_list("pk", flat=True))).exclude(notes="").update(notes="")
+    evidence = TaskEvidence.objects.filter(task__case_id__in=case_ids)
+    files = 0
+    for item in evidence:
+        item.file.storage.delete(item.file.name)
+        files += 1
+    evidence.delete()
+    packages = 0
+    for package in AccessPackage.objects.filter(case_id__in=case_ids).exclude(file=""):
+        package.file.storage.delete(package.file.name)
+        AccessPackage.objects.filter(pk=package.pk).update(file="", deleted_at=package.deleted_at or clock.now())
+        packages += 1
+    return {"task_results": minimised, "evidence_files": files, "access_packages": packages}
+
+
 # Re-exported so callers need one import for the completion gate.
 fulfilment_blocking_tasks = fulfilment_selectors.fulfilment_blocking_tasks
 
@@ -548,6 +598,7 @@ __all__ = [
     "fulfilment_callback_receive",
     "fulfilment_create_tasks",
     "fulfilment_erasure_summary",
+    "fulfilment_minimise",
     "fulfilment_retry_sweep",
     "fulfilment_task_attach_evidence",
     "fulfilment_task_dispatch",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfilment import connectors, packages
 from fulfilment import services as fulfilment
+from medprivacy.views import erased_page
 from security import ratelimit
 
 _MAX_CALLBACK_BYTES = 5 * 1024 * 1024
@@ -47,6 +48,8 @@ def package_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         package = packages.package_from_token(token)
     except packages.PackageUnavailable as exc:
+        if exc.subject_erased:
+            return erased_page(request)
         return render(request, "fulfilment/package_unavailable.html", {"message": str(exc)},
                       status=exc.status)
     context = {"package": package, "error": ""}

@@ -252,7 +252,8 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     # Kept as files a newcomer can read under var/mail/ (every message is also stored on the case).
-    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+    # One file per message under EMAIL_FILE_PATH, deleted with its message (erasure, retention).
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="medprivacy.mail.MessageFileBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=PRIVACY_CONTACT_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -405,6 +406,9 @@ MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR = env.int("MEDPRIVACY_PREFERENCE_
 # /.well-known/gpc.json lastUpdate (YYYY-MM-DD); empty: the date of the latest notice version.
 MEDPRIVACY_GPC_LAST_UPDATE = env.str("MEDPRIVACY_GPC_LAST_UPDATE", default="")
 MEDPRIVACY_BROWSER_ID_COOKIE = "mp_bid"
+# Key of the suppression entries of erased addresses (HMAC-SHA256 of the normalised address). Keep it stable:
+# a new key makes every earlier entry unrecognisable. Defaults to the secret key.
+MEDPRIVACY_SUPPRESSION_KEY = env.str("MEDPRIVACY_SUPPRESSION_KEY", default="") or SECRET_KEY
 
 # --- Fulfilment: webhooks to systems and access packages -----------------------------------------
 # Plain http:// webhooks are refused except to 127.0.0.1 when DEBUG or this is set (tests, local stand-ins).

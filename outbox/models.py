@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from medprivacy.mail import MailCopyStorage
+
 
 class MessageTemplate(models.Model):
     """An editable message to requesters (Django template syntax), seeded with defaults."""
@@ -66,6 +68,8 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True, help_text="Exception class name only.")
+    mail_copy = models.FileField(storage=MailCopyStorage(), blank=True, max_length=200,
+                                 help_text="The copy the embedded file backend wrote (deleted with the message).")
 
     class Meta:
         ordering = ["created_at", "pk"]

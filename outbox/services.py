@@ -20,13 +20,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, Template
 
 from medprivacy import clock
 from medprivacy.jobs import job_run
+from medprivacy.mail import OUTBOX_HEADER, MailCopyStorage, mail_copy_name
 from outbox import tasks
 from outbox.defaults import DEFAULT_TEMPLATES
 from outbox.models import Message, MessageTemplate
@@ -121,10 +122,25 @@ def base_context(*, submission, cases: Iterable = ()) -> dict[str, Any]:
     }
 
 
+class RecipientErased(ValueError):
+    """A message to a person whose data was erased: nothing more is sent to them."""
+
+
+# The answers to a request: kept as the record of the response when the requester's data is erased, and
+# deleted with that record by the retention schedule. Every other message goes at the erasure.
+RESPONSE_TEMPLATES: frozenset[str] = frozenset({"completion", "denial", "redirect_patient"})
+
+
 def message_create(*, data_subject, template_key: str, context: dict[str, Any], to_email: str | None = None,
                    submission=None, stream: str = Message.Stream.REQUEST,
                    headers: dict[str, str] | None = None) -> Message:
-    """Render `template_key` with `context`, store the message with its Message-ID, send it after commit."""
+    """Render `template_key` with `context`, store the message with its Message-ID, send it after commit.
+
+    Refused (RecipientErased) for a person whose data was erased: the completion notice, stored before the
+    erasure, is the last message their address gets.
+    """
+    if data_subject.erased_at is not None:
+        raise RecipientErased(f"Data subject #{data_subject.pk} was erased; nothing more is sent to them.")
     template = template_get(template_key)
     now = clock.now()
     message = Message.objects.create(
@@ -151,14 +167,37 @@ def message_send(*, submission, template_key: str, cases: Iterable = (),
     message = message_create(data_subject=submission.subject, submission=submission, template_key=template_key,
                              context=ctx, to_email=to_email)
     for dsr in cases:
+        # The key, not the subject line: a subject can name the person (an agent's client).
         timeline_record(dsr=dsr, kind=TimelineEvent.Kind.MESSAGE_SENT, actor=actor, message=message,
-                        summary=f"{template_key}: {message.subject}")
+                        summary=f"{template_key} (message #{message.pk})")
     return message
 
 
 def messages_delete_for_subject(*, data_subject, stream: str) -> int:
     """Delete a person's messages of one stream (erasure of their consent records); return how many."""
     return Message.objects.filter(data_subject=data_subject, stream=stream).delete()[0]
+
+
+def _delete_with_copies(messages) -> int:
+    """Delete messages and their mail copies (by the recorded name and by the id, for a copy not yet recorded)."""
+    storage = MailCopyStorage()
+    ids = list(messages.values_list("pk", flat=True))
+    for message_id, copy in Message.objects.filter(pk__in=ids).values_list("pk", "mail_copy"):
+        for name in {copy, mail_copy_name(message_id)} - {""}:
+            storage.delete(name)
+    return Message.objects.filter(pk__in=ids).delete()[0]
+
+
+def messages_erase(*, data_subject) -> dict[str, int]:
+    """Delete every message to a person except the responses (the record of the answers), with their mail
+    copies, for an erasure. Timeline entries name the template, never the subject line (older entries are
+    cut back to the key here)."""
+    messages = Message.objects.filter(data_subject=data_subject)
+    for event in TimelineEvent.objects.filter(message__in=messages).select_related("message"):
+        wanted = f"{event.message.template_key} (message #{event.message_id})"
+        if event.kind == TimelineEvent.Kind.MESSAGE_SENT and event.summary != wanted:
+            TimelineEvent.objects.filter(pk=event.pk).update(summary=wanted)
+    return {"messages": _delete_with_copies(messages.exclude(template_key__in=RESPONSE_TEMPLATES))}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,9 +234,11 @@ def _deliver(message_id: int, policy: OutboxPolicy) -> str:
         return SKIPPED
     message = Message.objects.get(pk=message_id)
     mine = Message.objects.filter(pk=message_id, state=Message.State.SENDING, claimed_at=now)
+    connection = get_connection()
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text,
                                    from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to_email],
-                                   headers={**message.headers, "Message-ID": message.message_id})
+                                   headers={**message.headers, "Message-ID": message.message_id,
+                                            OUTBOX_HEADER: str(message.pk)}, connection=connection)
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     try:
@@ -208,7 +249,9 @@ def _deliver(message_id: int, policy: OutboxPolicy) -> str:
         logger.warning("message %s: send failed (%s), attempt %s, %s", message_id, type(exc).__name__,
                        message.attempts, "will retry" if retry_at else "giving up")
         return FAILED
-    mine.update(state=Message.State.SENT, sent_at=clock.now(), last_error="", next_attempt_at=None)
+    # The embedded file backend names the copy it wrote: stored on the message, it goes when the message goes.
+    copy = getattr(connection, "written", {}).get(message.pk, "")
+    mine.update(state=Message.State.SENT, sent_at=clock.now(), last_error="", next_attempt_at=None, mail_copy=copy)
     return SENT
 
 

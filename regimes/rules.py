@@ -725,3 +725,39 @@ CCPA_HOMEPAGE_LINKS: tuple[tuple[str, str], ...] = (
 # The single link a business may show instead of both (§1798.135(a)(3); 11 CCR §7015(b)), with the icon.
 CCPA_ALTERNATIVE_LINK_TITLE = "Your Privacy Choices"
 CCPA_LINK_RESIDENCE: tuple[str, str] = ("US", "CA")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What an erasure keeps, and the regime's own rule for it (RULES.md §7): cited in the completion notice
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordKeeping:
+    """Why a regime lets us keep the record of a request after erasing the requester's data."""
+
+    records: str  # the record of the request and of our answer (date, nature, channel, decision, response)
+    consent: str  # the consent ledger's opt-outs and the suppression entry that keeps marketing from re-adding
+
+
+_POLICY_RECORDS = "our privacy policy §5 (records of privacy requests are kept 24 months, then deleted)"
+_POLICY_CONSENT = "our privacy policy §5 (an opt-out is honoured, so we keep the record of it)"
+
+RECORD_KEEPING: Mapping[str, RecordKeeping] = MappingProxyType(
+    {
+        "gdpr": RecordKeeping("GDPR Art. 5(2) and Art. 24(1) (accountability: showing how we answered)",
+                              "GDPR Art. 7(1) and Art. 21(3) (proof of consent; no direct marketing after "
+                              "an objection)"),
+        "uk_gdpr": RecordKeeping("UK GDPR Art. 5(2) and Art. 24(1) (accountability: showing how we answered)",
+                                 "UK GDPR Art. 7(1) and Art. 21(3) (proof of consent; no direct marketing "
+                                 "after an objection)"),
+        "ch_fadp": RecordKeeping("FADP Art. 6 (kept only as long as needed to show how we answered)",
+                                 "FADP Art. 6 and Art. 30(2)(b) (your objection is honoured)"),
+        "ccpa": RecordKeeping("11 CCR §7101(a) (records of requests and responses, at least 24 months)",
+                              "11 CCR §7101(a) and §7026 (your opt-out is honoured and recorded)"),
+        "shine_the_light": RecordKeeping(_POLICY_RECORDS, _POLICY_CONSENT),
+        **{state: RecordKeeping(_POLICY_RECORDS, _POLICY_CONSENT) for state in US_STATE_REGIMES},
+        "hipaa": RecordKeeping("45 CFR §164.530(j) (documentation of requests and responses)", _POLICY_CONSENT),
+        "voluntary": RecordKeeping(_POLICY_RECORDS, _POLICY_CONSENT),
+    }
+)

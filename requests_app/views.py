@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from medprivacy.views import erased_page
 from requests_app import selectors
 from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
 from requests_app.links import ccpa_homepage_links
@@ -29,6 +30,7 @@ from requests_app.workflow import IllegalTransition
 from security import ratelimit
 from subjects import links
 from subjects.models import DataSubject
+from subjects.selectors import subject_is_erased
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +144,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("requests_app:status", token=links.status_token(submission.subject))
 
 
-def _status_subject(token: str) -> DataSubject | None:
-    """Return the data subject a status token names, or None for a bad, expired or erased one."""
+def _status_subject_id(token: str) -> int | None:
     try:
         data = signing.loads(token, salt=links.STATUS_SALT,
                              max_age=dt.timedelta(days=settings.MEDPRIVACY_STATUS_LINK_DAYS))
@@ -151,7 +152,20 @@ def _status_subject(token: str) -> DataSubject | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         return None
-    return selectors.public_subject_get(subject_id=data["s"])
+    return data["s"]
+
+
+def _status_subject(token: str) -> DataSubject | None:
+    """Return the data subject a status token names, or None for a bad, expired or erased one."""
+    subject_id = _status_subject_id(token)
+    return selectors.public_subject_get(subject_id=subject_id) if subject_id is not None else None
+
+
+def _status_link_refused(request: HttpRequest, token: str) -> HttpResponse:
+    subject_id = _status_subject_id(token)
+    if subject_id is not None and subject_is_erased(subject_id=subject_id):
+        return erased_page(request)
+    return _link_invalid(request)
 
 
 @never_cache
@@ -161,7 +175,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     subject = _status_subject(token)
     if subject is None:
         logger.info("intake: status link refused")
-        return _link_invalid(request)
+        return _status_link_refused(request, token)
     return _private(render(request, "requests_app/status.html", {
         "token": token,
         "cases": selectors.public_cases_for_subject(subject=subject),
@@ -176,7 +190,7 @@ def withdraw(request: HttpRequest, token: str, reference: str) -> HttpResponse:
     subject = _status_subject(token)
     dsr = selectors.public_case_for_subject(subject=subject, reference=reference) if subject else None
     if dsr is None:
-        return _link_invalid(request)
+        return _status_link_refused(request, token)
     if not dsr.is_open:
         return _private(render(request, "requests_app/withdraw.html", {"token": token, "dsr": dsr, "closed": True},
                                status=409))

@@ -102,6 +102,12 @@ class RetentionRule(models.Model):
             return as_of - relativedelta(months=self.period)
         return as_of - dt.timedelta(days=self.period)
 
+    def kept_until(self, event_at: dt.datetime) -> dt.datetime:
+        """Return the instant a row whose event happened at `event_at` becomes due (what a notice promises)."""
+        if self.period_unit == PeriodUnit.MONTHS:
+            return event_at + relativedelta(months=self.period)
+        return event_at + dt.timedelta(days=self.period)
+
 
 class LegalHoldQuerySet(models.QuerySet):
     def active(self, at: dt.datetime | None = None) -> LegalHoldQuerySet:
@@ -234,6 +240,8 @@ class PurgeRunItem(models.Model):
     done = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     longest_batch_ms = models.PositiveIntegerField(default=0)
+    rows_planned = models.BooleanField(default=False, help_text="The rows due when planned are stored: the live "
+                                                                "run acts on those only.")
 
     class Meta:
         ordering = ["run", "order", "pk"]
@@ -266,3 +274,21 @@ class ReviewFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target} {self.reference}"
+
+
+class PurgeRunRow(models.Model):
+    """One row a live run's item was planned to act on (a primary key, nothing else).
+
+    A live run acts on exactly the rows its report counted (and a supervisor approved): a row that only
+    becomes due during the run, because an earlier item removed what kept it (its cases, its consent
+    records), waits for the next run instead of being deleted unreported. Removed when the item is done.
+    """
+
+    item = models.ForeignKey(PurgeRunItem, on_delete=models.CASCADE, related_name="planned_rows")
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "object_id"], name="one_planned_row_per_item")]
+
+    def __str__(self) -> str:
+        return f"Row #{self.object_id} of purge item #{self.item_id}"

@@ -82,6 +82,20 @@ def rows_due(*, target: RetentionTarget, event: str, action: str, cutoff: dt.dat
     return qs
 
 
+def kept_until(*, category: str, event_at: dt.datetime) -> dt.datetime | None:
+    """Return when the active rule of `category` lets a row go whose event was at `event_at` (None: no rule)."""
+    rule = active_rules().filter(category__code=category).first()
+    return rule.kept_until(event_at) if rule is not None else None
+
+
+def subject_is_held(*, subject_id: int, at: dt.datetime | None = None) -> bool:
+    """Return whether an active hold covers the person: on them, on one of their cases, or on request records."""
+    holds = LegalHold.objects.active(at)
+    return holds.filter(Q(scope=LegalHold.Scope.SUBJECT, subject_id=subject_id)
+                        | Q(scope=LegalHold.Scope.CASE, case__subject_id=subject_id)
+                        | Q(scope=LegalHold.Scope.CATEGORY, category__code="privacy_request_records")).exists()
+
+
 def category_is_held(*, code: str, at: dt.datetime | None = None) -> bool:
     return LegalHold.objects.active(at).filter(scope=LegalHold.Scope.CATEGORY, category__code=code).exists()
 

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.db.models.deletion import (
     CASCADE,
     DO_NOTHING,
@@ -37,6 +38,7 @@ from retention.models import (
     LegalHold,
     PurgeRun,
     PurgeRunItem,
+    PurgeRunRow,
     RetentionRule,
     ReviewFlag,
 )
@@ -46,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 Actor = AbstractBaseUser | None
 BatchHook = Callable[[PurgeRunItem, Sequence[int]], None]
+Removals = dict[type[models.Model], list[QuerySet]]
 MAX_ERROR_CHARS = 4000
 
 
@@ -138,25 +141,73 @@ def purge_requires_approval() -> bool:
     return bool(getattr(settings, "MEDPRIVACY_PURGE_REQUIRES_APPROVAL", False))
 
 
+def _cascade_removals(model: type[models.Model], removed: QuerySet, into: Removals, depth: int = 0) -> None:
+    """Note the rows a delete of `removed` takes with it through CASCADE relations (as the live run does)."""
+    if depth > 10:  # a cycle of CASCADE relations; the live run would stop on it too
+        return
+    for rel in get_candidate_relations_to_delete(model._meta):
+        if rel.field.remote_field.on_delete is not CASCADE:
+            continue
+        child = rel.related_model
+        children = child._base_manager.filter(**{f"{rel.field.name}__in": removed.values("pk")}).order_by()
+        into.setdefault(child, []).append(children)
+        _cascade_removals(child, children, into, depth + 1)
+
+
+def _not_removed_earlier(qs: QuerySet | None, removals: Removals) -> QuerySet | None:
+    """Leave out rows an earlier item of the same run removes, so each row is counted by the item that deletes it."""
+    if qs is None:
+        return None
+    for removed in removals.get(qs.model, ()):
+        qs = qs.exclude(pk__in=removed.values("pk"))
+    return qs
+
+
+def _store_planned_rows(item: PurgeRunItem, due: QuerySet) -> None:
+    """Store the primary keys of the item's due rows in one INSERT … SELECT (no rows through Python)."""
+    try:
+        sql, params = due.order_by().values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. .none() under a category hold: nothing to store
+        sql = None
+    if sql is not None:
+        table = connection.ops.quote_name(PurgeRunRow._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (item_id, object_id) SELECT %s, due.* FROM ({sql}) due",  # noqa: S608
+                           [item.pk, *params])
+    item.rows_planned = True
+    item.save(update_fields=["rows_planned"])
+
+
 def _plan_items(run: PurgeRun) -> None:
+    # Items run in this order; a row that an earlier item deletes (itself, or by a cascade from its parent)
+    # is not due for a later one, so the plan counts exactly the rows the live run will delete.
+    removals: Removals = {}
     order = 0
     for rule in selectors.active_rules():
         cutoff = rule.cutoff(run.as_of)
         for target in registry.targets_for_category(rule.category.code):
-            due = selectors.rows_purgeable(target=target, event=rule.event, action=rule.action, cutoff=cutoff,
-                                           rule_id=rule.pk, at=run.as_of)
+            due = _not_removed_earlier(selectors.rows_purgeable(
+                target=target, event=rule.event, action=rule.action, cutoff=cutoff, rule_id=rule.pk, at=run.as_of),
+                removals)
             if due is None or (rule.action == Action.ANONYMIZE and not target.anonymize):
                 continue  # no date for the rule's event, or nothing declared to anonymize
-            held = selectors.rows_held(target=target, event=rule.event, action=rule.action, cutoff=cutoff,
-                                       rule_id=rule.pk, at=run.as_of)
+            held = _not_removed_earlier(selectors.rows_held(
+                target=target, event=rule.event, action=rule.action, cutoff=cutoff, rule_id=rule.pk, at=run.as_of),
+                removals)
             order += 1
-            PurgeRunItem.objects.create(
+            item = PurgeRunItem.objects.create(
                 run=run, rule=rule, category_code=rule.category.code, target=target.name, order=order,
                 event=rule.event, action=rule.action, period=rule.period, period_unit=rule.period_unit,
                 cutoff=cutoff, due=due.count(), sample_refs=selectors.sample_references(target=target, qs=due),
                 skipped_for_hold=held.count(),
                 done=run.mode == PurgeRun.Mode.DRY_RUN,
             )
+            if run.mode == PurgeRun.Mode.LIVE:
+                _store_planned_rows(item, due)
+            if rule.action == Action.DELETE:
+                removals.setdefault(target.model, []).append(due)
+                if target.cascade:
+                    _cascade_removals(target.model, due, removals)
 
 
 def purge_run_plan(*, mode: str, trigger: str, actor: Actor = None, as_of: dt.datetime | None = None,
@@ -370,6 +421,29 @@ def _finish_item(item: PurgeRunItem, target: RetentionTarget) -> None:
     item.skipped_for_hold = held.count() if held is not None else 0
     item.done = True
     item.save(update_fields=["skipped_for_hold", "done"])
+    PurgeRunRow.objects.filter(item=item).delete()
+
+
+def _next_batch(item: PurgeRunItem, qs: QuerySet | None, batch_size: int) -> tuple[list[int], int | None]:
+    """Return the next batch's primary keys and the checkpoint after it (None: the item is finished).
+
+    A planned item walks its stored rows in key order (an index range scan) and keeps those still due and
+    not held; an item planned without stored rows walks the due rows themselves.
+    """
+    if qs is None:
+        return [], None
+    if item.rows_planned:
+        planned = PurgeRunRow.objects.filter(item_id=item.pk).order_by("object_id")
+        if item.last_pk is not None:
+            planned = planned.filter(object_id__gt=item.last_pk)
+        ids = list(planned.values_list("object_id", flat=True)[:batch_size])
+        if not ids:
+            return [], None
+        return list(qs.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)), ids[-1]
+    if item.last_pk is not None:
+        qs = qs.filter(pk__gt=item.last_pk)
+    pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size])
+    return pks, (pks[-1] if pks else None)
 
 
 def _execute_item(item_id: int, batch_size: int, batch_hook: BatchHook | None) -> None:
@@ -389,20 +463,18 @@ def _execute_item(item_id: int, batch_size: int, batch_hook: BatchHook | None) -
             # Holds are read now, not at as_of: a hold placed while the run goes must still protect.
             qs = selectors.rows_purgeable(target=target, event=item.event, action=item.action,
                                           cutoff=item.cutoff, rule_id=item.rule_id)
-            if qs is not None and item.last_pk is not None:
-                qs = qs.filter(pk__gt=item.last_pk)
-            pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size]) if qs is not None else []
-            if not pks:
+            pks, checkpoint = _next_batch(item, qs, batch_size)
+            if checkpoint is None:
                 _finish_item(item, target)
                 return
-            done, failed, errors = _apply_batch(target, item, pks)
+            done, failed, errors = _apply_batch(target, item, pks) if pks else (0, 0, [])
             field = {Action.DELETE: "deleted", Action.ANONYMIZE: "anonymized",
                      Action.FLAG_FOR_REVIEW: "flagged"}[Action(item.action)]
             setattr(item, field, getattr(item, field) + done)
             item.failed += failed
             if errors:
                 item.error = (item.error + "\n" + "\n".join(errors)).strip()[-MAX_ERROR_CHARS:]
-            item.last_pk = pks[-1]
+            item.last_pk = checkpoint
             item.batches += 1
             item.longest_batch_ms = max(item.longest_batch_ms, int((time.monotonic() - started) * 1000))
             item.save()

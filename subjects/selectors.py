@@ -37,3 +37,11 @@ def subject_reachable_by_id(subject_id: object) -> DataSubject | None:
     """Return the subject a signed link names, unless it is gone, erased or has no address left."""
     subject = subject_by_id(subject_id)
     return subject if subject is not None and subject.email else None
+
+
+def subject_is_erased(*, subject_id: object) -> bool:
+    """Return whether the person a link names had their data erased (their links then say so, nothing more)."""
+    try:
+        return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=False).exists()
+    except (TypeError, ValueError):
+        return False

@@ -30,7 +30,7 @@ from compliance.rules import (
     PAUSE_CITATION,
 )
 from compliance.verification import scope_note
-from fulfilment.services import fulfilment_assert_can_complete, fulfilment_erasure_summary
+from fulfilment.services import fulfilment_assert_can_complete
 from medprivacy import access, clock
 from outbox.services import message_send
 from regimes import deadlines
@@ -45,6 +45,7 @@ from requests_app.services.cases import (
     case_start_fulfilment,
     deadlines_for,
 )
+from requests_app.services.erasure import erasure_notice, subject_erase
 from requests_app.services.intake import (
     appeal_link,
     case_once_a_year_enforce,
@@ -378,8 +379,10 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
     Refused while the identity is not verified at the level the rules ask for, and while a fulfilment task is
     open or failed, unless a supervisor overrides the tasks with a reason. ``outcome`` is "complied" or
     "complied_in_part" (the §7102 metrics read it); a case verified only for categories (§7024(a)) completes
-    in part. An erasure's response lists what was deleted in each system and what was kept under which
-    exception; whenever something was kept, the response carries the rights statement the rules require.
+    in part. An erasure's response says what was deleted where, what is kept under which rule of its regime
+    and until when, with the rights statement the rules require; then the requester's data is erased
+    (`services.erasure.subject_erase`). An erasure is refused while another request of the same person is
+    open (the erasure would take the address it needs).
     """
     _require_change(actor, dsr)
     _refuse_if_controller_decides(dsr, "complete")
@@ -394,22 +397,32 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
         if assessment.scope != "full" and outcome != "complied_in_part":
             raise WorkbenchError(f"The case was {scope_note(assessment.scope)}: complete it as "
                                  f"'{OUTCOMES['complied_in_part']}' with the {assessment.scope} only")
+    if dsr.right == "erasure":
+        others = Case.objects.open().filter(subject_id=dsr.subject_id).exclude(pk=dsr.pk)
+        if others.exists():
+            raise WorkbenchError(
+                f"{dsr.reference} erases the requester's data, which their other open requests still need "
+                f"({', '.join(others.values_list('reference', flat=True))}): close those first.")
     with transaction.atomic():
         fulfilment_assert_can_complete(dsr=dsr, actor=actor, override_reason=override_reason)
         locked = case_change_status(dsr=dsr, to=Status.COMPLETED, actor=actor,
                                     reason=_why(f"Completed: {outcome_summary}"), outcome_summary=outcome_summary,
                                     outcome=outcome)
-        erasure = fulfilment_erasure_summary(locked) if locked.right == "erasure" else None
-        kept = outcome == "complied_in_part" or bool(erasure and erasure.get("kept"))
+        is_erasure = locked.right == "erasure"
+        # An erasure always keeps the record of the request (the notice says what, under which rule, until when).
+        kept = outcome == "complied_in_part" or is_erasure
         texts = compliance.notice_statements(dsr=locked, kind="completion", kept=kept)
         context = {**_case_context(locked), "response": response,
-                   "erasure_summary": erasure["text"] if erasure else "",
+                   "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at) if is_erasure else "",
                    "rights_notice": compliance.notice_rights_text(texts),
                    "processed_on": clock.regime_today(locked.regime).isoformat()}
         template = "opt_out_processed" if locked.right in CONFIRM_PROCESSED_RIGHTS else "completion"
         message = message_send(submission=locked.submission, template_key=template, cases=[locked], actor=actor,
                                context=context)
         compliance.notice_assert_complete(message=message, texts=texts)
+        if is_erasure:
+            # After the notice is stored: it is the last e-mail the address gets.
+            subject_erase(dsr=locked, actor=actor)
     return _refresh(dsr)
 
 

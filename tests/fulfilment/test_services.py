@@ -105,7 +105,7 @@ def test_a_system_holding_only_retained_categories_is_marked_kept_on_erasure():
     fulfilment.fulfilment_create_tasks(dsr=dsr)
     task = task_of(dsr, "Consent archive")
     assert (task.state, task.exception) == ("not_applicable", "legal_obligation")
-    assert "GDPR Art. 7(1)" in task.state_reason
+    assert "11 CCR §7101(a) and §7026" in task.state_reason  # the CCPA case's own rule, not another law's
     assert not fulfilment.fulfilment_blocking_tasks(dsr).exists()
 
 
@@ -192,9 +192,11 @@ def test_erasure_summary_lists_what_was_done_notified_and_kept(private_storage):
         "We told these recipients to delete it too: Advertising partners (third-party advertising cookies).",
         "We found nothing about you in: Google Analytics.",
         f"Kept to comply with a legal obligation — {PORTAL} (Records of your privacy requests): Records of privacy "
-        "requests and our answers are kept at least 24 months (11 CCR §7101) and used for nothing else.",
+        "requests and our answers are kept as 11 CCR §7101(a) (records of requests and responses, at least 24 "
+        "months) requires, and used for nothing else.",
         f"Kept to comply with a legal obligation — {PORTAL} (Records of your consents and opt-outs): We must be "
-        "able to show when you consented or opted out (GDPR Art. 7(1)).",
+        "able to show when you consented or opted out (11 CCR §7101(a) and §7026 (your opt-out is honoured and "
+        "recorded)).",
         f"Kept to comply with a legal obligation — {PORTAL} (Audit history of your requests): The audit trail of "
         "your requests is part of those records.",
         "We keep a record of your request and of our answer, as the law requires.",

@@ -359,7 +359,10 @@ def test_tampered_expired_or_erased_status_links_show_nothing(client, frozen):
     subject = DataSubject.objects.get()
     subject.erased_at, subject.email = intake.timezone.now(), ""
     subject.save()
-    invalid_link_page(client.get(path))
+    erased = client.get(path)  # a clear "no longer available", and nothing of the person
+    assert erased.status_code == 410
+    assert "This page is no longer available" in erased.content.decode()
+    assert "Ann" not in erased.content.decode()
     subject.erased_at, subject.email = None, "ann@example.com"
     subject.save()
     frozen.shift(dt.timedelta(days=django_settings.MEDPRIVACY_STATUS_LINK_DAYS, seconds=1))

@@ -11,11 +11,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from drp import services, signing
 from drp.models import Agent, Callback, CallbackAttempt, DrpRequest
-from medprivacy.admin_base import ReadOnlyAdmin
+from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from requests_app.admin import CaseAdmin, _CaseScopedInline
 
 
@@ -33,7 +32,7 @@ class AgentAddForm(forms.ModelForm):
 
 
 @admin.register(Agent)
-class AgentAdmin(SimpleHistoryAdmin):
+class AgentAdmin(ScopedHistoryAdmin):
     list_display = ("agent_id", "name", "active", "token_issued_at", "created_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("agent_id", "name")

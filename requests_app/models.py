@@ -125,6 +125,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     outcome_summary = models.TextField(blank=True)
     denial_ground = models.CharField(max_length=60, blank=True)
+    awaiting_reply_since = models.DateTimeField(
+        null=True, blank=True, help_text="The requester wrote on the status page and no officer has answered yet.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,7 +135,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["status", "due_on"], name="case_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="case_status_due"),
+            # The "awaiting our reply" queue and its reminder sweep read only the few cases with a reply.
+            models.Index(fields=["awaiting_reply_since"], name="case_awaiting_reply",
+                         condition=Q(awaiting_reply_since__isnull=False)),
+        ]
         permissions = [
             ("assign_case", "Can assign and reassign cases"),
             ("view_all_cases", "Can see every case"),
@@ -222,6 +229,7 @@ class Reminder(models.Model):
         UNASSIGNED_DUE = "unassigned_due", "Unassigned and due soon"
         ESCALATION = "escalation", "Overdue escalation"
         AWAITING_REQUESTER = "awaiting_requester", "Waiting for the requester"
+        REQUESTER_REPLIED = "requester_replied", "The requester wrote"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"

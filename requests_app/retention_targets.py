@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consents.models import ConsentEvent, ConsentState
-from outbox.models import Message
+from outbox.models import Message, ThreadAttachment, ThreadMessage
 from requests_app.models import Case, Submission, VerificationToken
 from requests_app.workflow import Status
 from retention.models import Event
@@ -93,6 +93,18 @@ register(
     dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "case__received_at"},
     subject="case__subject", case="case",
     anonymize={"summary": ""}, anonymized=Q(summary=""),
+)
+register(
+    # Files the requester sent in the conversation: part of the request records, removed with the case.
+    "requests.thread_attachment", model=ThreadAttachment, category=REQUEST_RECORDS, order=11,
+    dates={Event.CASE_CLOSURE: "message__case__closed_at", Event.COLLECTION: "created_at"},
+    subject="message__case__subject", case="message__case", files=["file"],
+)
+register(
+    "requests.thread_message", model=ThreadMessage, category=REQUEST_RECORDS, order=12,
+    dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "created_at"},
+    subject="case__subject", case="case",
+    anonymize={"body": ""}, anonymized=Q(body=""),
 )
 register(
     "requests.message", model=Message, category=REQUEST_RECORDS, order=20,

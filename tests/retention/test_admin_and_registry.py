@@ -171,8 +171,10 @@ def test_the_portal_registers_its_records_through_autodiscovery():
             "requests.message", "requests.timeline_event", "requests.authorization_document"} <= names
     order = [t.name for t in registry.targets_for_category("privacy_request_records")]
     # Fulfilment's task evidence and results (registered by the fulfilment branch) go before the cases.
-    assert order == ["requests.timeline_event", "requests.task_evidence", "requests.fulfilment_task_result",
-                     "requests.message", "requests.case", "requests.submission", "requests.data_subject"]
+    # The conversation's files and messages go before the cases too.
+    assert order == ["requests.timeline_event", "requests.thread_attachment", "requests.thread_message",
+                     "requests.task_evidence", "requests.fulfilment_task_result", "requests.message",
+                     "requests.case", "requests.submission", "requests.data_subject"]
 
 
 def test_the_registry_refuses_bad_declarations():

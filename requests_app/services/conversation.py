@@ -19,11 +19,11 @@ from django.db import transaction
 from outbox.models import ThreadMessage
 from outbox.thread import ThreadFile, thread_store_reply
 from requests_app.models import Case
-from requests_app.services.workbench import case_mark_awaiting_reply, case_requester_answered
+from requests_app.services.cases import case_audited_write
+from requests_app.services.workbench import case_requester_answered
 from requests_app.uploads import CONTENT_TYPES, UploadRejected, upload_kind
 from requests_app.workflow import Status
 from timeline.models import TimelineEvent
-from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +68,19 @@ def case_requester_reply(*, dsr: Case, text: str, files: Sequence[UploadedFile] 
     """
     text, checked = reply_check(text=text, files=files)
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=dsr.pk)
-        if not locked.is_open:
-            raise ThreadRefused(f"Request {locked.reference} is closed, so it can take no more messages. "
-                                "If you need something else, make a new request.")
-        entry = thread_store_reply(dsr=locked, text=text, files=checked)
-        files_note = f" with {len(checked)} file{'s' if len(checked) != 1 else ''}" if checked else ""
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.MESSAGE_RECEIVED, label="requester",
-                        summary=f"The requester replied on the status page{files_note} (message #{entry.pk})")
-        case_mark_awaiting_reply(locked=locked, since=entry.created_at)
-        if Status(locked.status) == Status.AWAITING_REQUESTER:
-            case_requester_answered(dsr=locked, actor=None, why="requester replied on the status page",
+        with case_audited_write(dsr=dsr, actor=None, label="requester", kind=TimelineEvent.Kind.MESSAGE_RECEIVED,
+                                reason="Requester replied on the status page") as write:
+            locked = write.dsr
+            if not locked.is_open:
+                raise ThreadRefused(f"Request {locked.reference} is closed, so it can take no more messages. "
+                                    "If you need something else, make a new request.")
+            entry = thread_store_reply(dsr=locked, text=text, files=checked)
+            files_note = f" with {len(checked)} file{'s' if len(checked) != 1 else ''}" if checked else ""
+            write.summary = f"The requester replied on the status page{files_note} (message #{entry.pk})"
+            if locked.awaiting_reply_since is None:  # the first unanswered reply counts
+                locked.awaiting_reply_since = entry.created_at
+        if Status(dsr.status) == Status.AWAITING_REQUESTER:
+            case_requester_answered(dsr=dsr, actor=None, why="requester replied on the status page",
                                     reason="Requester replied on the status page")
     logger.info("case %s: requester replied (%s file(s))", dsr.pk, len(checked))
     dsr.refresh_from_db()

@@ -231,23 +231,24 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     return _refresh(dsr)
 
 
-def _thread_send(locked: Case, *, actor: User, template_key: str, context: dict) -> ThreadMessage:
-    """E-mail the requester of a locked case and put the message, exactly as sent, in its conversation.
+def _thread_send(dsr: Case, *, actor: User, template_key: str, context: dict) -> ThreadMessage:
+    """E-mail the requester of a case and put the message, exactly as sent, in its conversation.
 
-    Anyone with the status link can read the conversation, so a message carrying a secret link or a
-    live token is refused (the transaction rolls back: nothing is stored or sent). An answer takes the
-    case out of the "awaiting our reply" queue.
+    Call inside a transaction. Anyone with the status link can read the conversation, so a message carrying
+    a secret link or a live token is refused (the transaction rolls back: nothing is stored or sent). An
+    answer takes the case out of the "awaiting our reply" queue.
     """
-    message = message_send(submission=locked.submission, cases=[locked], actor=actor, template_key=template_key,
-                           context={**_case_context(locked), **context})
+    message = message_send(submission=dsr.submission, cases=[dsr], actor=actor, template_key=template_key,
+                           context={**_case_context(dsr), **context})
     problem = link_guard.live_link_problem(f"{message.subject}\n{message.body_text}\n{message.body_html}",
-                                           own_subject_id=locked.subject_id)
+                                           own_subject_id=dsr.subject_id)
     if problem:
         raise WorkbenchError(problem)
-    entry = thread_record_outbound(dsr=locked, message=message, actor=actor, template_key=template_key)
-    if locked.awaiting_reply_since is not None:
-        locked.awaiting_reply_since = None
-        _save(locked, actor=actor, reason="Officer answered the requester")
+    entry = thread_record_outbound(dsr=dsr, message=message, actor=actor, template_key=template_key)
+    if Case.objects.filter(pk=dsr.pk, awaiting_reply_since__isnull=False).exists():
+        with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.OTHER,
+                                reason="Answered the requester: out of the awaiting-reply queue") as write:
+            write.dsr.awaiting_reply_since = None
     return entry
 
 
@@ -261,7 +262,7 @@ def case_message_requester(*, dsr: Case, actor: User, text: str,
     if not dsr.subject.email:
         raise WorkbenchError("The requester's e-mail address was erased; there is no one to write to")
     with transaction.atomic():
-        entry = _thread_send(_lock(dsr), actor=actor, template_key=template_key, context={"body": text})
+        entry = _thread_send(dsr, actor=actor, template_key=template_key, context={"body": text})
     dsr.refresh_from_db()
     return entry
 
@@ -330,13 +331,6 @@ def case_requester_answered(*, dsr: Case, actor: User | None, why: str, reason: 
         _resume_clock(dsr=dsr, actor=actor, why=why)
         target = Status.IN_PROGRESS if dsr.verified_at is not None else Status.AWAITING_VERIFICATION
         case_change_status(dsr=dsr, to=target, actor=actor, reason=_why(reason))
-
-
-def case_mark_awaiting_reply(*, locked: Case, since) -> None:
-    """Put a locked case in the "awaiting our reply" queue (the requester wrote), unless it already is."""
-    if locked.awaiting_reply_since is None:
-        locked.awaiting_reply_since = since
-        _save(locked, actor=None, reason="Requester replied on the status page")
 
 
 def case_start_work(*, dsr: Case, actor: User, note: str = "") -> Case:

@@ -108,6 +108,7 @@ class CaseDashboard:
     due_this_week: int
     unassigned: int
     awaiting_verification: int
+    awaiting_reply: int  # the requester wrote; no officer has answered yet
     per_officer: list[tuple[str, int, int]]  # (username, open, overdue)
 
 
@@ -122,6 +123,7 @@ def case_dashboard_for_user(*, user: AbstractBaseUser, today: dt.date | None = N
         due_this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week_end)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         awaiting_verification=Count("pk", filter=Q(status=Status.AWAITING_VERIFICATION)),
+        awaiting_reply=Count("pk", filter=Q(awaiting_reply_since__isnull=False)),
     )
     username = f"assignee__{get_user_model().USERNAME_FIELD}"
     per_officer = [

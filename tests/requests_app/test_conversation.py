@@ -128,6 +128,8 @@ def test_a_reply_resumes_a_gdpr_clock_paused_for_clarification(people):
         "Clock resumed (requester replied on the status page) after 4 days paused")
     assert dsr.history.first().history_change_reason == "Requester replied on the status page"
     assert [c.pk for c in selectors.cases_awaiting_reply(Case.objects.all())] == [dsr.pk]
+    assert selectors.case_dashboard_for_user(user=people["olivia"]).awaiting_reply == 1
+    assert selectors.case_dashboard_for_user(user=people["oscar"]).awaiting_reply == 0
 
 
 @time_machine.travel(ASKED, tick=False)
@@ -232,3 +234,30 @@ def test_only_the_requesters_own_status_link_may_travel_in_the_conversation(peop
     entry = workbench.case_message_requester(dsr=dsr, actor=people["olivia"],
                                                 text=f"Your page: {links.status_url(dsr.subject)}")
     assert links.status_url(dsr.subject) in entry.body
+
+
+@time_machine.travel(ASKED, tick=False)
+def test_a_requesters_file_is_served_only_to_officers_who_may_see_the_case(people, client):
+    dsr = assigned_case(people)
+    reply = conversation.case_requester_reply(dsr=dsr, text="", files=[upload("passport scan.pdf")])
+    url = reverse("admin:requests_app_case_thread_file", args=[dsr.pk, reply.attachments.get().pk])
+    client.force_login(people["oscar"])
+    assert client.get(url).status_code == 404
+    client.force_login(people["olivia"])
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"] == 'attachment; filename="passport scan.pdf"'
+    assert response["Cache-Control"].startswith("private, no-store")
+    page = client.get(reverse("admin:requests_app_case_change", args=[dsr.pk])).content.decode()
+    assert "the requester wrote; awaiting our reply" in page and url in page
+
+
+@time_machine.travel(ASKED, tick=False)
+def test_the_case_page_refuses_a_message_with_a_secret_link(people, client):
+    dsr = assigned_case(people)
+    raw, _ = intake.verification_token_issue(submission=dsr.submission)
+    client.force_login(people["olivia"])
+    response = client.post(reverse("admin:requests_app_case_message", args=[dsr.pk]),
+                           {"template_key": "thread_message", "text": f"Click {intake.verification_url(raw)}"})
+    assert response.status_code == 400 and "acts on the requester&#x27;s behalf" in response.content.decode()
+    assert not ThreadMessage.objects.exists() and not Message.objects.exists()

@@ -337,6 +337,8 @@ MEDPRIVACY_RATE_LIMITS = {
     "intake.new_link.email": ("MEDPRIVACY_SUBMISSIONS_PER_EMAIL_PER_HOUR", "h"),
     "intake.verify": env.str("MEDPRIVACY_RATE_VERIFY", default="30/h"),
     "intake.withdraw": env.str("MEDPRIVACY_RATE_WITHDRAW", default="20/h"),
+    # Wrong e-mail addresses typed to open a status page's conversation, per client.
+    "intake.status_confirm": env.str("MEDPRIVACY_RATE_STATUS_CONFIRM", default="5/15m"),
     "consents.link.ip": env.str("MEDPRIVACY_RATE_PREFERENCE_LINKS_PER_CLIENT", default="10/h"),
     "consents.link.email": ("MEDPRIVACY_PREFERENCE_LINKS_PER_EMAIL_PER_HOUR", "h"),
     "consents.preferences": env.str("MEDPRIVACY_RATE_PREFERENCE_SAVES", default="30/h"),

@@ -24,7 +24,37 @@ _SIGNATURE = """
 You can follow your request at any time: {{ status_url }}
 """
 
+_ANSWER_ON_STATUS_PAGE = (
+    "Please answer on your status page (the link is below): you will be asked to confirm your e-mail address, "
+    "then you can write to us and attach documents securely.\n"
+)
+
 DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
+    # The conversation on the status page (workbench.case_message_requester): the officer's text goes where
+    # the template says {{ body }}. Shown on the status page, so no secret link may be added here.
+    "thread_message": DefaultTemplate(
+        description="A message in your own words.",
+        subject="A message about your privacy request {{ reference }}",
+        body_text="Dear {{ subject_name|default:'requester' }},\n\n{{ body }}\n\n"
+                  "You can answer on your status page, where you can also attach documents.\n" + _SIGNATURE,
+    ),
+    "thread_documents_needed": DefaultTemplate(
+        description="Ask for documents (named in your text).",
+        subject="Your privacy request {{ reference }}: please send us a document",
+        body_text="Dear {{ subject_name|default:'requester' }},\n\n"
+                  "To go on with your request {{ reference }} ({{ right_label }}) we need the following:\n\n"
+                  "{{ body }}\n\n"
+                  "Please attach it to a reply on your status page (PDF, PNG or JPEG), not to an e-mail.\n"
+                  + _SIGNATURE,
+    ),
+    "thread_progress": DefaultTemplate(
+        description="Tell the requester how the request is going.",
+        subject="Your privacy request {{ reference }}: an update",
+        body_text="Dear {{ subject_name|default:'requester' }},\n\n"
+                  "An update on your request {{ reference }} ({{ right_label }}), which we will answer by "
+                  "{{ due_on }}:\n\n{{ body }}\n\n"
+                  "You can answer on your status page.\n" + _SIGNATURE,
+    ),
     "generic": DefaultTemplate(
         description="A free-form message from an officer.",
         subject="About your privacy request",
@@ -67,7 +97,7 @@ DEFAULT_TEMPLATES.update({
             "allows ({{ citation }}). The pause started on {{ paused_on }}; every day until you answer is added to "
             "our deadline, which is now {{ due_on }} plus the days paused.{% else %}Our deadline to respond, "
             "{{ due_on }}, is not affected.{% endif %}\n\n"
-            "Please reply to this e-mail.\n" + _SIGNATURE
+            + _ANSWER_ON_STATUS_PAGE + _SIGNATURE
         ),
     ),
     "identity_request": DefaultTemplate(
@@ -82,7 +112,7 @@ DEFAULT_TEMPLATES.update({
             "record that it was checked and do not keep the copy.\n\n"
             "{% if paused %}While we wait, the time we have to respond is paused, as the law allows "
             "({{ citation }}), from {{ paused_on }} until you answer.{% else %}Our deadline to respond, "
-            "{{ due_on }}, is not affected.{% endif %}\n" + _SIGNATURE
+            "{{ due_on }}, is not affected.{% endif %}\n\n" + _ANSWER_ON_STATUS_PAGE + _SIGNATURE
         ),
     ),
     "extension_notice": DefaultTemplate(

@@ -4,6 +4,7 @@ and the editable templates they are rendered from.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,3 +82,55 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_key} #{self.pk}"
+
+
+class ThreadMessage(models.Model):
+    """One message of a case's conversation with its requester, exactly as it was sent or received.
+
+    Officers' messages are the text of the outbox message that carried them (linked in `email`); replies
+    are what the requester wrote on the status page. Rows are written once and never changed, and have no
+    history table: erasure and the retention schedule scrub the row itself.
+    """
+
+    class Direction(models.TextChoices):
+        TO_REQUESTER = "to_requester", "To the requester"
+        FROM_REQUESTER = "from_requester", "From the requester"
+
+    case = models.ForeignKey("requests_app.Case", on_delete=models.CASCADE, related_name="thread")
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    body = models.TextField(help_text="Exactly as sent (officer) or received (requester).")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", help_text="The officer who wrote it; empty for the requester.")
+    template_key = models.CharField(max_length=60, blank=True)
+    email = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="thread_messages", help_text="The e-mail that carried it.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["case", "created_at"], name="thread_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} #{self.pk} (case #{self.case_id})"
+
+    @property
+    def from_requester(self) -> bool:
+        return self.direction == self.Direction.FROM_REQUESTER
+
+
+class ThreadAttachment(models.Model):
+    """A file the requester sent with a reply; private storage, served only to officers who may see the case."""
+
+    message = models.ForeignKey(ThreadMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="thread/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Thread attachment #{self.pk}"

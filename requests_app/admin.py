@@ -26,6 +26,7 @@ from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
+from outbox.models import ThreadAttachment
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
@@ -89,6 +90,19 @@ class VerifiedFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no", "not_required"):
             return selectors.cases_identity_filter(queryset, settled=self.value())
+        return queryset
+
+
+class ConversationFilter(admin.SimpleListFilter):
+    title = "conversation"
+    parameter_name = "conversation"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting_reply", "Requester wrote: awaiting our reply")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting_reply":
+            return selectors.cases_awaiting_reply(queryset)
         return queryset
 
 
@@ -210,7 +224,8 @@ class CaseAdmin(ScopedHistoryAdmin):
     list_display = ("reference", "right_short", "regime_short", "requester", "status_shown", "identity_settled",
                     "due_badge", "assignee_name", "channel", "is_agent")
     list_display_links = ("reference",)
-    list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, VerifiedFilter, PatientFilter)
+    list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, ConversationFilter,
+                   VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
     search_fields = ("reference",)
     search_help_text = "A reference (DSR-2026-000123) or the requester's exact e-mail address."
@@ -333,6 +348,7 @@ class CaseAdmin(ScopedHistoryAdmin):
             "can_work": can_work, "days_left": (dsr.due_on - today).days, "badge": due_badge(dsr, today=today),
             "history_rows": changes, "related": selectors.case_related_for_user(user=request.user, dsr=dsr),
             "consent_events": consent_events_for_reference(dsr.reference),
+            "thread": selectors.case_thread_for_user(user=request.user, dsr=dsr),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             "show_delete": False, **(extra_context or {}),
         }
@@ -360,6 +376,8 @@ class CaseAdmin(ScopedHistoryAdmin):
                  name="requests_app_case_attachment"),
             path("<path:object_id>/authorization/", wrap(self.authorization_view),
                  name="requests_app_case_authorization"),
+            path("<path:object_id>/thread-files/<int:attachment_id>/", wrap(self.thread_file_view),
+                 name="requests_app_case_thread_file"),
         ]
         for action in CASE_ACTIONS.values():
             view = partial(self.action_view, action=action)
@@ -423,6 +441,19 @@ class CaseAdmin(ScopedHistoryAdmin):
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"
+        return response
+
+    def thread_file_view(self, request: HttpRequest, object_id: str, attachment_id: int) -> FileResponse:
+        """Serve a file the requester sent to a user who may view its case; 404 for anyone else."""
+        try:
+            attachment = selectors.thread_attachment_get_for_user(user=request.user, case_pk=unquote(object_id),
+                                                                  pk=attachment_id)
+        except ThreadAttachment.DoesNotExist:
+            raise Http404("No such file") from None
+        response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                                content_type=attachment.content_type)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response
 
     # --- entering a request received by phone, mail or e-mail ----------------------------------------

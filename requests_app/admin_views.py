@@ -74,6 +74,17 @@ class RequestInfoForm(CaseActionForm):
                                help_text="Refused where the rules do not allow a pause (e.g. CCPA).")
 
 
+class MessageForm(CaseActionForm):
+    template_key = forms.ChoiceField(label="Template", choices=[])
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label="Message",
+                           help_text="Put into the template where it says {{ body }}; sent and kept exactly as "
+                                     "written. The requester reads it on the status page and can answer there.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template_key"].choices = workbench.thread_templates()
+
+
 class NoteOnlyForm(CaseActionForm):
     note = forms.CharField(required=False, widget=Textarea)
 
@@ -159,6 +170,8 @@ class CaseAction:
             return dsr.is_open and dsr.is_agent
         if self.name == "declaration":
             return dsr.is_open and dsr.verification_level == "reasonably_high" and not dsr.is_patient
+        if self.name == "message":
+            return dsr.is_open and bool(dsr.subject.email)
         if self.name == "resume":
             return dsr.status == Status.AWAITING_REQUESTER
         if self.name == "verify" and dsr.needs_officer_verification and dsr.is_open:
@@ -190,6 +203,10 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("request_info", "Ask the requester", RequestInfoForm, target=Status.AWAITING_REQUESTER,
                run=lambda r, dsr, d: _done("message sent to the requester")(workbench.case_request_info(
                    dsr=dsr, actor=r.user, kind=d["kind"], question=d["question"], pause=d["pause"]))),
+    CaseAction("message", "Write to the requester", MessageForm,
+               run=lambda r, dsr, d: (workbench.case_message_requester(
+                   dsr=dsr, actor=r.user, text=d["text"], template_key=d["template_key"])
+                   and f"{dsr.reference}: message sent to the requester")),
     CaseAction("resume", "Requester answered", NoteOnlyForm,
                run=lambda r, dsr, d: _done("clock resumed")(workbench.case_resume(
                    dsr=dsr, actor=r.user, note=d["note"]))),

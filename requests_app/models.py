@@ -147,6 +147,8 @@ class Case(models.Model):
                                help_text="How the case ended, as the §7102 metrics count it.")
     appeal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals",
                                   help_text="For an appeal: the decision appealed.")
+    awaiting_reply_since = models.DateTimeField(
+        null=True, blank=True, help_text="The requester wrote on the status page and no officer has answered yet.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -155,7 +157,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        indexes = [models.Index(fields=["status", "due_on"], name="case_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="case_status_due"),
+            # The "awaiting our reply" queue and its reminder sweep read only the few cases with a reply.
+            models.Index(fields=["awaiting_reply_since"], name="case_awaiting_reply",
+                         condition=Q(awaiting_reply_since__isnull=False)),
+        ]
         permissions = [
             ("assign_case", "Can assign and reassign cases"),
             ("view_all_cases", "Can see every case"),
@@ -244,6 +251,7 @@ class Reminder(models.Model):
         UNASSIGNED_DUE = "unassigned_due", "Unassigned and due soon"
         ESCALATION = "escalation", "Overdue escalation"
         AWAITING_REQUESTER = "awaiting_requester", "Waiting for the requester"
+        REQUESTER_REPLIED = "requester_replied", "The requester wrote"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"

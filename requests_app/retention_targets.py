@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consents.models import ConsentEvent, ConsentState
-from outbox.models import Message
+from outbox.models import Message, ThreadAttachment, ThreadMessage
 from requests_app.models import Case, ConsumerConfirmation, Submission, VerificationToken
 from requests_app.workflow import Status
 from retention.models import Event
@@ -100,6 +100,18 @@ register(
     dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "requested_at"},
     subject="case__subject", case="case",
     anonymize={"signed_name": ""}, anonymized=Q(signed_name=""),
+)
+register(
+    # Files the requester sent in the conversation: part of the request records, removed with the case.
+    "requests.thread_attachment", model=ThreadAttachment, category=REQUEST_RECORDS, order=11,
+    dates={Event.CASE_CLOSURE: "message__case__closed_at", Event.COLLECTION: "created_at"},
+    subject="message__case__subject", case="message__case", files=["file"],
+)
+register(
+    "requests.thread_message", model=ThreadMessage, category=REQUEST_RECORDS, order=12,
+    dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "created_at"},
+    subject="case__subject", case="case",
+    anonymize={"body": ""}, anonymized=Q(body=""),
 )
 register(
     "requests.message", model=Message, category=REQUEST_RECORDS, order=20,

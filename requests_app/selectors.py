@@ -21,7 +21,7 @@ from medprivacy.access import (  # the one permission layer
     cases_for_user,
     scope_to_cases,
 )
-from outbox.models import Message
+from outbox.models import ThreadAttachment, ThreadMessage
 from requests_app.models import Case, CaseAttachment, Submission, VerificationToken
 from requests_app.workflow import OPEN_STATUSES, Status
 from subjects.models import DataSubject
@@ -62,6 +62,26 @@ def case_timeline_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[Tim
             .select_related("actor", "message").order_by("at", "pk"))
 
 
+def case_thread_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[ThreadMessage]:
+    """Return the case's conversation, oldest first, if the user may view the case."""
+    return (scope_to_cases(ThreadMessage.objects.filter(case=dsr), user=user)
+            .select_related("author").prefetch_related("attachments").order_by("created_at", "pk"))
+
+
+def thread_attachment_get_for_user(*, user: AbstractBaseUser, case_pk: object, pk: object) -> ThreadAttachment:
+    """Return one file a requester sent on a case the user may view, or raise ThreadAttachment.DoesNotExist."""
+    try:
+        return scope_to_cases(ThreadAttachment.objects.all(), user=user, case_path="message__case").get(
+            message__case_id=case_pk, pk=pk)
+    except (ValueError, TypeError):
+        raise ThreadAttachment.DoesNotExist(f"no attachment {pk!r}") from None
+
+
+def cases_awaiting_reply(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Narrow to open cases whose requester wrote and got no answer yet."""
+    return queryset.filter(status__in=OPEN_STATUSES, awaiting_reply_since__isnull=False)
+
+
 def case_attachments_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[CaseAttachment]:
     return scope_to_cases(CaseAttachment.objects.filter(case=dsr), user=user).select_related("uploaded_by")
 
@@ -89,6 +109,7 @@ class CaseDashboard:
     due_this_week: int
     unassigned: int
     awaiting_verification: int
+    awaiting_reply: int  # the requester wrote; no officer has answered yet
     per_officer: list[tuple[str, int, int]]  # (username, open, overdue)
 
 
@@ -103,6 +124,7 @@ def case_dashboard_for_user(*, user: AbstractBaseUser, today: dt.date | None = N
         due_this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week_end)),
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         awaiting_verification=Count("pk", filter=Q(status=Status.AWAITING_VERIFICATION)),
+        awaiting_reply=Count("pk", filter=Q(awaiting_reply_since__isnull=False)),
     )
     username = f"assignee__{get_user_model().USERNAME_FIELD}"
     per_officer = [
@@ -141,9 +163,18 @@ def public_cases_for_subject(*, subject: DataSubject) -> list[Case]:
                 .order_by("-received_at", "pk"))
 
 
-def public_messages_for_subject(*, subject: DataSubject) -> list[Message]:
-    """Return every message sent about the subject's requests, newest first."""
-    return list(Message.objects.filter(submission__subject=subject).order_by("-created_at", "-pk"))
+def public_threads_for_subject(*, subject: DataSubject) -> dict[int, list[ThreadMessage]]:
+    """Return each of the subject's cases' conversation (case id → messages, oldest first).
+
+    Only the conversation: the e-mails the portal sends on its own (receipts with verification links,
+    package links, status links) are never shown on the status page, whoever holds its link.
+    """
+    threads: dict[int, list[ThreadMessage]] = {}
+    rows = (ThreadMessage.objects.filter(case__subject=subject).prefetch_related("attachments")
+            .order_by("created_at", "pk"))
+    for entry in rows:
+        threads.setdefault(entry.case_id, []).append(entry)
+    return threads
 
 
 def public_case_for_subject(*, subject: DataSubject, reference: str) -> Case | None:

@@ -18,14 +18,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medprivacy.views import erased_page
 from requests_app import selectors
 from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
 from requests_app.links import ccpa_homepage_links
 from requests_app.models import ConsumerConfirmation
-from requests_app.services import compliance, intake
+from requests_app.services import compliance, conversation, intake
 from requests_app.workflow import IllegalTransition
 from security import ratelimit
 from subjects import links
@@ -168,19 +168,67 @@ def _status_link_refused(request: HttpRequest, token: str) -> HttpResponse:
     return _link_invalid(request)
 
 
+def _render_status(request: HttpRequest, token: str, subject: DataSubject, *, status: int = 200,
+                   confirm_error: str = "", reply_error: str = "", reply_reference: str = "") -> HttpResponse:
+    confirmed = intake.status_confirmed(session=request.session, subject=subject)
+    cases = selectors.public_cases_for_subject(subject=subject)
+    # The conversation only, and only once the e-mail address is re-confirmed in this browser.
+    threads = selectors.public_threads_for_subject(subject=subject) if confirmed else {}
+    for dsr in cases:
+        dsr.conversation = threads.get(dsr.pk, [])
+    return _private(render(request, "requests_app/status.html", {
+        "token": token, "cases": cases,
+        "confirmed": confirmed, "confirm_error": confirm_error,
+        "reply_error": reply_error, "reply_reference": reply_reference,
+        "max_files": conversation.MAX_REPLY_FILES,
+        "max_file_mb": conversation.MAX_REPLY_FILE_BYTES // (1024 * 1024),
+    }, status=status))
+
+
 @never_cache
 @require_GET
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    """The requester's page: their cases, status, due dates, messages sent; withdraw buttons."""
+    """The requester's page: their cases, status, due dates, the conversation (after re-confirming the e-mail
+    address) with a reply form; withdraw buttons."""
     subject = _status_subject(token)
     if subject is None:
         logger.info("intake: status link refused")
         return _status_link_refused(request, token)
-    return _private(render(request, "requests_app/status.html", {
-        "token": token,
-        "cases": selectors.public_cases_for_subject(subject=subject),
-        "sent_messages": selectors.public_messages_for_subject(subject=subject),
-    }))
+    return _render_status(request, token, subject)
+
+
+@never_cache
+@require_POST
+def status_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Re-confirm the e-mail address (as the package download does) to read and answer the conversation."""
+    subject = _status_subject(token)
+    if subject is None:
+        return _status_link_refused(request, token)
+    try:
+        intake.status_email_confirm(request=request, subject=subject, email=request.POST.get("email", ""))
+    except intake.ConfirmRefused as exc:
+        return _render_status(request, token, subject, status=exc.status, confirm_error=str(exc))
+    return redirect(f"{reverse('requests_app:status', args=[token])}#conversation")
+
+
+@never_cache
+@require_POST
+def status_reply(request: HttpRequest, token: str, reference: str) -> HttpResponse:
+    """Answer on one case's conversation: text and up to a few checked files."""
+    subject = _status_subject(token)
+    dsr = selectors.public_case_for_subject(subject=subject, reference=reference) if subject else None
+    if dsr is None:
+        return _link_invalid(request)
+    if not intake.status_confirmed(session=request.session, subject=subject):
+        return _render_status(request, token, subject, status=403,
+                              confirm_error="Confirm your e-mail address first, then send your message again.")
+    try:
+        conversation.case_requester_reply(dsr=dsr, text=request.POST.get("body", ""),
+                                          files=request.FILES.getlist("files"))
+    except conversation.ThreadRefused as exc:
+        return _render_status(request, token, subject, status=400, reply_error=str(exc), reply_reference=reference)
+    messages.success(request, f"Your message about {dsr.reference} was sent to our privacy office.")
+    return redirect(f"{reverse('requests_app:status', args=[token])}#{dsr.reference}")
 
 
 @never_cache

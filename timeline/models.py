@@ -20,6 +20,7 @@ class TimelineEvent(models.Model):
         VERIFIED = "verified", "Verified"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         MESSAGE_SENT = "message_sent", "Message to requester"
+        MESSAGE_RECEIVED = "message_received", "Message from requester"
         STATUS_CHANGED = "status_changed", "Status changed"
         ASSIGNED = "assigned", "Assigned"
         SHARED = "shared", "Shared"

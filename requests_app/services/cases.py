@@ -116,13 +116,14 @@ class CaseWrite:
 
 @contextmanager
 def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kind.OTHER, reason: str = "",
-                       summary: str | None = None, to: Status | str | None = None) -> Iterator[CaseWrite]:
+                       summary: str | None = None, to: Status | str | None = None,
+                       label: str | None = None) -> Iterator[CaseWrite]:
     """Write one case the audited way; every case service that changes a case goes through here.
 
     Lock the row (`select_for_update`), check the lifecycle transition to `to` (if given) and move the
     status (closing or verifying it as the status says), hand the locked row to the service body, then save
-    it with who and why in its history, append the timeline row and queue the side effects on commit. An
-    exception in the body rolls all of it back.
+    it with who and why in its history, append the timeline row (`label`: who acted when `actor` is None,
+    e.g. "requester") and queue the side effects on commit. An exception in the body rolls all of it back.
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=dsr.pk)
@@ -147,7 +148,7 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
         locked.save()
         if write.summary is None and to is not None:
             write.summary = f"{previous} → {locked.get_status_display()}: {write.reason}"
-        timeline_record(dsr=locked, kind=write.kind, actor=actor,
+        timeline_record(dsr=locked, kind=write.kind, actor=actor, label=label,
                         summary=write.reason if write.summary is None else write.summary)
         case_changed(dsr=locked)
         for callback in write.after_commit:

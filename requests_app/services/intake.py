@@ -45,6 +45,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from medprivacy import clock
 from medprivacy.links import absolute
 from minors.models import AgeSource
 from minors.services import age_statement_record
@@ -57,8 +58,10 @@ from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_lab
 from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
 from requests_app.services.children import child_data_deletion_open
 from requests_app.services.compliance import AppealRejected, appeal_decision_find
+from requests_app.uploads import UploadRejected, upload_kind
 from requests_app.workflow import OPEN, IllegalTransition, Status
-from subjects.models import Relationship
+from security import ratelimit
+from subjects.models import DataSubject, Relationship
 from subjects.selectors import normalize_email, subject_by_email
 from subjects.services import subject_get_or_create, subject_identity_update
 from timeline.models import TimelineEvent
@@ -67,13 +70,7 @@ from timeline.services import timeline_record
 logger = logging.getLogger(__name__)
 
 MAX_AUTHORIZATION_BYTES = 5 * 1024 * 1024
-# File type → the bytes a real file of that type starts with. The browser's content type and the file
-# name are never trusted.
-AUTHORIZATION_SIGNATURES: Mapping[str, bytes] = MappingProxyType({
-    "pdf": b"%PDF-",
-    "png": b"\x89PNG\r\n\x1a\n",
-    "jpg": b"\xff\xd8\xff",
-})
+# Judged by the file's first bytes (requests_app.uploads): its name and claimed content type are never trusted.
 
 # Levels that the e-mail link satisfies on its own; every other level also needs an officer.
 LEVELS_MET_BY_EMAIL: frozenset[str] = frozenset({"none", "email"})
@@ -195,18 +192,11 @@ def intake_problems(*, rights: Sequence[str], email: str, relationship: str, cou
 
 def authorization_kind(upload: UploadedFile) -> str:
     """Return "pdf", "png" or "jpg" judged by the file's first bytes, or raise IntakeRejected."""
-    limit_mb = MAX_AUTHORIZATION_BYTES // (1024 * 1024)
-    if upload.size is None or upload.size > MAX_AUTHORIZATION_BYTES:
-        size_mb = (upload.size or 0) / (1024 * 1024)
-        raise IntakeRejected({"authorization": f"The file is {size_mb:.1f} MB; the limit is {limit_mb} MB."})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for kind, magic in AUTHORIZATION_SIGNATURES.items():
-        if head.startswith(magic):
-            return kind
-    raise IntakeRejected({"authorization": "This file is not a PDF, PNG or JPEG, whatever its name says. "
-                                           "Upload the signed authorization as a PDF, PNG or JPEG."})
+    try:
+        return upload_kind(upload, max_bytes=MAX_AUTHORIZATION_BYTES)
+    except UploadRejected as exc:
+        hint = " Upload the signed authorization as a PDF, PNG or JPEG." if exc.reason == "type" else ""
+        raise IntakeRejected({"authorization": f"{exc}{hint}"}) from None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -597,3 +587,50 @@ def status_link_send(*, email: str) -> bool:
     logger.info("intake: new status link sent for subject %s (%s verification link(s))", subject.pk,
                 len(verify_links))
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Re-confirming the e-mail address on the status page (before the conversation is shown or answered)
+# ---------------------------------------------------------------------------------------------------------
+
+STATUS_CONFIRM_SESSION_KEY = "medprivacy.status-confirmed"
+STATUS_CONFIRM_SECONDS = 30 * 60
+# Wrong addresses typed on status pages, per client (scope "intake.status_confirm" of the one rate limiter):
+# counted per client, not per link, so a stranger's guesses never lock the requester out.
+STATUS_CONFIRM_SCOPE = "intake.status_confirm"
+
+
+class ConfirmRefused(Exception):
+    """The e-mail address typed on the status page is not the requester's, or too many were tried."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def status_confirmed(*, session, subject: DataSubject) -> bool:
+    """Return whether this browser re-confirmed the subject's e-mail address in the last half hour."""
+    stamp = (session.get(STATUS_CONFIRM_SESSION_KEY) or {}).get(str(subject.pk))
+    return isinstance(stamp, int | float) and 0 <= clock.now().timestamp() - stamp < STATUS_CONFIRM_SECONDS
+
+
+def status_email_confirm(*, request, subject: DataSubject, email: str) -> None:
+    """Remember in the session that the holder of the status link typed the requester's e-mail address.
+
+    Raise ConfirmRefused (400 empty, 403 wrong, 429 after too many wrong tries from this client).
+    """
+    rate = ratelimit.scope_rate(STATUS_CONFIRM_SCOPE) or ""
+    limit = int(rate.split("/", 1)[0]) if rate else 0
+    if limit and ratelimit.rate_limit_usage(request, scope=STATUS_CONFIRM_SCOPE) >= limit:
+        raise ConfirmRefused("Too many wrong e-mail addresses were entered. Try again in 15 minutes.", status=429)
+    if not (email or "").strip():
+        raise ConfirmRefused("Enter the e-mail address you made the request with.", status=400)
+    if not subject.email or normalize_email(email) != subject.email:
+        ratelimit.rate_limit_hit(request, scope=STATUS_CONFIRM_SCOPE)
+        logger.info("intake: status page e-mail confirmation failed for subject %s", subject.pk)
+        raise ConfirmRefused("This is not the e-mail address the request was made with.", status=403)
+    session = request.session
+    confirmed = dict(session.get(STATUS_CONFIRM_SESSION_KEY) or {})
+    confirmed[str(subject.pk)] = clock.now().timestamp()
+    session[STATUS_CONFIRM_SESSION_KEY] = confirmed
+    session.cycle_key()

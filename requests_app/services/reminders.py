@@ -275,6 +275,15 @@ def _awaiting_requester(today: dt.date, policy: ReminderPolicy, who: _Recipients
             yield DueReminder(pk, Kind.AWAITING_REQUESTER, target, due_on, who.assignee_or_supervisors(email))
 
 
+def _requester_replied(policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+    """One reminder per reply still waiting for an officer, keyed on the day it arrived (never one per message)."""
+    rows = (_open_cases().filter(awaiting_reply_since__isnull=False)
+            .order_by("pk").values_list("pk", "awaiting_reply_since", "due_on", "assignee__email"))
+    for pk, since, due_on, email in rows:
+        yield DueReminder(pk, Kind.REQUESTER_REPLIED, since.astimezone(policy.time_zone).date(), due_on,
+                          who.assignee_or_supervisors(email))
+
+
 def _unassigned(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
     # Cases still awaiting verification have nothing to assign yet.
     rows = (_open_cases().filter(assignee__isnull=True).exclude(status=Status.AWAITING_VERIFICATION)
@@ -303,6 +312,7 @@ def reminders_due(*, today: dt.date, policy: ReminderPolicy) -> list[DueReminder
         *_extension_notice(today, policy, who),
         *_overdue(today, who),
         *_awaiting_requester(today, policy, who),
+        *_requester_replied(policy, who),
         *_unassigned(today, policy, who),
         *_escalation(today, who),
     ]
@@ -399,6 +409,7 @@ def _headline(reminder: Reminder) -> str:
         Kind.ESCALATION: f"OVERDUE since {(reminder.due_date + dt.timedelta(days=1)).isoformat()}; "
                          f"it was due on {due}",
         Kind.AWAITING_REQUESTER: f"still waiting for the requester; close the case or continue (due on {due})",
+        Kind.REQUESTER_REPLIED: f"the requester wrote on the status page; read and answer it (due on {due})",
     }[Kind(reminder.kind)]
 
 
@@ -435,7 +446,8 @@ def _claim_batch(*, policy: ReminderPolicy) -> list[Reminder] | None:
 
 def _deliver_one(reminder: Reminder, *, policy: ReminderPolicy, result: DeliveryResult, connection) -> None:
     mine = Reminder.objects.filter(pk=reminder.pk, claim_token=reminder.claim_token, state=Reminder.State.SENDING)
-    if not reminder.case.is_open:
+    answered = reminder.kind == Kind.REQUESTER_REPLIED and reminder.case.awaiting_reply_since is None
+    if not reminder.case.is_open or answered:
         mine.update(state=Reminder.State.CANCELLED, next_attempt_at=None)
         result.cancelled += 1
         return

@@ -32,9 +32,13 @@ from compliance.rules import (
 from compliance.verification import scope_note
 from fulfilment.services import fulfilment_assert_can_complete
 from medprivacy import access, clock
+from outbox.defaults import DEFAULT_TEMPLATES
+from outbox.models import ThreadMessage
 from outbox.services import message_send
+from outbox.thread import thread_record_outbound
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
+from requests_app import link_guard
 from requests_app.models import Case, CaseAttachment, Channel, ConsumerConfirmation, ControllerOrganization, Submission
 from requests_app.referral_selectors import controller_reserved_reason
 from requests_app.services import compliance
@@ -75,6 +79,8 @@ BACKDATE_TOLERANCE = dt.timedelta(hours=1)
 VERIFICATION_METHODS: dict[str, str] = {code: evidence.label for code, evidence in EVIDENCE.items()}
 
 MANUAL_CHANNELS = (Channel.PHONE, Channel.MAIL, Channel.EMAIL)
+# Templates an officer may start a conversation message from; each puts the officer's text at {{ body }}.
+THREAD_TEMPLATE_PREFIX = "thread_"
 
 
 class WorkbenchError(ValueError):
@@ -249,11 +255,53 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
             timeline_record(dsr=locked, kind=TimelineEvent.Kind.PAUSED, actor=actor,
                             summary=f"Clock paused while awaiting {what} (due date {locked.due_on.isoformat()} "
                                     "moves by the days paused)")
-        context = {**_case_context(locked), "question": question, "paused": pause,
+        context = {"question": question, "paused": pause,
                    "paused_on": clock.regime_today(locked.regime).isoformat()}
-        message_send(submission=locked.submission, cases=[locked], actor=actor, context=context,
+        # Asked in the conversation: the requester answers on the status page.
+        _thread_send(locked, actor=actor, context=context,
                      template_key="clarification_request" if kind == "clarification" else "identity_request")
     return _refresh(dsr)
+
+
+def _thread_send(dsr: Case, *, actor: User, template_key: str, context: dict) -> ThreadMessage:
+    """E-mail the requester of a case and put the message, exactly as sent, in its conversation.
+
+    Call inside a transaction. Anyone with the status link can read the conversation, so a message carrying
+    a secret link or a live token is refused (the transaction rolls back: nothing is stored or sent). An
+    answer takes the case out of the "awaiting our reply" queue.
+    """
+    message = message_send(submission=dsr.submission, cases=[dsr], actor=actor, template_key=template_key,
+                           context={**_case_context(dsr), **context})
+    problem = link_guard.live_link_problem(f"{message.subject}\n{message.body_text}\n{message.body_html}",
+                                           own_subject_id=dsr.subject_id)
+    if problem:
+        raise WorkbenchError(problem)
+    entry = thread_record_outbound(dsr=dsr, message=message, actor=actor, template_key=template_key)
+    if Case.objects.filter(pk=dsr.pk, awaiting_reply_since__isnull=False).exists():
+        with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.OTHER,
+                                reason="Answered the requester: out of the awaiting-reply queue") as write:
+            write.dsr.awaiting_reply_since = None
+    return entry
+
+
+def case_message_requester(*, dsr: Case, actor: User, text: str,
+                           template_key: str = "thread_message") -> ThreadMessage:
+    """Write to the requester from the case page (a conversation template or free text), kept as sent."""
+    _require_change(actor, dsr)
+    if not template_key.startswith(THREAD_TEMPLATE_PREFIX) or template_key not in DEFAULT_TEMPLATES:
+        raise WorkbenchError("Choose one of the conversation templates")
+    text = _require_text(text, "The message")
+    if not dsr.subject.email:
+        raise WorkbenchError("The requester's e-mail address was erased; there is no one to write to")
+    with transaction.atomic():
+        entry = _thread_send(dsr, actor=actor, template_key=template_key, context={"body": text})
+    dsr.refresh_from_db()
+    return entry
+
+
+def thread_templates() -> list[tuple[str, str]]:
+    """Return (key, description) of the templates offered on the case page, free text first."""
+    return [(key, t.description) for key, t in DEFAULT_TEMPLATES.items() if key.startswith(THREAD_TEMPLATE_PREFIX)]
 
 
 def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
@@ -301,12 +349,21 @@ def case_resume(*, dsr: Case, actor: User, note: str = "") -> Case:
     _require_change(actor, dsr)
     if Status(dsr.status) != Status.AWAITING_REQUESTER:
         raise WorkbenchError("The case is not waiting for the requester")
-    with transaction.atomic():
-        _resume_clock(dsr=dsr, actor=actor, why="requester answered")
-        target = Status.IN_PROGRESS if dsr.verified_at is not None else Status.AWAITING_VERIFICATION
-        case_change_status(dsr=dsr, to=target, actor=actor,
-                           reason=_why("Requester answered" + (f": {note.strip()}" if note.strip() else "")))
+    case_requester_answered(dsr=dsr, actor=actor, why="requester answered",
+                            reason="Requester answered" + (f": {note.strip()}" if note.strip() else ""))
     return _refresh(dsr)
+
+
+def case_requester_answered(*, dsr: Case, actor: User | None, why: str, reason: str) -> None:
+    """Resume a case waiting for its requester: the clock restarts (days paused added) and work goes on.
+
+    Shared by the officer's "Requester answered" and a reply on the status page (actor None); the caller
+    has checked who may do it.
+    """
+    with transaction.atomic():
+        _resume_clock(dsr=dsr, actor=actor, why=why)
+        target = Status.IN_PROGRESS if dsr.verified_at is not None else Status.AWAITING_VERIFICATION
+        case_change_status(dsr=dsr, to=target, actor=actor, reason=_why(reason))
 
 
 def case_start_work(*, dsr: Case, actor: User, note: str = "") -> Case:

@@ -177,11 +177,12 @@ def test_the_portal_registers_its_records_through_autodiscovery():
     assert {"requests.data_subject", "requests.submission", "requests.verification_token", "requests.case",
             "requests.message", "requests.timeline_event", "requests.authorization_document"} <= names
     order = [t.name for t in registry.targets_for_category("privacy_request_records")]
-    # Fulfilment's task evidence and results (registered by the fulfilment branch), what consumers confirmed
-    # directly (the compliance app) and the DRP requests go before the cases.
-    assert order == ["requests.timeline_event", "compliance.consumer_confirmation", "requests.task_evidence",
-                     "requests.fulfilment_task_result", "requests.message", "drp.request", "requests.case",
-                     "requests.submission", "requests.data_subject"]
+    # Fulfilment's task evidence and results, what consumers confirmed directly (the compliance app), the
+    # conversation's files and messages, and the DRP requests go before the cases.
+    assert order == ["requests.timeline_event", "requests.thread_attachment", "compliance.consumer_confirmation",
+                     "requests.thread_message", "requests.task_evidence", "requests.fulfilment_task_result",
+                     "requests.message", "drp.request", "requests.case", "requests.submission",
+                     "requests.data_subject"]
 
 
 def test_the_registry_refuses_bad_declarations():

@@ -62,4 +62,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         crontab="30 3 * * *",
         description="Applies the retention schedule (retention rules, legal holds); resumes an interrupted run.",
     ),
+    PeriodicJob(
+        name="Audit chain: daily checkpoint",
+        task="audit.checkpoint",
+        crontab="0 4 * * *",
+        description="Verifies the audit chain, records its head hash and e-mails it to the outside addresses.",
+    ),
 )

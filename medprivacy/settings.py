@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "requests_app",
     "consents",
     "retention",
+    "audit",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -296,3 +298,10 @@ MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS = env.int("MEDPRIVACY_PACKAGE_EMAIL_ATTEMPTS",
 # transaction).
 MEDPRIVACY_PURGE_REQUIRES_APPROVAL = env.bool("MEDPRIVACY_PURGE_REQUIRES_APPROVAL", default=False)
 MEDPRIVACY_PURGE_BATCH_SIZE = env.int("MEDPRIVACY_PURGE_BATCH_SIZE", default=1000)
+
+# --- Audit chain and reporting ---
+# Key of the keyed hashes (HMAC-SHA256) the audit chain keeps of personal content. Empty: derived from
+# DJANGO_SECRET_KEY (rotating that key then only stops content checks; the chain itself still verifies).
+MEDPRIVACY_AUDIT_HMAC_KEY = env.str("MEDPRIVACY_AUDIT_HMAC_KEY", default="")
+# Addresses outside the portal that receive the daily checkpoint (the chain's head hash). Empty: none.
+MEDPRIVACY_AUDIT_CHECKPOINT_EMAILS = env.list("MEDPRIVACY_AUDIT_CHECKPOINT_EMAILS", default=[])

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import audit_append
 from requests_app import deadlines
 from requests_app.conventions import current_conventions
 from requests_app.models import Case, ReferenceCounter, Submission, TimelineEvent
@@ -24,11 +25,17 @@ def actor_label(actor: Actor, default: str = "system") -> str:
 
 def timeline_record(*, dsr: Case, kind: str, summary: str = "", actor: Actor = None,
                     label: str | None = None, message=None, at: dt.datetime | None = None) -> TimelineEvent:
-    """Append one event to a case's timeline."""
-    return TimelineEvent.objects.create(
+    """Append one event to a case's timeline, and its entry to the audit chain."""
+    event = TimelineEvent.objects.create(
         case=dsr, kind=kind, summary=summary, actor=actor, actor_label=label or actor_label(actor),
         message=message, at=at or timezone.now(),
     )
+    facts = {"timeline_kind": str(kind), "reference": dsr.reference, "actor_label": event.actor_label}
+    if message is not None:
+        facts["message_id"] = message.pk
+    audit_append(kind="timeline.event", obj=event, case_id=dsr.pk, actor=actor, facts=facts,
+                 personal={"summary": summary})
+    return event
 
 
 def next_reference(*, year: int) -> str:
@@ -78,6 +85,11 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     dsr._history_user = actor
     dsr._change_reason = reason
     dsr.save()
+    audit_append(kind="case.created", obj=dsr, case_id=dsr.pk, actor=actor, facts={
+        "reference": dsr.reference, "regime": regime, "right": right, "status": dsr.status,
+        "receipt_date": received_on.isoformat(), "respond_by": dsr.respond_by.isoformat(),
+        "rule_citation": rule.citation,
+    })
     timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
                     summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
                             f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
@@ -98,7 +110,7 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=dsr.pk)
         check_transition(locked.status, target)
-        previous = locked.get_status_display()
+        previous, previous_status = locked.get_status_display(), locked.status
         locked.status = target
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -109,6 +121,10 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
         locked._history_user = actor
         locked._change_reason = reason
         locked.save()
+        audit_append(kind="case.status_changed", obj=locked, case_id=locked.pk, actor=actor, facts={
+            "reference": locked.reference, "from": previous_status, "to": locked.status,
+            "denial_ground": locked.denial_ground, "due_on": locked.due_on.isoformat(),
+        }, personal={"reason": reason, "outcome_summary": locked.outcome_summary})
         timeline_record(dsr=locked, kind=TimelineEvent.Kind.STATUS_CHANGED, actor=actor,
                         summary=f"{previous} → {locked.get_status_display()}: {reason}")
         if on_commit is not None:

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.template import Context, Template
 from django.utils import timezone
 
+from audit.services import audit_append
 from requests_app.message_defaults import DEFAULT_TEMPLATES
 from requests_app.models import Case, Message, MessageTemplate, Submission, TimelineEvent
 from requests_app.services.cases import Actor, timeline_record
@@ -73,11 +74,20 @@ def message_send(*, submission: Submission, template_key: str, cases: Iterable[C
         body_text=_render(template.body_text, ctx, autoescape=False),
         body_html=_render(template.body_html, ctx, autoescape=True) if template.body_html else "",
     )
+    audit_append(kind="message.stored", obj=message, case_id=cases[0].pk if len(cases) == 1 else None,
+                 actor=actor, facts={"template_key": template_key, "case_ids": [dsr.pk for dsr in cases]},
+                 personal=message_content(message))
     for dsr in cases:
         timeline_record(dsr=dsr, kind=TimelineEvent.Kind.MESSAGE_SENT, actor=actor, message=message,
                         summary=f"{template_key}: {message.subject}")
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
+
+
+def message_content(message: Message) -> dict[str, str]:
+    """The content of a message as sent, as the audit chain digests it."""
+    return {"to_email": message.to_email, "subject": message.subject, "body_text": message.body_text,
+            "body_html": message.body_html}
 
 
 def _enqueue_delivery(message_id: int) -> None:
@@ -109,7 +119,11 @@ def message_deliver(*, message_id: int) -> bool:
         logger.warning("message %s: send failed (%s), attempt %s", message_id, type(exc).__name__,
                        message.attempts)
         raise MessageSendFailed(message_id) from exc
-    Message.objects.filter(pk=message_id).update(state=Message.State.SENT, sent_at=timezone.now(), last_error="")
+    with transaction.atomic():
+        Message.objects.filter(pk=message_id).update(state=Message.State.SENT, sent_at=timezone.now(),
+                                                     last_error="")
+        audit_append(kind="message.delivered", obj=message, facts={"template_key": message.template_key,
+                                                                   "attempts": message.attempts})
     return True
 
 

@@ -63,8 +63,10 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
                      "requests_app.verification_sweep": 300, "requests_app.messages_retry_sweep": 300,
                      # Fulfilment (issue 9) and retention (crontab: no interval) sweeps.
                      "requests_app.sweep_fulfilment_retries": 60, "requests_app.sweep_expired_packages": 3600,
-                     "retention.purge_scheduled": None}
-    assert len(PERIODIC_JOBS) == 7
+                     "retention.purge_scheduled": None,
+                     # The audit chain's daily checkpoint (issue 16; crontab).
+                     "audit.checkpoint": None}
+    assert len(PERIODIC_JOBS) == 8
 
 
 def test_job_runs_are_read_only_in_the_admin(client):

@@ -6,3 +6,9 @@ class ReportingConfig(AppConfig):
 
     name = "reporting"
     verbose_name = "Reporting"
+
+    def ready(self) -> None:
+        from reporting.services import case_fact_record
+        from requests_app.observers import register_case_observer
+
+        register_case_observer(case_fact_record)

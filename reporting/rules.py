@@ -43,6 +43,7 @@ GROUND_TO_REASON: Mapping[str, str] = MappingProxyType({
     "identity_not_confirmed": "unverified",
     "identity_or_authority_not_verified": "unverified",
     "not_a_customer": "not_a_consumer",
+    "no_data": "not_a_consumer",
     "exempt_data": "exception",
     "deletion_exception": "exception",
     "erasure_exception": "exception",

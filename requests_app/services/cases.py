@@ -14,6 +14,7 @@ from audit.services import audit_append
 from requests_app import deadlines
 from requests_app.conventions import current_conventions
 from requests_app.models import Case, ReferenceCounter, Submission, TimelineEvent
+from requests_app.observers import case_written
 from requests_app.workflow import TERMINAL, Status, check_transition
 
 Actor = AbstractBaseUser | None
@@ -90,6 +91,7 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
         "receipt_date": received_on.isoformat(), "respond_by": dsr.respond_by.isoformat(),
         "rule_citation": rule.citation,
     })
+    case_written(dsr)
     timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
                     summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
                             f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
@@ -125,6 +127,7 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
             "reference": locked.reference, "from": previous_status, "to": locked.status,
             "denial_ground": locked.denial_ground, "due_on": locked.due_on.isoformat(),
         }, personal={"reason": reason, "outcome_summary": locked.outcome_summary})
+        case_written(locked)
         timeline_record(dsr=locked, kind=TimelineEvent.Kind.STATUS_CHANGED, actor=actor,
                         summary=f"{previous} → {locked.get_status_display()}: {reason}")
         if on_commit is not None:

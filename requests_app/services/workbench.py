@@ -30,6 +30,7 @@ from requests_app.models import (
     Submission,
     TimelineEvent,
 )
+from requests_app.observers import case_written
 from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.services.cases import (
     case_change_status,
@@ -268,6 +269,7 @@ def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
     summary = (f"Clock resumed ({why}) after {days} day{'s' if days != 1 else ''} paused; due "
                f"{previous_due.isoformat()} → {locked.due_on.isoformat()}")
     _save(locked, actor=actor, reason=summary)
+    case_written(locked)
     timeline_record(dsr=locked, kind=TimelineEvent.Kind.RESUMED, actor=actor, summary=summary)
     dsr.refresh_from_db()
     return days
@@ -329,6 +331,7 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
         locked.due_on = new_due
         summary = f"Extended ({rule.extension.citation}): due {original.isoformat()} → {new_due.isoformat()}: {reason}"
         _save(locked, actor=actor, reason=summary)
+        case_written(locked)
         timeline_record(dsr=locked, kind=TimelineEvent.Kind.EXTENDED, actor=actor, summary=summary)
         context = {**_case_context(locked), "citation": rule.extension.citation, "reason": reason,
                    "original_due_on": original.isoformat(), "new_due_on": new_due.isoformat()}

@@ -1,0 +1,45 @@
+"""Writes of the reporting app: keeping each case's report fact in step with the case."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from reporting.models import CaseFact
+from reporting.rules import classify
+from requests_app import deadlines
+from requests_app.conventions import current_conventions
+from requests_app.models import Case
+
+# The field the compliance work adds for "complied with in part" (a boolean on the case). Until it
+# exists, no completed case counts as in part.
+PARTIAL_FIELD = "complied_in_part"
+
+
+def _fields_of(dsr: Case) -> dict:
+    outcome, reason = classify(status=dsr.status, denial_ground=dsr.denial_ground,
+                               complied_in_part=bool(getattr(dsr, PARTIAL_FIELD, False)))
+    closed_on = (deadlines.receipt_date(dsr.closed_at, dsr.regime, current_conventions())
+                 if dsr.closed_at is not None else None)
+    return {"regime": dsr.regime, "right": dsr.right, "received_on": dsr.receipt_date, "status": dsr.status,
+            "outcome": outcome, "denial_ground": dsr.denial_ground, "denial_reason": reason,
+            "closed_on": closed_on, "due_on": dsr.due_on, "extended": dsr.extended_at is not None,
+            "updated_at": timezone.now()}
+
+
+def case_fact_record(dsr: Case) -> CaseFact:
+    """Create or update the report fact of a case (called by the case services in their transaction)."""
+    fact, _ = CaseFact.objects.update_or_create(case_id=dsr.pk, defaults=_fields_of(dsr))
+    return fact
+
+
+def case_facts_sync() -> int:
+    """Record the fact of every case that has none or an outdated one (first install, repairs); return how many."""
+    count = 0
+    stale = Case.objects.filter(Q(report_fact__isnull=True) | Q(report_fact__updated_at__lt=F("updated_at")))
+    for dsr in stale.order_by("pk").iterator(chunk_size=500):
+        with transaction.atomic():
+            case_fact_record(dsr)
+        count += 1
+    return count

@@ -13,16 +13,24 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from audit.models import AuditEntry
 from reporting import metrics
 from reporting.models import CaseFact
 from reporting.rules import REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE
 from requests_app import selectors as case_selectors
-from requests_app.models import Case
+from requests_app.models import Case, FulfilmentTask, Message, TimelineEvent
 
 
 def user_can_see_reports(*, user: AbstractBaseUser) -> bool:
     """The metrics count every case: supervisors (who see all cases) and superusers only."""
     return case_selectors.user_sees_all_cases(user=user)
+
+
+def user_can_export_evidence(*, user: AbstractBaseUser, dsr: Case) -> bool:
+    """Supervisors for any case; an officer for a case assigned to them."""
+    if case_selectors.user_sees_all_cases(user=user):
+        return True
+    return dsr.assignee_id == user.pk and case_selectors.case_can_change(user=user, dsr=dsr)
 
 
 def facts_for_period(*, start: dt.date, end: dt.date, regime: str | None = None) -> list[metrics.CaseFact]:
@@ -146,3 +154,39 @@ def case_csv_rows(cases: QuerySet[Case]) -> list[tuple]:
                      dsr.assignee.get_username() if dsr.assignee else "",
                      dsr.closed_at.isoformat() if dsr.closed_at else "", dsr.denial_ground))
     return rows
+
+
+# --- Evidence pack: every record of one case, unscoped (callers check the user first) ---------------------
+
+def evidence_case_by_reference(*, reference: str) -> Case | None:
+    return Case.objects.filter(reference=reference.strip().upper()).first()
+
+
+def evidence_case(*, case_id: int) -> Case:
+    return Case.objects.select_related("subject", "submission", "assignee").get(pk=case_id)
+
+
+def evidence_timeline(*, dsr: Case) -> list[TimelineEvent]:
+    return list(TimelineEvent.objects.filter(case=dsr).order_by("at", "pk"))
+
+
+def evidence_messages(*, dsr: Case) -> list[Message]:
+    """The messages on the case's timeline (a message about sibling cases of the submission included)."""
+    ids = TimelineEvent.objects.filter(case=dsr, message__isnull=False).values("message_id")
+    return list(Message.objects.filter(pk__in=ids).order_by("created_at", "pk"))
+
+
+def evidence_tasks(*, dsr: Case) -> list[FulfilmentTask]:
+    return list(FulfilmentTask.objects.filter(case=dsr).select_related("system").order_by("pk"))
+
+
+def evidence_audit_entries(*, case_id: int, message_ids: list[int]) -> QuerySet[AuditEntry]:
+    messages = Q(object_type="requests_app.message", object_id__in=[str(pk) for pk in message_ids])
+    return AuditEntry.objects.filter(Q(case_id=case_id) | messages).order_by("sequence")
+
+
+def evidence_message_digests(*, message_ids: list[int]) -> dict[int, str]:
+    """The content digest the chain stored when each message was written."""
+    rows = AuditEntry.objects.filter(kind="message.stored", object_type="requests_app.message",
+                                     object_id__in=[str(pk) for pk in message_ids])
+    return {int(object_id): digest for object_id, digest in rows.values_list("object_id", "content_digest")}

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.template.response import TemplateResponse
 
 from reporting import charts, metrics, selectors
+from reporting.evidence import evidence_pack_build
 from reporting.forms import ReportForm
 from requests_app import selectors as case_selectors
 from requests_app.models import Case
@@ -86,8 +87,6 @@ def case_list_csv(request: HttpRequest) -> HttpResponse:
 
 def evidence_pack_download(request: HttpRequest, case_id: int) -> HttpResponse:
     """The evidence pack of one case: supervisors, and officers for the cases assigned to them."""
-    from reporting.evidence import evidence_pack_build
-
     try:
         dsr = case_selectors.case_get_for_user(user=request.user, pk=case_id)
     except Case.DoesNotExist:

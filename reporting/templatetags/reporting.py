@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
 from django.urls import reverse
 
 from reporting import charts, selectors
+from requests_app.selectors import case_today
 
 register = template.Library()
 
@@ -19,10 +22,6 @@ def reporting_index_charts(context) -> list[dict]:
     by_age, by_due = selectors.series_backlog(user=request.user)
     series = [("index-backlog-age", by_age), ("index-backlog-due", by_due)]
     if selectors.user_can_see_reports(user=request.user):
-        import datetime as dt
-
-        from requests_app.selectors import case_today
-
         today = case_today()
         start = dt.date(today.year, 1, 1)
         facts = selectors.facts_for_period(start=start, end=today)

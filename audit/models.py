@@ -41,12 +41,22 @@ class AuditEntry(models.Model):
 
     def chain_fields(self) -> EntryFields:
         """Return the fields the entry's hash covers (`facts` includes the case id when there is one)."""
-        facts = dict(self.facts or {})
-        if self.case_id is not None:
-            facts["case_id"] = self.case_id
-        return EntryFields(sequence=self.sequence, at=self.at.astimezone(dt.UTC).isoformat(),
-                           kind=self.kind, object_type=self.object_type, object_id=self.object_id,
-                           actor_id=self.actor_id, facts=facts, content_digest=self.content_digest)
+        return chain_fields_of(self.sequence, self.at, self.kind, self.object_type, self.object_id, self.case_id,
+                               self.actor_id, self.facts, self.content_digest)
+
+
+CHAIN_COLUMNS = ("sequence", "at", "kind", "object_type", "object_id", "case_id", "actor_id", "facts",
+                 "content_digest")
+
+
+def chain_fields_of(sequence: int, at: dt.datetime, kind: str, object_type: str, object_id: str,
+                    case_id: int | None, actor_id: int | None, facts: dict | None, content_digest: str) -> EntryFields:
+    """Build the hashed fields from the `CHAIN_COLUMNS` of a row (also straight from `values_list`)."""
+    facts = dict(facts or {})
+    if case_id is not None:
+        facts["case_id"] = case_id
+    return EntryFields(sequence=sequence, at=at.astimezone(dt.UTC).isoformat(), kind=kind, object_type=object_type,
+                       object_id=object_id, actor_id=actor_id, facts=facts, content_digest=content_digest)
 
 
 class AuditHead(models.Model):

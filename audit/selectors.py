@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping
 from django.db.models import QuerySet
 
 from audit import chain
-from audit.models import AuditCheckpoint, AuditEntry
+from audit.models import CHAIN_COLUMNS, AuditCheckpoint, AuditEntry, chain_fields_of
 
 
 def _stored(rows: QuerySet[AuditEntry]) -> Iterator[chain.StoredEntry]:
-    for row in rows.iterator(chunk_size=2000):
-        yield chain.StoredEntry(fields=row.chain_fields(), previous_hash=row.previous_hash,
-                                entry_hash=row.entry_hash)
+    for *columns, previous_hash, entry_hash in rows.values_list(*CHAIN_COLUMNS, "previous_hash", "entry_hash") \
+            .iterator(chunk_size=5000):
+        yield chain.StoredEntry(fields=chain_fields_of(*columns), previous_hash=previous_hash, entry_hash=entry_hash)
 
 
 def checkpoints_expected() -> dict[int, str]:

@@ -33,3 +33,34 @@ def audit_entries_for_case(*, case_id: int) -> QuerySet[AuditEntry]:
 
 def audit_entries_between(*, first: int, last: int) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
+
+
+def audit_verify_recent() -> tuple[chain.Verification, AuditCheckpoint | None]:
+    """Verify from the latest checkpoint that found the chain intact to the head (the whole chain if none).
+
+    The daily checkpoint verified everything before it; this bounds the work of an evidence pack to about a
+    day of entries. `audit_verify` (the command) always walks the whole chain.
+    """
+    checkpoint = AuditCheckpoint.objects.filter(verified=True, sequence__gt=0).order_by("-sequence").first()
+    if checkpoint is None:
+        return audit_verify_chain(), None
+    rows = AuditEntry.objects.filter(sequence__gte=checkpoint.sequence).order_by("sequence")
+    result = chain.verify(_stored(rows), start_sequence=checkpoint.sequence,
+                          start_previous=_previous_of(checkpoint.sequence),
+                          expect={checkpoint.sequence: checkpoint.entry_hash})
+    return result, checkpoint
+
+
+def _previous_of(sequence: int) -> str:
+    if sequence <= 1:
+        return chain.GENESIS
+    row = AuditEntry.objects.filter(sequence=sequence).values_list("previous_hash", flat=True).first()
+    return row or chain.GENESIS
+
+
+def audit_links_hold(*, entries: list[AuditEntry]) -> dict[int, bool]:
+    """For each entry: whether the entry before it in the chain has the hash this one links to."""
+    wanted = {e.sequence - 1 for e in entries if e.sequence > 1}
+    before = dict(AuditEntry.objects.filter(sequence__in=wanted).values_list("sequence", "entry_hash"))
+    return {e.sequence: (e.previous_hash == chain.GENESIS if e.sequence == 1
+                         else before.get(e.sequence - 1) == e.previous_hash) for e in entries}

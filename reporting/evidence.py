@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit import chain
-from audit.selectors import audit_verify_chain
+from audit.selectors import audit_links_hold, audit_verify_recent
 from audit.services import audit_append, audit_digest
 from reporting import selectors
 from requests_app import deadlines
@@ -81,6 +81,7 @@ def _deadline_computation(dsr: Case) -> dict:
 
 def _audit_segment(dsr: Case, message_ids: list[int]) -> dict:
     entries = list(selectors.evidence_audit_entries(case_id=dsr.pk, message_ids=message_ids))
+    links = audit_links_hold(entries=entries)
     rows = []
     for entry in entries:
         recomputed = chain.entry_hash(entry.previous_hash, entry.chain_fields())
@@ -88,14 +89,20 @@ def _audit_segment(dsr: Case, message_ids: list[int]) -> dict:
                      "object": f"{entry.object_type}#{entry.object_id}", "actor_id": entry.actor_id,
                      "facts": entry.facts, "content_digest": entry.content_digest,
                      "previous_hash": entry.previous_hash, "entry_hash": entry.entry_hash,
-                     "hash_verified": recomputed == entry.entry_hash})
-    whole = audit_verify_chain()
-    return {"entries": rows, "all_entries_verified": all(r["hash_verified"] for r in rows),
-            "chain": {"intact": whole.ok, "entries_checked": whole.checked, "head_sequence": whole.head_sequence,
-                      "head_hash": whole.head_hash, "broken_at": whole.broken_sequence, "problem": whole.problem},
+                     "hash_verified": recomputed == entry.entry_hash, "link_verified": links[entry.sequence]})
+    recent, checkpoint = audit_verify_recent()
+    return {"entries": rows,
+            "all_entries_verified": all(r["hash_verified"] and r["link_verified"] for r in rows),
+            "chain": {"intact": recent.ok, "verified_from": checkpoint.sequence if checkpoint else 1,
+                      "checkpoint": ({"sequence": checkpoint.sequence, "hash": checkpoint.entry_hash,
+                                      "at": checkpoint.at, "sent_to": checkpoint.sent_to} if checkpoint else None),
+                      "entries_checked": recent.checked, "head_sequence": recent.head_sequence,
+                      "head_hash": recent.head_hash, "broken_at": recent.broken_sequence, "problem": recent.problem},
             "how_to_check": "Each entry_hash is SHA-256 of previous_hash, a newline and the canonical JSON of "
-                            "sequence, at, kind, object_type, object_id, actor_id, facts and content_digest "
-                            "(audit/chain.py); `manage.py audit_verify` walks the whole chain."}
+                            "sequence, at, kind, object_type, object_id, actor_id, facts (with case_id) and "
+                            "content_digest (audit/chain.py). The chain was verified here from the last daily "
+                            "checkpoint (which verified everything before it) to the head; `manage.py "
+                            "audit_verify` walks the whole chain."}
 
 
 def evidence_pack_files(*, dsr: Case) -> dict[str, bytes]:

@@ -104,6 +104,30 @@ def test_evidence_pack_shows_a_broken_chain_and_an_altered_message(worked_case):
     assert audit["chain"]["intact"] is False and audit["chain"]["broken_at"] == 2
 
 
+def test_evidence_pack_verifies_from_the_last_checkpoint_and_still_flags_older_tampering(worked_case):
+    from django.db import connection
+
+    from audit.services import audit_checkpoint_record
+    from reporting.evidence import evidence_pack_build
+
+    dsr, _, olivia = worked_case
+    checkpoint = audit_checkpoint_record()
+    workbench.case_add_note(dsr=dsr, actor=olivia, text="Called the requester")
+    audit = json.loads(read_zip(evidence_pack_build(dsr=dsr))["audit.json"])
+    assert audit["chain"]["intact"] and audit["chain"]["verified_from"] == checkpoint.sequence
+    assert audit["all_entries_verified"]
+    first = AuditEntry.objects.filter(case_id=dsr.pk).order_by("sequence").first()
+    with connection.cursor() as cursor:  # before the checkpoint: the entry itself no longer re-hashes
+        cursor.execute("UPDATE audit_auditentry SET actor_id = 999 WHERE sequence = %s", [first.sequence])
+    audit = json.loads(read_zip(evidence_pack_build(dsr=dsr))["audit.json"])
+    assert not audit["all_entries_verified"]
+    assert [e["sequence"] for e in audit["entries"] if not e["hash_verified"]] == [first.sequence]
+    with connection.cursor() as cursor:  # after the checkpoint: the chain walk from it breaks
+        cursor.execute("DELETE FROM audit_auditentry WHERE sequence = %s", [checkpoint.sequence + 1])
+    audit = json.loads(read_zip(evidence_pack_build(dsr=dsr))["audit.json"])
+    assert audit["chain"]["intact"] is False and audit["chain"]["broken_at"] == checkpoint.sequence + 1
+
+
 def test_evidence_pack_button_for_supervisors_and_the_assigned_officer_only(client, worked_case):
     dsr, boss, olivia = worked_case
     url = reverse("reporting:evidence_pack", args=[dsr.pk])

@@ -182,12 +182,12 @@ def evidence_tasks(*, dsr: Case) -> list[FulfilmentTask]:
 
 
 def evidence_audit_entries(*, case_id: int, message_ids: list[int]) -> QuerySet[AuditEntry]:
-    messages = Q(object_type="requests_app.message", object_id__in=[str(pk) for pk in message_ids])
+    messages = Q(object_type=Message._meta.label_lower, object_id__in=[str(pk) for pk in message_ids])
     return AuditEntry.objects.filter(Q(case_id=case_id) | messages).order_by("sequence")
 
 
 def evidence_message_digests(*, message_ids: list[int]) -> dict[int, str]:
     """The content digest the chain stored when each message was written."""
-    rows = AuditEntry.objects.filter(kind="message.stored", object_type="requests_app.message",
+    rows = AuditEntry.objects.filter(kind="message.stored", object_type=Message._meta.label_lower,
                                      object_id__in=[str(pk) for pk in message_ids])
     return {int(object_id): digest for object_id, digest in rows.values_list("object_id", "content_digest")}

@@ -95,7 +95,7 @@ def test_evidence_pack_shows_a_broken_chain_and_an_altered_message(worked_case):
     dsr, _, _ = worked_case
     message = dsr.submission.messages.get(template_key="extension_notice")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE requests_app_message SET body_text = 'rewritten' WHERE id = %s", [message.pk])
+        cursor.execute(f"UPDATE {message._meta.db_table} SET body_text = 'rewritten' WHERE id = %s", [message.pk])
         cursor.execute("UPDATE audit_auditentry SET kind = 'x' WHERE sequence = 2")
     files = read_zip(evidence_pack_build(dsr=dsr))
     index = json.loads(files["messages/index.json"])

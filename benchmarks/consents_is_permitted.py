@@ -106,7 +106,7 @@ def load(args: argparse.Namespace, rng: random.Random) -> tuple[list[str], list[
         cur.execute("SELECT setseed(%s)", [rng.random() * 2 - 1])  # reproducible random() below
         # Generated inside PostgreSQL (INSERT … SELECT generate_series): no row crosses the wire.
         cur.execute("""
-            INSERT INTO requests_app_datasubject (email, full_name, phone, relationship, country, subdivision,
+            INSERT INTO subjects_datasubject (email, full_name, phone, relationship, country, subdivision,
                                                   created_at, updated_at)
             SELECT 'bench' || i || '@example.com', 'Bench Subject ' || i, '', 'website_visitor',
                    split_part(r, '|', 1), split_part(r, '|', 2), %(start)s, %(start)s
@@ -115,7 +115,7 @@ def load(args: argparse.Namespace, rng: random.Random) -> tuple[list[str], list[
             ORDER BY i
         """, {"start": START, "n": args.subjects, "residences": residences, "nr": len(residences)})
         phases = {"subjects": time.perf_counter() - started}
-        cur.execute("SELECT min(id), max(id) FROM requests_app_datasubject")
+        cur.execute("SELECT min(id), max(id) FROM subjects_datasubject")
         first_id, last_id = cur.fetchone()
         assert last_id - first_id + 1 == args.subjects
         # Every subject gets one event, the rest go to random subjects; ids follow the instants.
@@ -210,7 +210,7 @@ def measure(args: argparse.Namespace, rng: random.Random, emails: list[str], cod
     summarize("is_permitted() in process", selector_times, time.perf_counter() - wall, time.process_time() - cpu)
 
     sql = """
-        SELECT s.state FROM requests_app_datasubject d
+        SELECT s.state FROM subjects_datasubject d
         JOIN consents_purpose p ON p.code = %s
         LEFT JOIN consents_consentstate s ON s.subject_id = d.id AND s.purpose_id = p.id
         WHERE d.email = %s

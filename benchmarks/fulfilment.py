@@ -30,15 +30,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from requests_app import fulfilment_selectors  # noqa: E402
-from requests_app.models import (  # noqa: E402
-    AccessPackage,
-    Case,
-    DataSubject,
-    FulfilmentTask,
-    Submission,
-    System,
-)
+from fulfilment import selectors as fulfilment_selectors  # noqa: E402
+from fulfilment.models import AccessPackage, FulfilmentTask, System  # noqa: E402
+from requests_app.models import Case, Submission  # noqa: E402
+from subjects.models import DataSubject  # noqa: E402
 
 CASES, SYSTEMS, REPEAT = 200, 10, 300
 
@@ -94,7 +89,7 @@ def main() -> None:
                 AccessPackage(case=cases[i % CASES], expires_at=now + dt.timedelta(days=-1 if i % 20 == 0 else 3))
                 for i in range(2000)])
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE requests_app_fulfilmenttask; ANALYZE requests_app_accesspackage")
+                cursor.execute("ANALYZE fulfilment_fulfilmenttask; ANALYZE fulfilment_accesspackage")
             table = FulfilmentTask._meta.db_table
             probe = cases[CASES // 2]
 

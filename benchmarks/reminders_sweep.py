@@ -77,13 +77,13 @@ RETURNING id
 def load(n_cases: int, n_due: int, today) -> None:
     """Fill the tables with n_cases open, assigned cases; n_due of them due in three days (no extension)."""
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE requests_app_reminder, requests_app_timelineevent, requests_app_case, "
-                    "requests_app_submission, requests_app_datasubject, auth_user CASCADE")
+        cur.execute("TRUNCATE requests_app_reminder, timeline_timelineevent, requests_app_case, "
+                    "requests_app_submission, subjects_datasubject, auth_user CASCADE")
         cur.execute("""INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,
                        is_staff, is_active, date_joined) VALUES ('!', false, 'bench-officer', '', '',
                        'officer@meddimensions.example', true, true, now()) RETURNING id""")
         officer_id = cur.fetchone()[0]
-        cur.execute("""INSERT INTO requests_app_datasubject (email, full_name, phone, relationship, country,
+        cur.execute("""INSERT INTO subjects_datasubject (email, full_name, phone, relationship, country,
                        subdivision, created_at, updated_at) VALUES ('bench@example.com', 'Bench', '',
                        'website_visitor', 'US', 'CA', now(), now()) RETURNING id""")
         subject_id = cur.fetchone()[0]

@@ -42,9 +42,9 @@ from retention import services  # noqa: E402
 from retention.models import PurgeRun, RetentionRule  # noqa: E402
 
 CLOSED_AT = dt.datetime(2023, 1, 10, 12, 0, tzinfo=dt.UTC)  # far past the seeded 24 months
-TABLES = ["requests_app_timelineevent", "requests_app_historicalcase", "requests_app_case",
-          "requests_app_historicalsubmission", "requests_app_verificationtoken", "requests_app_message",
-          "requests_app_submission", "requests_app_historicaldatasubject", "requests_app_datasubject"]
+TABLES = ["timeline_timelineevent", "requests_app_historicalcase", "requests_app_case",
+          "requests_app_historicalsubmission", "requests_app_verificationtoken", "outbox_message",
+          "requests_app_submission", "subjects_historicaldatasubject", "subjects_datasubject"]
 
 
 def sql(statement: str, params: tuple = ()) -> None:
@@ -64,19 +64,19 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
     subjects = max(1, count // per_submission)
     received = CLOSED_AT - dt.timedelta(days=20)
     with transaction.atomic():
-        sql("""INSERT INTO requests_app_datasubject (email, full_name, phone, relationship, country, subdivision,
+        sql("""INSERT INTO subjects_datasubject (email, full_name, phone, relationship, country, subdivision,
                    created_at, updated_at, erased_at)
                SELECT 'bench' || g || '@example.com', 'Bench Person ' || g, '', 'website_visitor', 'US', 'CA',
                    %s, %s, NULL FROM generate_series(1, %s) g""", (received, received, subjects))
-        sql("""INSERT INTO requests_app_historicaldatasubject (id, email, full_name, phone, relationship, country,
+        sql("""INSERT INTO subjects_historicaldatasubject (id, email, full_name, phone, relationship, country,
                    subdivision, created_at, updated_at, erased_at, history_date, history_type)
                SELECT id, email, full_name, phone, relationship, country, subdivision, created_at, updated_at,
-                   erased_at, created_at, '+' FROM requests_app_datasubject""")
+                   erased_at, created_at, '+' FROM subjects_datasubject""")
         sql("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                    agent_email, authorization_document, details, correction_wrong, correction_right, clinic_name,
                    declaration_accepted, verified_at, created_at)
                SELECT id, 'web_form', %s, false, '', '', '', 'Please send me my data.', '', '', '', true, %s, %s
-               FROM requests_app_datasubject ORDER BY id""", (received, received, received))
+               FROM subjects_datasubject ORDER BY id""", (received, received, received))
         sql("""INSERT INTO requests_app_historicalsubmission (id, subject_id, channel, received_at, is_agent,
                    agent_name, agent_email, authorization_document, details, correction_wrong, correction_right,
                    clinic_name, declaration_accepted, verified_at, created_at, history_date, history_type)
@@ -109,7 +109,7 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
                FROM requests_app_case c CROSS JOIN generate_series(1, %s) h""", (history_per_case,))
     if events_per_case:
         with transaction.atomic():
-            sql("""INSERT INTO requests_app_timelineevent (case_id, kind, at, actor_label, summary)
+            sql("""INSERT INTO timeline_timelineevent (case_id, kind, at, actor_label, summary)
                    SELECT c.id, 'status_changed', c.closed_at, 'system', 'Completed'
                    FROM requests_app_case c CROSS JOIN generate_series(1, %s) e""", (events_per_case,))
     sql("ANALYZE")
@@ -163,9 +163,9 @@ def run_raw_sql(batch_size: int) -> dict:
     cutoff = timezone.now() - dt.timedelta(days=731)
     deleted = {
         "timeline_event": _keyset_delete(
-            "SELECT x.id FROM requests_app_timelineevent x JOIN requests_app_case c ON c.id = x.case_id "
+            "SELECT x.id FROM timeline_timelineevent x JOIN requests_app_case c ON c.id = x.case_id "
             "WHERE c.closed_at <= %s", (cutoff,),
-            ["DELETE FROM requests_app_timelineevent WHERE id = ANY(%s)"], batch_size, longest),
+            ["DELETE FROM timeline_timelineevent WHERE id = ANY(%s)"], batch_size, longest),
         "case": _keyset_delete(
             "SELECT x.id FROM requests_app_case x WHERE x.closed_at <= %s", (cutoff,),
             ["DELETE FROM requests_app_historicalcase WHERE id = ANY(%s)",
@@ -173,13 +173,13 @@ def run_raw_sql(batch_size: int) -> dict:
         "submission": _keyset_delete(
             "SELECT x.id FROM requests_app_submission x WHERE x.received_at <= %s", (cutoff,),
             ["DELETE FROM requests_app_verificationtoken WHERE submission_id = ANY(%s)",
-             "DELETE FROM requests_app_message WHERE submission_id = ANY(%s)",
+             "DELETE FROM outbox_message WHERE submission_id = ANY(%s)",
              "DELETE FROM requests_app_historicalsubmission WHERE id = ANY(%s)",
              "DELETE FROM requests_app_submission WHERE id = ANY(%s)"], batch_size, longest),
         "data_subject": _keyset_delete(
-            "SELECT x.id FROM requests_app_datasubject x WHERE x.created_at <= %s", (cutoff,),
-            ["DELETE FROM requests_app_historicaldatasubject WHERE id = ANY(%s)",
-             "DELETE FROM requests_app_datasubject WHERE id = ANY(%s)"], batch_size, longest),
+            "SELECT x.id FROM subjects_datasubject x WHERE x.created_at <= %s", (cutoff,),
+            ["DELETE FROM subjects_historicaldatasubject WHERE id = ANY(%s)",
+             "DELETE FROM subjects_datasubject WHERE id = ANY(%s)"], batch_size, longest),
     }
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()

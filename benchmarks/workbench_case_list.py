@@ -6,7 +6,7 @@ Run on PostgreSQL (it creates and drops its own database `bench_<name>`):
 
 Builds 20 officers with 250 assigned cases each (5,000 cases), then times the first page (50 rows) of one
 officer's list, ordered open-first by due date with requester and assignee joined, as the admin asks
-for it (`selectors.cases_for_user` + the admin's annotation), against one raw SQL query returning
+for it (`access.cases_for_user` + the admin's annotation), against one raw SQL query returning
 the same rows. Prints the median per query and the ratio.
 """
 
@@ -48,9 +48,10 @@ def main() -> None:
 
 
 def run() -> None:
-    from medprivacy import roles
+    from medprivacy import access, roles
     from requests_app import selectors
-    from requests_app.models import Case, CaseUserObjectPermission, DataSubject, Submission
+    from requests_app.models import Case, CaseUserObjectPermission, Submission
+    from subjects.models import DataSubject
 
     roles.ensure_roles()
     User = get_user_model()
@@ -83,14 +84,14 @@ def run() -> None:
 
     def orm() -> list:
         rank = SqlCase(When(status__in=open_statuses, then=Value(0)), default=Value(1), output_field=IntegerField())
-        qs = (selectors.cases_for_user(user=user).annotate(open_rank=rank).select_related("subject", "assignee")
+        qs = (access.cases_for_user(user=user).annotate(open_rank=rank).select_related("subject", "assignee")
               .order_by("open_rank", "due_on", "pk")[:PAGE])
         return [(c.pk, c.subject.email, c.assignee.username) for c in qs]
 
     raw_sql = f"""
         SELECT c.id, s.email, u.username FROM requests_app_case c
         JOIN requests_app_caseuserobjectpermission p ON p.content_object_id = c.id
-        JOIN requests_app_datasubject s ON s.id = c.subject_id
+        JOIN subjects_datasubject s ON s.id = c.subject_id
         LEFT JOIN auth_user u ON u.id = c.assignee_id
         WHERE p.user_id = %s AND p.permission_id = %s
         ORDER BY CASE WHEN c.status = ANY(%s) THEN 0 ELSE 1 END, c.due_on, c.id LIMIT {PAGE}"""

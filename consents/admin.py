@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, ConsentState, Default, NoticeVersion, Purpose
 from medprivacy.admin_base import ReadOnlyAdmin
-from requests_app.deadlines import REGIMES
+from regimes.deadlines import REGIMES
 
 PROOF_PERMISSION = "consents.view_consentevent"
 

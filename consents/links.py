@@ -7,7 +7,7 @@ from django.core import signing
 from django.urls import reverse
 
 from consents import selectors
-from requests_app.models import DataSubject
+from subjects.models import DataSubject
 
 PREFERENCES_SALT = "medprivacy.consents.preferences"
 UNSUBSCRIBE_SALT = "medprivacy.consents.unsubscribe"

@@ -2,8 +2,8 @@
 
 The ledger (`ConsentEvent`) is the truth; `ConsentState` is a copy of the latest event per subject (or
 browser) and purpose, written in the same transaction as the event under a row lock so both always agree.
-Personal data lives on the ledger (truncated IP, user agent) and on `ConsentMessage`; erasing a subject
-removes all of it, history rows included (`consents.services.consent_erase_subject`).
+Personal data lives on the ledger (truncated IP, user agent) and on the consent e-mails in the outbox;
+erasing a subject removes all of it, history rows included (`consents.services.consent_erase_subject`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from requests_app.models import DataSubject
+from subjects.models import DataSubject
 
 
 class LawfulBasis(models.TextChoices):
@@ -201,31 +201,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ConsentMessage(models.Model):
-    """An e-mail about consents (a preference-center link), stored as rendered before it is sent."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-
-    subject = models.ForeignKey(DataSubject, on_delete=models.CASCADE, related_name="consent_messages")
-    template_key = models.CharField(max_length=60)
-    to_email = models.EmailField()
-    subject_line = models.CharField(max_length=250)
-    body_text = models.TextField()
-    headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.template_key} #{self.pk}"

@@ -8,10 +8,11 @@ their own instant.
 
 from __future__ import annotations
 
-from django.db.models import F, Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from consents.models import ConsentEvent, ConsentMessage, ConsentState
+from consents.models import ConsentEvent, ConsentState
+from outbox.models import Message
 from retention.registry import register
 
 CONSENT_LEDGER = "consent_ledger"
@@ -36,5 +37,6 @@ register("consents.state", model=ConsentState, category=CONSENT_LEDGER, order=10
          dates={"last_activity": state_last_activity}, subject="subject")
 register("consents.event", model=ConsentEvent, category=CONSENT_LEDGER, order=20,
          dates={"last_activity": event_last_activity, "collection": "at"}, subject="subject")
-register("consents.message", model=ConsentMessage, category=CONSENT_LEDGER, order=30,
-         dates={"collection": "created_at", "last_activity": "created_at"}, subject="subject")
+register("consents.message", model=Message, category=CONSENT_LEDGER, order=30,
+         dates={"collection": "created_at", "last_activity": "created_at"}, subject="data_subject",
+         scope=Q(stream=Message.Stream.CONSENT))

@@ -22,8 +22,9 @@ from consents.models import (
     NoticeVersion,
     Purpose,
 )
-from requests_app.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
-from requests_app.models import DataSubject
+from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
+from subjects import selectors as subjects_selectors
+from subjects.models import DataSubject
 
 DEFAULT_KEY = "default"  # the regime_defaults entry for any regime not listed
 
@@ -166,7 +167,7 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
         return True, consent_decision(subject, purpose, at=at, age=age)
     states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
-    row = (DataSubject.objects.filter(email=(email or "").strip().lower(), erased_at=None)
+    row = (subjects_selectors.subjects_by_email(email)
            .annotate(c_state=Subquery(states.values("state")[:1]), c_event=Subquery(states.values("last_event_id")[:1]))
            .values("country", "subdivision", "c_state", "c_event").first())
     if row is None:
@@ -222,16 +223,8 @@ def subject_choices(subject: DataSubject) -> list[tuple[Purpose, Decision]]:
 
 # --- Subjects, tokens, events ------------------------------------------------------------------------
 
-def subject_by_email(email: str) -> DataSubject | None:
-    """Return the (not erased) subject with this address, normalized as intake stores it."""
-    normalized = (email or "").strip().lower()
-    if not normalized:
-        return None
-    return DataSubject.objects.filter(email=normalized, erased_at=None).first()
-
-
-def subject_by_id(subject_id: int) -> DataSubject | None:
-    return DataSubject.objects.filter(pk=subject_id, erased_at=None).first()
+subject_by_email = subjects_selectors.subject_by_email
+subject_by_id = subjects_selectors.subject_by_id
 
 
 def api_token_hash(raw: str) -> str:

@@ -11,26 +11,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
-from django.template import Context, Template
 from django.utils import timezone
 
 from audit.services import audit_append
 from consents import links, selectors
+from consents.defaults import seed_purposes
 from consents.models import (
     PERMITTING_KINDS,
     ApiToken,
     ConsentEvent,
-    ConsentMessage,
     ConsentState,
     Kind,
     NoticeVersion,
     Purpose,
     Source,
 )
-from requests_app.models import DataSubject
+from outbox import services as outbox
+from outbox.models import Message
+from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +240,7 @@ def consent_erase_subject(*, subject: DataSubject) -> dict[str, int]:
             "states": ConsentState.objects.filter(subject=subject).delete()[0],
             "state_history": ConsentState.history.filter(subject_id=subject.pk).delete()[0],
             "events": ConsentEvent.objects.filter(subject=subject).delete()[0],
-            "messages": ConsentMessage.objects.filter(subject=subject).delete()[0],
+            "messages": outbox.messages_delete_for_subject(data_subject=subject, stream=Message.Stream.CONSENT),
         }
     logger.info("consents erased for subject %s: %s", subject.pk, counts)
     return counts
@@ -251,8 +250,6 @@ def consent_erase_subject(*, subject: DataSubject) -> dict[str, int]:
 
 def purposes_seed() -> int:
     """Create the policy's purposes that are missing, each with its first notice; return how many."""
-    from consents.defaults import seed_purposes
-
     return seed_purposes(Purpose, NoticeVersion)
 
 
@@ -285,63 +282,19 @@ def api_token_revoke(*, token: ApiToken) -> bool:
 
 # --- Messages ------------------------------------------------------------------------------------------
 
-def _render(source: str, context: dict) -> str:
-    return Template(source).render(Context(context, autoescape=False))
-
-
-def preference_link_send(*, email: str) -> ConsentMessage | None:
+def preference_link_send(*, email: str) -> Message | None:
     """E-mail a preference-center link if we know ``email``; return the stored message or None.
 
-    The caller answers the same either way, so nothing reveals whether the address is known.
+    The caller answers the same either way, so nothing reveals whether the address is known. The message
+    goes through the outbox like every other e-mail (stored as rendered, retried by the same sweep).
     """
-    from requests_app.services.messaging import template_get  # the editable template store
-
     subject = selectors.subject_by_email(email)
     if subject is None:
         return None
-    template = template_get(PREFERENCE_LINK_TEMPLATE)
     context = {
         "company_name": settings.COMPANY_NAME, "privacy_email": settings.PRIVACY_CONTACT_EMAIL,
         "subject_name": subject.full_name, "preferences_url": links.preferences_url(subject),
         "unsubscribe_url": links.unsubscribe_url(subject), "link_days": settings.MEDPRIVACY_PREFERENCE_LINK_DAYS,
     }
-    message = ConsentMessage.objects.create(
-        subject=subject, template_key=PREFERENCE_LINK_TEMPLATE, to_email=subject.email,
-        subject_line=_render(template.subject, context).strip(), body_text=_render(template.body_text, context),
-    )
-    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
-    return message
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from consents.tasks import deliver_consent_message
-
-    deliver_consent_message.delay(message_id)
-
-
-class ConsentMessageSendFailed(Exception):
-    def __init__(self, message_id: int) -> None:
-        super().__init__(f"consent message {message_id} could not be sent")
-        self.message_id = message_id
-
-
-def consent_message_deliver(*, message_id: int) -> bool:
-    """Send a stored message once (claimed by compare-and-set); False when sent, being sent or gone."""
-    claimed = ConsentMessage.objects.filter(
-        Q(pk=message_id), Q(state=ConsentMessage.State.QUEUED) | Q(state=ConsentMessage.State.FAILED),
-    ).update(state=ConsentMessage.State.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
-        return False
-    message = ConsentMessage.objects.get(pk=message_id)
-    email = EmailMessage(subject=message.subject_line, body=message.body_text, from_email=settings.DEFAULT_FROM_EMAIL,
-                         to=[message.to_email], headers=message.headers or None)
-    try:
-        email.send()
-    except Exception as exc:
-        ConsentMessage.objects.filter(pk=message_id).update(state=ConsentMessage.State.FAILED,
-                                                            last_error=type(exc).__name__)
-        logger.warning("consent message %s: send failed (%s)", message_id, type(exc).__name__)
-        raise ConsentMessageSendFailed(message_id) from exc
-    ConsentMessage.objects.filter(pk=message_id).update(state=ConsentMessage.State.SENT, sent_at=timezone.now(),
-                                                        last_error="")
-    return True
+    return outbox.message_create(data_subject=subject, template_key=PREFERENCE_LINK_TEMPLATE, context=context,
+                                 stream=Message.Stream.CONSENT)

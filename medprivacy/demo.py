@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from medprivacy import roles
+from requests_app.models import Case
+from requests_app.services import intake, workbench
 
 LOGINS_FILE = settings.VAR_DIR / "demo-logins.txt"
 
@@ -77,9 +79,6 @@ DEMO_REQUESTS = (
 
 def _seed_demo_requests(*, officer, boss) -> None:
     """File the demo requests through the real intake service once; assign the first to an officer."""
-    from requests_app.models import Case
-    from requests_app.services import intake, workbench
-
     if Case.objects.exists():
         return
     for data in DEMO_REQUESTS:

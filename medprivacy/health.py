@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from medprivacy.celery import app
+
 BEAT_TICK_KEY = "medprivacy:beat:last_tick"
 
 
@@ -36,8 +38,6 @@ def check_database() -> Probe:
 
 
 def check_broker() -> Probe:
-    from medprivacy.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

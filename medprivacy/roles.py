@@ -24,8 +24,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "requests_app.add_case",
         "requests_app.assign_case",
         "requests_app.view_all_cases",
-        "requests_app.view_messagetemplate",
-        "requests_app.change_messagetemplate",
+        "outbox.view_messagetemplate",
+        "outbox.change_messagetemplate",
         "requests_app.view_controllerorganization",
         "requests_app.add_controllerorganization",
         "requests_app.change_controllerorganization",
@@ -35,9 +35,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "consents.view_consentevent", "consents.view_consentstate",
         "consents.view_apitoken", "consents.add_apitoken", "consents.change_apitoken",
         # Fulfilment: supervisors keep the data map.
-        "requests_app.view_system", "requests_app.add_system", "requests_app.change_system",
-        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
-        "requests_app.view_accesspackage",
+        "fulfilment.view_system", "fulfilment.add_system", "fulfilment.change_system",
+        "fulfilment.view_fulfilmenttask", "fulfilment.change_fulfilmenttask",
+        "fulfilment.view_accesspackage",
         # Retention: the schedule, legal holds, purge runs and their approval.
         "retention.view_datacategory", "retention.add_datacategory", "retention.change_datacategory",
         "retention.view_retentionrule", "retention.add_retentionrule", "retention.change_retentionrule",
@@ -52,15 +52,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "requests_app.view_case",
         "requests_app.change_case",
         "requests_app.add_case",
-        "requests_app.view_messagetemplate",
+        "outbox.view_messagetemplate",
         "requests_app.view_controllerorganization",
         # consents
         "consents.view_purpose", "consents.view_noticeversion",
         "consents.view_consentevent", "consents.view_consentstate",
         # Fulfilment: officers work the tasks of their cases and read the data map.
-        "requests_app.view_system",
-        "requests_app.view_fulfilmenttask", "requests_app.change_fulfilmenttask",
-        "requests_app.view_accesspackage",
+        "fulfilment.view_system",
+        "fulfilment.view_fulfilmenttask", "fulfilment.change_fulfilmenttask",
+        "fulfilment.view_accesspackage",
         # Retention: officers see the schedule and holds (what they must not destroy), not purges.
         "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
     ),

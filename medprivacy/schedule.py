@@ -39,20 +39,21 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob(
         name="Message delivery retry",
-        task="requests_app.messages_retry_sweep",
-        every_seconds=300,
-        description="Queues messages to requesters stuck in sending or failed again, with backoff.",
+        task="outbox.messages_retry_sweep",
+        every_seconds=60,
+        description="Sends every e-mail whose next attempt is due (lost task, failed send, stale claim), "
+                    "with backoff; at least once, a copy keeps its Message-ID.",
     ),
     # Fulfilment: webhook retries with backoff, and deletion of expired access packages.
     PeriodicJob(
         name="Fulfilment connector retries",
-        task="requests_app.sweep_fulfilment_retries",
+        task="fulfilment.sweep_retries",
         every_seconds=60,
         description="Sends fulfilment tasks whose next attempt is due; fails them after the last attempt.",
     ),
     PeriodicJob(
         name="Expired access packages",
-        task="requests_app.sweep_expired_packages",
+        task="fulfilment.sweep_expired_packages",
         every_seconds=3600,
         description="Deletes access-package files whose download link has expired.",
     ),

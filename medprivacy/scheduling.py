@@ -22,7 +22,8 @@ def _schedule_kwargs(job: PeriodicJob) -> dict:
 
 @transaction.atomic
 def install_periodic_jobs(*, reset: bool = False) -> tuple[int, int]:
-    """Create missing jobs; leave existing ones as officers configured them unless reset."""
+    """Create missing jobs; leave existing ones as officers configured them unless reset (the task name
+    always follows the code)."""
     created = kept = 0
     for job in PERIODIC_JOBS:
         defaults = {"task": job.task, "description": job.description, **_schedule_kwargs(job)}
@@ -37,5 +38,8 @@ def install_periodic_jobs(*, reset: bool = False) -> tuple[int, int]:
             existing.save()
             kept += 1
         else:
+            if existing.task != job.task:  # the code renamed the task (e.g. it moved app): follow it
+                existing.task = job.task
+                existing.save(update_fields=["task"])
             kept += 1
     return created, kept

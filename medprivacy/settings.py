@@ -54,11 +54,16 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
     "medprivacy",
-    "requests_app",
+    "audit",
+    "subjects",
+    "timeline",
+    "outbox",
     "consents",
     "retention",
-    "audit",
+    "fulfilment",
+    "requests_app",
     "reporting",
 ]
 
@@ -265,8 +270,15 @@ MEDPRIVACY_REMINDERS = {
     "max_attempts": env.int("MEDPRIVACY_REMINDER_MAX_ATTEMPTS", default=8),
     "retry_base_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_BASE_SECONDS", default=300),
     "retry_cap_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_CAP_SECONDS", default=6 * 3600),
-    "message_stale_claim_seconds": env.int("MEDPRIVACY_MESSAGE_STALE_CLAIM_SECONDS", default=900),
-    "message_max_attempts": env.int("MEDPRIVACY_MESSAGE_MAX_ATTEMPTS", default=10),
+}
+# The outbox (every e-mail to a person): at-least-once delivery, one retry sweep over next_attempt_at.
+MEDPRIVACY_OUTBOX = {
+    # A message claimed this long ago and not marked sent (a killed worker) is sent again.
+    "stale_claim_seconds": env.int("MEDPRIVACY_MESSAGE_STALE_CLAIM_SECONDS", default=900),
+    "max_attempts": env.int("MEDPRIVACY_MESSAGE_MAX_ATTEMPTS", default=10),
+    "retry_base_seconds": env.int("MEDPRIVACY_MESSAGE_RETRY_BASE_SECONDS", default=60),
+    "retry_cap_seconds": env.int("MEDPRIVACY_MESSAGE_RETRY_CAP_SECONDS", default=6 * 3600),
+    "sweep_batch": env.int("MEDPRIVACY_MESSAGE_SWEEP_BATCH", default=200),
 }
 
 # --- Consents: preference links, unsubscribe links, Global Privacy Control -----------------------

@@ -17,5 +17,5 @@ urlpatterns = [
     path("privacy-choices/", include("consents.urls")),
     path(".well-known/gpc.json", consents_views.gpc_json, name="gpc_json"),
     path("api/consents/v1/permitted", consents_views.api_permitted, name="consents_api_permitted"),
-    path("fulfilment/", include("requests_app.fulfilment_urls")),
+    path("fulfilment/", include("fulfilment.urls")),
 ]

@@ -25,12 +25,13 @@ from django.utils import timezone
 from audit import chain
 from audit.selectors import audit_links_hold, audit_verify_recent
 from audit.services import audit_append, audit_digest
+from outbox.models import Message
+from outbox.services import message_content
+from regimes import deadlines
+from regimes.conventions import current_conventions
 from reporting import selectors
-from requests_app import deadlines
-from requests_app.conventions import current_conventions
-from requests_app.models import Case, Message
+from requests_app.models import Case
 from requests_app.services.cases import deadlines_for
-from requests_app.services.messaging import message_content
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -49,6 +50,10 @@ def _eml(message: Message) -> bytes:
     email["To"] = message.to_email or "(erased)"
     email["Subject"] = message.subject or "(erased)"
     email["Date"] = format_datetime(message.sent_at or message.created_at)
+    if message.message_id:
+        email["Message-ID"] = message.message_id
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email["X-MedPrivacy-Message"] = f"{message.pk} {message.template_key} {message.state}"
     email.set_content(message.body_text)
     if message.body_html:

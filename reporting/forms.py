@@ -6,7 +6,7 @@ import datetime as dt
 
 from django import forms
 
-from requests_app.rules import REGIME_LABELS, REGIMES
+from regimes.rules import REGIME_LABELS, REGIMES
 
 
 class ReportForm(forms.Form):

@@ -14,23 +14,27 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from audit.models import AuditEntry
+from fulfilment.models import FulfilmentTask
+from medprivacy import access
+from outbox.models import Message
 from reporting import metrics
 from reporting.models import CaseFact
 from reporting.rules import REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE
 from requests_app import selectors as case_selectors
-from requests_app.models import Case, FulfilmentTask, Message, TimelineEvent
+from requests_app.models import Case
+from timeline.models import TimelineEvent
 
 
 def user_can_see_reports(*, user: AbstractBaseUser) -> bool:
     """The metrics count every case: supervisors (who see all cases) and superusers only."""
-    return case_selectors.user_sees_all_cases(user=user)
+    return access.user_sees_all_cases(user=user)
 
 
 def user_can_export_evidence(*, user: AbstractBaseUser, dsr: Case) -> bool:
     """Supervisors for any case; an officer for a case assigned to them."""
-    if case_selectors.user_sees_all_cases(user=user):
+    if access.user_sees_all_cases(user=user):
         return True
-    return dsr.assignee_id == user.pk and case_selectors.case_can_change(user=user, dsr=dsr)
+    return dsr.assignee_id == user.pk and access.case_can_change(user=user, dsr=dsr)
 
 
 def facts_for_period(*, start: dt.date, end: dt.date, regime: str | None = None) -> list[metrics.CaseFact]:
@@ -117,7 +121,7 @@ AGE_BUCKETS = ((0, 15, "0–15 days"), (16, 30, "16–30 days"), (31, 45, "31–
 def series_backlog(*, user: AbstractBaseUser, today: dt.date | None = None) -> tuple[Series, Series]:
     """Open cases the user can see: by age since receipt, and by when they are due."""
     today = today or case_selectors.case_today()
-    open_cases = case_selectors.cases_for_user(user=user).filter(status__in=case_selectors.OPEN_STATUSES)
+    open_cases = access.cases_for_user(user=user).filter(status__in=case_selectors.OPEN_STATUSES)
     ages: Counter[str] = Counter()
     dues: Counter[str] = Counter()
     week_end = today + dt.timedelta(days=case_selectors.WEEK_DAYS - 1)

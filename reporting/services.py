@@ -6,10 +6,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from regimes import deadlines
+from regimes.conventions import current_conventions
 from reporting.models import CaseFact
 from reporting.rules import classify
-from requests_app import deadlines
-from requests_app.conventions import current_conventions
 from requests_app.models import Case
 
 # The field the compliance work adds for "complied with in part" (a boolean on the case). Until it

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 
+from medprivacy import access
 from reporting import charts, metrics, selectors
 from reporting.evidence import evidence_pack_build
 from reporting.forms import ReportForm
@@ -88,7 +89,7 @@ def case_list_csv(request: HttpRequest) -> HttpResponse:
 def evidence_pack_download(request: HttpRequest, case_id: int) -> HttpResponse:
     """The evidence pack of one case: supervisors, and officers for the cases assigned to them."""
     try:
-        dsr = case_selectors.case_get_for_user(user=request.user, pk=case_id)
+        dsr = access.case_get_for_user(user=request.user, pk=case_id)
     except Case.DoesNotExist:
         raise Http404("No such case") from None
     if not selectors.user_can_export_evidence(user=request.user, dsr=dsr):

@@ -24,13 +24,17 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from consents.selectors import consent_events_for_reference
-from requests_app import deadlines, selectors
+from fulfilment.services import FulfilmentError
+from medprivacy import access, clock
+from medprivacy.admin_base import ReadOnlyAdmin
+from regimes import deadlines
+from regimes.rules import REGIME_ABBREVIATIONS
+from requests_app import selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
-from requests_app.models import Case, CaseAttachment, ControllerOrganization, MessageTemplate, TimelineEvent
-from requests_app.rules import REGIME_ABBREVIATIONS
-from requests_app.services import messaging, workbench
-from requests_app.services.fulfilment import FulfilmentError
+from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
+from requests_app.services import workbench
 from requests_app.workflow import IllegalTransition, Status
+from timeline.models import TimelineEvent
 
 admin.site.index_template = "admin/requests_app/index.html"
 
@@ -48,7 +52,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [("mine", "Mine"), ("unassigned", "Unassigned"),
-                *((str(u.pk), u.get_username()) for u in selectors.case_workers())]
+                *((str(u.pk), u.get_username()) for u in access.case_workers())]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -117,12 +121,12 @@ class _CaseScopedInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(case__in=selectors.cases_for_user(user=request.user))
+        return super().get_queryset(request).filter(case__in=access.cases_for_user(user=request.user))
 
     def has_view_permission(self, request, obj=None):
         if obj is None:  # Django asks without the parent before filtering the queryset (scoped above)
             return request.user.has_perm("requests_app.view_case")
-        return selectors.case_can_view(user=request.user, dsr=obj)
+        return access.case_can_view(user=request.user, dsr=obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -182,12 +186,12 @@ class AttachmentInline(_CaseScopedInline):
 
 
 class CaseBulkActionForm(helpers.ActionForm):
-    assignee = forms.ModelChoiceField(queryset=selectors.case_workers(), required=False,
+    assignee = forms.ModelChoiceField(queryset=access.case_workers(), required=False,
                                       label="Assign to (for “Assign selected”)")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.case_workers()
+        self.fields["assignee"].queryset = access.case_workers()
 
 
 def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done: int, refused: list[str]) -> None:
@@ -229,7 +233,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         open_rank = SqlCase(When(status__in=selectors.OPEN_STATUSES, then=Value(0)), default=Value(1),
                           output_field=IntegerField())
-        return selectors.cases_for_user(user=request.user).annotate(open_rank=open_rank)
+        return access.cases_for_user(user=request.user).annotate(open_rank=open_rank)
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return ["open_rank", "due_on", "pk"]  # open cases first, nearest due date first
@@ -237,7 +241,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         if obj is None:
             return super().has_view_permission(request)
-        return selectors.case_can_view(user=request.user, dsr=obj)
+        return access.case_can_view(user=request.user, dsr=obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False  # the form is read-only: cases change only through the workbench actions
@@ -246,7 +250,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         return False  # cases are erased by the retention schedule, never deleted by hand
 
     def has_assign_permission(self, request: HttpRequest) -> bool:
-        return selectors.user_can_assign(user=request.user)
+        return access.user_can_assign(user=request.user)
 
     def has_work_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("requests_app.change_case")
@@ -254,10 +258,10 @@ class CaseAdmin(SimpleHistoryAdmin):
     def _case_or_404(self, request: HttpRequest, object_id: str, perm: str = "view") -> Case:
         """Fetch a case the user may see; 404 if they may not even see it, 403 if they may only look."""
         try:
-            dsr = selectors.case_get_for_user(user=request.user, pk=unquote(object_id))
+            dsr = access.case_get_for_user(user=request.user, pk=unquote(object_id))
         except Case.DoesNotExist:
             raise Http404("No such case") from None
-        if perm == "change" and not selectors.case_can_change(user=request.user, dsr=dsr):
+        if perm == "change" and not access.case_can_change(user=request.user, dsr=dsr):
             raise PermissionDenied("This case is shared with you for viewing only")
         return dsr
 
@@ -296,8 +300,8 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         dsr = self._case_or_404(request, object_id)
-        can_work = selectors.case_can_change(user=request.user, dsr=dsr)
-        can_assign = selectors.user_can_assign(user=request.user)
+        can_work = access.case_can_change(user=request.user, dsr=dsr)
+        can_assign = access.user_can_assign(user=request.user)
         buttons = [
             (action, reverse(f"admin:requests_app_case_{action.name}", args=[dsr.pk]))
             for action in CASE_ACTIONS.values()
@@ -357,9 +361,9 @@ class CaseAdmin(SimpleHistoryAdmin):
         """Run one workbench action on one case after checking the object permission."""
         dsr = self._case_or_404(request, object_id)
         if action.needs_assign:
-            if not selectors.user_can_assign(user=request.user):
+            if not access.user_can_assign(user=request.user):
                 raise PermissionDenied("Only privacy supervisors assign cases")
-        elif not selectors.case_can_change(user=request.user, dsr=dsr):
+        elif not access.case_can_change(user=request.user, dsr=dsr):
             raise PermissionDenied("This case is shared with you for viewing only")
         form = action.form_class(request.POST or None, request.FILES or None, dsr=dsr, user=request.user)
         status = 200
@@ -478,33 +482,13 @@ def due_badge(dsr: Case, *, today: dt.date) -> str:
 
 def _extension_check(dsr: Case) -> str:
     rule = deadlines.rule_for(dsr.regime, dsr.right)
-    from requests_app.services.workbench import _regime_today  # the same "today" the service uses
-
-    return deadlines.can_extend(rule, today=_regime_today(dsr.regime), respond_by=dsr.due_on,
+    return deadlines.can_extend(rule, today=clock.regime_today(dsr.regime), respond_by=dsr.due_on,
                                 already_extended=dsr.extended_at is not None)[1]
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Message templates and controllers
+# Controllers
 # ---------------------------------------------------------------------------------------------------------
-
-
-@admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ("key", "description", "subject", "updated_at")
-    search_fields = ("key", "subject")
-    readonly_fields = ("key", "updated_at")
-    fields = ("key", "description", "subject", "body_text", "body_html", "updated_at")
-
-    def changelist_view(self, request, extra_context=None):
-        messaging.templates_seed()  # every template the services send is listed, ready to edit
-        return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False  # the services send fixed keys; the rows are seeded from message_defaults
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ControllerOrganization)
@@ -512,5 +496,14 @@ class ControllerOrganizationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "privacy_email")
     search_fields = ("name",)
 
-# The data map, fulfilment tasks and access packages.
-from requests_app import fulfilment_admin  # noqa: F401,E402
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "target_date", "due_date", "state", "attempts", "sent_at", "last_error")
+    list_filter = ("kind", "state")
+    list_select_related = ("case",)
+    search_fields = ("case__reference",)
+    date_hierarchy = "target_date"
+    readonly_fields = ("case", "kind", "target_date", "due_date", "recipients", "state", "attempts", "created_at",
+                       "claimed_at", "next_attempt_at", "sent_at", "last_error")
+    exclude = ("claim_token",)

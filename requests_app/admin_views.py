@@ -17,9 +17,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
-from requests_app import deadlines, selectors
+from medprivacy import access
+from regimes import deadlines
+from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, ControllerOrganization
-from requests_app.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
 from requests_app.services import workbench
 from requests_app.workflow import Status, allowed_next
 
@@ -41,7 +42,7 @@ class AssignForm(CaseActionForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.case_workers()
+        self.fields["assignee"].queryset = access.case_workers()
 
 
 class ShareForm(CaseActionForm):

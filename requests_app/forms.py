@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
-from requests_app import deadlines
-from requests_app.models import Relationship
+from regimes import deadlines
+from regimes.rules import RIGHT_LABELS
 from requests_app.residence import COUNTRIES, US_REGIONS, residence_label
-from requests_app.rules import RIGHT_LABELS
 from requests_app.services.intake import (
     MAX_AUTHORIZATION_BYTES,
     IntakeRejected,
@@ -18,6 +17,7 @@ from requests_app.services.intake import (
     intake_problems,
     residence_problems,
 )
+from subjects.models import Relationship
 
 _one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Use a single line without special characters.")
 

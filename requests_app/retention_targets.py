@@ -13,10 +13,14 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from requests_app.models import Case, DataSubject, Message, Submission, TimelineEvent, VerificationToken
+from consents.models import ConsentEvent, ConsentState
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
 from requests_app.workflow import Status
 from retention.models import Event
 from retention.registry import register
+from subjects.models import DataSubject
+from timeline.models import TimelineEvent
 
 REQUEST_RECORDS = "privacy_request_records"
 UNVERIFIED = "unverified_requests"
@@ -55,8 +59,6 @@ def subject_closed_at():
 
 def subject_has_no_consent_records() -> Q:
     """A person with consent records stays until the consent ledger's own rule has removed them."""
-    from consents.models import ConsentEvent, ConsentState
-
     return ~Q(Exists(ConsentEvent.objects.filter(subject=OuterRef("pk")))) & \
         ~Q(Exists(ConsentState.objects.filter(subject=OuterRef("pk"))))
 
@@ -95,8 +97,8 @@ register(
 register(
     "requests.message", model=Message, category=REQUEST_RECORDS, order=20,
     dates={Event.CASE_CLOSURE: message_closed_at, Event.COLLECTION: "created_at"},
-    scope=message_submission_has_no_open_case,
-    subject="submission__subject", case="submission__cases",
+    scope=lambda: Q(stream=Message.Stream.REQUEST) & message_submission_has_no_open_case(),
+    subject="data_subject", case="submission__cases",
     anonymize={"to_email": "", "subject": "", "body_text": "", "body_html": ""}, anonymized=Q(to_email=""),
 )
 register(
@@ -159,18 +161,18 @@ register(
 
 # --- Fulfilment: access packages, task results and evidence ------------------------------------------
 register(
-    "requests.access_package", model="requests_app.AccessPackage", category="access_packages",
+    "requests.access_package", model="fulfilment.AccessPackage", category="access_packages",
     dates={Event.COLLECTION: "created_at", Event.DELIVERY: "delivered_at"},
     subject="case__subject", case="case", files=["file"],
 )
 register(
     # What systems reported (data found) and the files they sent: part of the request records.
-    "requests.task_evidence", model="requests_app.TaskEvidence", category=REQUEST_RECORDS, order=15,
+    "requests.task_evidence", model="fulfilment.TaskEvidence", category=REQUEST_RECORDS, order=15,
     dates={Event.CASE_CLOSURE: "task__case__closed_at", Event.COLLECTION: "created_at"},
     subject="task__case__subject", case="task__case", files=["file"],
 )
 register(
-    "requests.fulfilment_task_result", model="requests_app.FulfilmentTask", category=REQUEST_RECORDS, order=16,
+    "requests.fulfilment_task_result", model="fulfilment.FulfilmentTask", category=REQUEST_RECORDS, order=16,
     dates={Event.CASE_CLOSURE: "case__closed_at", Event.COLLECTION: "created_at"},
     subject="case__subject", case="case",
     anonymize={"result": {}, "notes": ""}, anonymized=Q(result={}, notes=""),

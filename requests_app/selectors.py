@@ -11,16 +11,20 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
-from medprivacy import roles
-from requests_app.models import Case, CaseAttachment, DataSubject, Message, Submission, TimelineEvent
+from medprivacy import clock
+from medprivacy.access import (  # the one permission layer
+    cases_for_user,
+)
+from outbox.models import Message
+from requests_app.models import Case, CaseAttachment, Submission
 from requests_app.workflow import OPEN, Status
+from subjects.models import DataSubject
+from subjects.selectors import subject_reachable_by_id
+from timeline.models import TimelineEvent
 
 # ---------------------------------------------------------------------------------------------------------
 # Officers: which cases a user may see and work (django-guardian object permissions)
@@ -32,67 +36,9 @@ DUE_SOON_DAYS = 5
 WEEK_DAYS = 7
 
 
-def user_sees_all_cases(*, user: AbstractBaseUser) -> bool:
-    """Return whether the user sees every case (superusers and holders of view_all_cases: supervisors)."""
-    return bool(user.is_active and user.is_staff
-                and (user.is_superuser or user.has_perm("requests_app.view_all_cases")))
-
-
-def user_can_assign(*, user: AbstractBaseUser) -> bool:
-    return bool(user.is_active and user.is_staff and user.has_perm("requests_app.assign_case"))
-
-
-def user_is_case_worker(*, user: AbstractBaseUser) -> bool:
-    """Return whether cases may be assigned to this user (an active officer or supervisor)."""
-    return bool(user.is_active and user.is_staff
-                and (user.is_superuser or user.groups.filter(name__in=[roles.OFFICERS, roles.SUPERVISORS]).exists()))
-
-
-def case_workers() -> QuerySet:
-    """Return the users cases may be assigned to, by username."""
-    return (get_user_model().objects.filter(is_active=True, is_staff=True)
-            .filter(Q(groups__name__in=[roles.OFFICERS, roles.SUPERVISORS]) | Q(is_superuser=True))
-            .distinct().order_by(get_user_model().USERNAME_FIELD))
-
-
-def cases_for_user(*, user: AbstractBaseUser, perm: str = "view") -> QuerySet[Case]:
-    """Return the cases `user` may view (perm="view") or work on (perm="change").
-
-    Officers get exactly the cases with a guardian object permission for them or one of their groups;
-    the model-level view/change permission that lets them into the admin is deliberately ignored.
-    """
-    if perm not in ("view", "change"):
-        raise ValueError(f"perm must be 'view' or 'change'; got {perm!r}")
-    if not (user.is_active and user.is_staff):
-        return Case.objects.none()
-    if user_sees_all_cases(user=user) and (perm == "view" or user.is_superuser
-                                          or user.has_perm("requests_app.change_case")):
-        return Case.objects.all()
-    return get_objects_for_user(user, f"requests_app.{perm}_case", klass=Case.objects.all(), use_groups=True,
-                                with_superuser=False, accept_global_perms=False)
-
-
-def case_get_for_user(*, user: AbstractBaseUser, pk: object, perm: str = "view") -> Case:
-    """Return one case the user may view/change, or raise Case.DoesNotExist (also for a malformed id)."""
-    try:
-        return cases_for_user(user=user, perm=perm).select_related("subject", "submission", "assignee").get(pk=pk)
-    except (ValueError, TypeError):
-        raise Case.DoesNotExist(f"no case {pk!r}") from None
-
-
-def case_can_view(*, user: AbstractBaseUser, dsr: Case) -> bool:
-    return cases_for_user(user=user, perm="view").filter(pk=dsr.pk).exists()
-
-
-def case_can_change(*, user: AbstractBaseUser, dsr: Case) -> bool:
-    return cases_for_user(user=user, perm="change").filter(pk=dsr.pk).exists()
-
-
 def case_today() -> dt.date:
     """Today in the officers' display time zone (what "overdue" and "this week" mean in the office)."""
-    from zoneinfo import ZoneInfo
-
-    return timezone.now().astimezone(ZoneInfo(settings.DISPLAY_TIME_ZONE)).date()
+    return clock.office_today()
 
 
 def cases_due_filter(queryset: QuerySet[Case], *, due: str, today: dt.date | None = None) -> QuerySet[Case]:
@@ -185,7 +131,7 @@ def public_submission_get(*, submission_id: int) -> Submission | None:
 
 def public_subject_get(*, subject_id: int) -> DataSubject | None:
     """Return the data subject a status link names, unless it is gone or erased."""
-    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email="").first()
+    return subject_reachable_by_id(subject_id)
 
 
 def public_cases_for_subject(*, subject: DataSubject) -> list[Case]:

@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from requests_app import links, selectors
+from requests_app import selectors
 from requests_app.forms import IntakeForm, NewLinkForm, ResidenceForm
-from requests_app.models import DataSubject
 from requests_app.services import intake
 from requests_app.workflow import IllegalTransition
+from subjects import links
+from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from requests_app import selectors as request_selectors
-from requests_app.models import DataSubject
-from retention import registry, selectors, services
+from medprivacy import access
+from retention import registry, selectors, services, tasks
 from retention.models import DataCategory, LegalHold, PurgeRun, PurgeRunItem, RetentionRule, ReviewFlag
+from subjects.models import DataSubject
 
 
 def guard_target_admins(site: admin.AdminSite) -> None:
@@ -125,7 +125,7 @@ class LegalHoldAdmin(SimpleHistoryAdmin):
         # which the admin would otherwise apply to this field's queryset. Cases come scoped to what
         # the user may see.
         if db_field.name == "case":
-            kwargs["queryset"] = request_selectors.cases_for_user(user=request.user).order_by("pk")
+            kwargs["queryset"] = access.cases_for_user(user=request.user).order_by("pk")
         elif db_field.name == "subject":
             kwargs["queryset"] = DataSubject.objects.order_by("pk")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -278,8 +278,6 @@ class PurgeRunAdmin(admin.ModelAdmin):
 
 
 def _queue_execution(run: PurgeRun) -> None:
-    from retention import tasks
-
     transaction.on_commit(lambda: tasks.purge_run_execute.delay(run.pk))
 
 

@@ -121,7 +121,7 @@ class LegalHold(models.Model):
     scope = models.CharField(max_length=10, choices=Scope.choices)
     # SET_NULL: once a hold is released and the record later purged, the hold stays as an audit record
     # (with `target_label`) instead of blocking the purge.
-    subject = models.ForeignKey("requests_app.DataSubject", null=True, blank=True, on_delete=models.SET_NULL,
+    subject = models.ForeignKey("subjects.DataSubject", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="legal_holds")
     case = models.ForeignKey("requests_app.Case", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="legal_holds")

@@ -10,7 +10,7 @@ such module at start-up (like `admin.py`). A declaration is a few lines::
         model="consents.ConsentRecord",          # "app_label.ModelName" (resolved lazily)
         category="consent_ledger",               # a DataCategory code
         dates={"collection": "recorded_at"},     # event -> field path or expression factory
-        subject="subject",                       # lookup path to requests_app.DataSubject
+        subject="subject",                       # lookup path to subjects.DataSubject
     )
 
 See docs/retention.md for every option. The purge service (retention.services) reads targets only
@@ -98,7 +98,7 @@ def register(name: str, *, model: str | type[models.Model], category: str, dates
     """Declare a retention target.
 
     - `dates`: which date each event (see `retention.models.Event`) runs from for this model.
-    - `subject`: lookup path from the model to `requests_app.DataSubject` (e.g. "submission__subject");
+    - `subject`: lookup path from the model to `subjects.DataSubject` (e.g. "submission__subject");
       used to find a subject's rows and to honour holds on a subject.
     - `case`: lookup path to `requests_app.Case` ("pk" for the case itself); honours holds on a case.
     - `scope`: a Q (or a callable returning one) limiting the rows this target covers.

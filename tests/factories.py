@@ -8,8 +8,9 @@ import factory
 from django.contrib.auth import get_user_model
 
 from medprivacy import roles
-from requests_app.models import DataSubject, Relationship, Submission
+from requests_app.models import Submission
 from requests_app.services.cases import case_create
+from subjects.models import DataSubject, Relationship
 
 RECEIVED_AT = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('requests_app', '0006_history_reasons_as_text'),
+        ('requests_app', '0007_move_models_out'),
     ]
 
     operations = [

@@ -4,8 +4,8 @@ from django.db import migrations
 def backfill(apps, schema_editor):
     """Record the fact of every case that exists when reporting is installed."""
     from reporting.rules import classify
-    from requests_app import deadlines
-    from requests_app.conventions import current_conventions
+    from regimes import deadlines
+    from regimes.conventions import current_conventions
 
     Case = apps.get_model("requests_app", "Case")
     CaseFact = apps.get_model("reporting", "CaseFact")

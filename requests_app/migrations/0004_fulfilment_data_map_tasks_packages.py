@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import requests_app.models
+import fulfilment.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(db_index=True, max_length=120)),
                 ('description', models.TextField(blank=True)),
                 ('role', models.CharField(choices=[('internal', 'Our own application'), ('service_provider', 'Service provider / processor'), ('third_party', 'Third party the data is sold or shared to')], default='internal', max_length=20)),
-                ('categories', models.JSONField(blank=True, default=list, help_text='Data category codes it holds (policy §2).', validators=[requests_app.models._category_codes_valid])),
+                ('categories', models.JSONField(blank=True, default=list, help_text='Data category codes it holds (policy §2).', validators=[fulfilment.models._category_codes_valid])),
                 ('purposes', models.TextField(blank=True, help_text='Why it holds the data (policy §3).')),
                 ('retention', models.TextField(blank=True, help_text='How long it keeps the data (policy §5).')),
                 ('access_method', models.CharField(choices=[('manual', 'Manual (a task for its owner)'), ('webhook', 'Webhook (signed HTTPS request)'), ('django_model', 'Django model in this deployment')], default='manual', max_length=20)),
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=120, unique=True)),
                 ('description', models.TextField(blank=True)),
                 ('role', models.CharField(choices=[('internal', 'Our own application'), ('service_provider', 'Service provider / processor'), ('third_party', 'Third party the data is sold or shared to')], default='internal', max_length=20)),
-                ('categories', models.JSONField(blank=True, default=list, help_text='Data category codes it holds (policy §2).', validators=[requests_app.models._category_codes_valid])),
+                ('categories', models.JSONField(blank=True, default=list, help_text='Data category codes it holds (policy §2).', validators=[fulfilment.models._category_codes_valid])),
                 ('purposes', models.TextField(blank=True, help_text='Why it holds the data (policy §3).')),
                 ('retention', models.TextField(blank=True, help_text='How long it keeps the data (policy §5).')),
                 ('access_method', models.CharField(choices=[('manual', 'Manual (a task for its owner)'), ('webhook', 'Webhook (signed HTTPS request)'), ('django_model', 'Django model in this deployment')], default='manual', max_length=20)),

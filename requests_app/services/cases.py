@@ -5,38 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_append
-from requests_app import deadlines
-from requests_app.conventions import current_conventions
-from requests_app.models import Case, ReferenceCounter, Submission, TimelineEvent
+from consents.services import CONSENT_RIGHTS, consents_apply_request
+from fulfilment.services import fulfilment_create_tasks
+from regimes import deadlines
+from regimes.conventions import current_conventions
+from requests_app.models import Case, ReferenceCounter, Submission
 from requests_app.observers import case_written
 from requests_app.workflow import TERMINAL, Status, check_transition
-
-Actor = AbstractBaseUser | None
-
-
-def actor_label(actor: Actor, default: str = "system") -> str:
-    return "officer" if actor is not None else default
-
-
-def timeline_record(*, dsr: Case, kind: str, summary: str = "", actor: Actor = None,
-                    label: str | None = None, message=None, at: dt.datetime | None = None) -> TimelineEvent:
-    """Append one event to a case's timeline, and its entry to the audit chain."""
-    event = TimelineEvent.objects.create(
-        case=dsr, kind=kind, summary=summary, actor=actor, actor_label=label or actor_label(actor),
-        message=message, at=at or timezone.now(),
-    )
-    facts = {"timeline_kind": str(kind), "reference": dsr.reference, "actor_label": event.actor_label}
-    if message is not None:
-        facts["message_id"] = message.pk
-    audit_append(kind="timeline.event", obj=event, case_id=dsr.pk, actor=actor, facts=facts,
-                 personal={"summary": summary})
-    return event
+from timeline.models import TimelineEvent
+from timeline.services import Actor, actor_label, timeline_record
 
 
 def next_reference(*, year: int) -> str:
@@ -145,9 +127,6 @@ def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:
     and an officer redirects them. Called by every path that settles verification (intake at receipt for
     rights that need none, the e-mail link, an officer's identity check); safe to call twice.
     """
-    from consents.services import CONSENT_RIGHTS, consents_apply_request
-    from requests_app.services.fulfilment import fulfilment_create_tasks
-
     if dsr.is_patient or dsr.verified_at is None or dsr.needs_officer_verification or not dsr.is_open:
         return
     if dsr.right in CONSENT_RIGHTS:

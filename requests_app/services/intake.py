@@ -41,29 +41,26 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from requests_app import deadlines
-from requests_app.links import absolute
-from requests_app.models import (
-    Case,
-    Channel,
-    DataSubject,
-    Message,
-    Relationship,
-    Submission,
-    TimelineEvent,
-    VerificationToken,
-)
+from medprivacy.links import absolute
+from outbox.models import Message
+from outbox.services import message_send
+from regimes import deadlines
+from regimes.rules import RIGHT_LABELS, RIGHTS
+from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
-from requests_app.rules import RIGHT_LABELS, RIGHTS
-from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment, timeline_record
-from requests_app.services.messaging import message_send
+from requests_app.services.cases import case_change_status, case_create, case_start_fulfilment
 from requests_app.workflow import IllegalTransition, Status
+from subjects.models import Relationship
+from subjects.selectors import normalize_email, subject_by_email
+from subjects.services import subject_upsert
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +125,6 @@ class IntakeResult:
 # ---------------------------------------------------------------------------------------------------------
 # Validation shared by the form and the services
 # ---------------------------------------------------------------------------------------------------------
-
-
-def normalize_email(email: str) -> str:
-    """Return the address as stored and matched: trimmed and lower-case."""
-    return (email or "").strip().lower()
 
 
 def residence_problems(*, country: str, subdivision: str) -> dict[str, str]:
@@ -239,8 +231,10 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     stored_name = ""
     try:
         with transaction.atomic():
-            subject = _subject_upsert(email=email, full_name=full_name.strip(), relationship=relationship,
-                                      country=country, subdivision=subdivision)
+            subject = subject_upsert(
+                email=email, details={"full_name": full_name.strip(), "relationship": relationship,
+                                      "country": country, "subdivision": subdivision},
+                created_reason="Created from a request", updated_reason="Details updated from a new request")
             if kind:
                 stored_name = _authorization_store(authorization, kind=kind, received_at=received_at)
             asks_correction = "rectification" in rights
@@ -272,30 +266,6 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     logger.info("intake: submission %s received with %s case(s) (agent=%s, patient=%s)",
                 submission.pk, len(cases), is_agent, is_patient)
     return IntakeResult(submission=submission, cases=tuple(cases), message=message)
-
-
-def _subject_upsert(*, email: str, full_name: str, relationship: str, country: str,
-                    subdivision: str) -> DataSubject:
-    """Return the data subject with this address, created or updated with the details just given."""
-    wanted = {"full_name": full_name, "relationship": relationship, "country": country,
-              "subdivision": subdivision}
-    subject = DataSubject.objects.select_for_update().filter(email=email).first()
-    if subject is None:
-        subject = DataSubject(email=email, **wanted)
-        subject._change_reason = "Created from a request"
-        try:
-            with transaction.atomic():
-                subject.save()
-            return subject
-        except IntegrityError:  # the same address arrived twice at once; update the row that won
-            subject = DataSubject.objects.select_for_update().get(email=email)
-    changed = [name for name, value in wanted.items() if getattr(subject, name) != value]
-    if changed:
-        for name in changed:
-            setattr(subject, name, wanted[name])
-        subject._change_reason = "Details updated from a new request"
-        subject.save()
-    return subject
 
 
 def _authorization_store(upload: UploadedFile, *, kind: str, received_at: dt.datetime) -> str:
@@ -479,7 +449,7 @@ def status_link_send(*, email: str) -> bool:
 
     The caller shows the same page either way, so nothing reveals whether the address is known.
     """
-    subject = DataSubject.objects.filter(email=normalize_email(email), erased_at__isnull=True).first()
+    subject = subject_by_email(email)
     latest = subject.submissions.order_by("-received_at", "-pk").first() if subject is not None else None
     if latest is None:
         logger.info("intake: new link asked for an address without requests")

@@ -7,7 +7,7 @@ after that transaction commits by a delivery loop that claims rows by compare-an
 behind by a killed worker goes stale and is taken over; a failed send is retried with doubling backoff.
 
 Offsets, recipients and quiet rules come from settings.MEDPRIVACY_REMINDERS; statutory dates come from
-the case (computed by the rules table), and the extension rules from `requests_app.deadlines`.
+the case (computed by the rules table), and the extension rules from `regimes.deadlines`.
 """
 
 from __future__ import annotations
@@ -26,19 +26,21 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from medprivacy import roles
 from medprivacy.jobs import job_run
-from requests_app import deadlines
-from requests_app.links import absolute
-from requests_app.models import Case, Message, Reminder, TimelineEvent, VerificationToken
-from requests_app.rules import REGIME_ABBREVIATIONS
-from requests_app.services.cases import case_change_status, timeline_record
-from requests_app.services.messaging import message_send
+from medprivacy.links import absolute
+from outbox.services import message_send
+from regimes import deadlines
+from regimes.rules import REGIME_ABBREVIATIONS
+from requests_app.models import Case, Reminder, VerificationToken
+from requests_app.services.cases import case_change_status
 from requests_app.workflow import OPEN, Status
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +75,6 @@ class ReminderPolicy:
     max_attempts: int = 8
     retry_base: dt.timedelta = dt.timedelta(minutes=5)
     retry_cap: dt.timedelta = dt.timedelta(hours=6)
-    message_stale_claim: dt.timedelta = dt.timedelta(minutes=15)
-    message_max_attempts: int = 10
 
     def today(self, now: dt.datetime) -> dt.date:
         """Return the calendar day of `now` in the reminder time zone."""
@@ -120,8 +120,7 @@ def _quiet_hours(text: str) -> tuple[int, int] | None:
 def reminder_policy() -> ReminderPolicy:
     """Build the policy from settings.MEDPRIVACY_REMINDERS, refusing impossible values."""
     conf = settings.MEDPRIVACY_REMINDERS
-    for name in ("unassigned_every_days", "send_batch", "stale_claim_seconds", "max_attempts",
-                 "message_max_attempts", "message_stale_claim_seconds"):
+    for name in ("unassigned_every_days", "send_batch", "stale_claim_seconds", "max_attempts"):
         if int(conf[name]) < 1:
             raise ImproperlyConfigured(f"MEDPRIVACY_REMINDERS[{name!r}] must be at least 1; got {conf[name]}")
     budget = int(conf["sweep_time_budget_seconds"])
@@ -143,8 +142,6 @@ def reminder_policy() -> ReminderPolicy:
         max_attempts=int(conf["max_attempts"]),
         retry_base=dt.timedelta(seconds=int(conf["retry_base_seconds"])),
         retry_cap=dt.timedelta(seconds=int(conf["retry_cap_seconds"])),
-        message_stale_claim=dt.timedelta(seconds=int(conf["message_stale_claim_seconds"])),
-        message_max_attempts=int(conf["message_max_attempts"]),
     )
 
 
@@ -615,62 +612,6 @@ def verification_expire(*, policy: ReminderPolicy | None = None) -> ExpiryResult
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Messages to requesters stuck in sending or failed: queue them again with backoff
-# ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RequeueResult:
-    stale_claims: int = 0
-    never_picked_up: int = 0
-    retried: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.stale_claims + self.never_picked_up + self.retried
-
-
-def messages_requeue(*, policy: ReminderPolicy | None = None) -> RequeueResult:
-    """Queue delivery again for messages a killed worker left in `sending`, queued ones whose task was lost,
-    and failed ones whose backoff has passed (fewer attempts than the maximum).
-
-    Each row is taken by compare-and-set on `claimed_at`, so two sweeps queue it once; `message_deliver`
-    claims it again before sending, so even a duplicate task cannot send twice.
-    """
-    from requests_app.tasks import deliver_message  # late: tasks imports this module
-
-    policy = policy or reminder_policy()
-    now = timezone.now()
-    cutoff = now - policy.message_stale_claim
-    result = RequeueResult()
-    requeue: list[int] = []
-    stuck = Message.objects.filter(state=Message.State.SENDING, claimed_at__lt=cutoff)
-    for pk in list(stuck.values_list("pk", flat=True)):
-        if stuck.filter(pk=pk).update(state=Message.State.FAILED, last_error="StaleClaim", claimed_at=now):
-            requeue.append(pk)
-            result.stale_claims += 1
-    lost = Message.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff),
-                                  state=Message.State.QUEUED, created_at__lt=cutoff)
-    for pk in list(lost.values_list("pk", flat=True)):
-        if lost.filter(pk=pk).update(claimed_at=now):
-            requeue.append(pk)
-            result.never_picked_up += 1
-    failed = Message.objects.filter(state=Message.State.FAILED, attempts__lt=policy.message_max_attempts)
-    for pk, attempts, claimed_at in list(failed.values_list("pk", "attempts", "claimed_at")):
-        if claimed_at is not None and claimed_at + policy.backoff(attempts) > now:
-            continue
-        if failed.filter(pk=pk, claimed_at=claimed_at).update(claimed_at=now):
-            requeue.append(pk)
-            result.retried += 1
-    for pk in requeue:
-        transaction.on_commit(lambda pk=pk: deliver_message.delay(pk))
-    if requeue:
-        logger.info("messages requeued: %s (stale %s, lost %s, retried %s)", len(requeue), result.stale_claims,
-                    result.never_picked_up, result.retried)
-    return result
-
-
-# ---------------------------------------------------------------------------------------------------------
 # The sweeps beat runs: each one a recorded job run
 # ---------------------------------------------------------------------------------------------------------
 
@@ -699,11 +640,3 @@ def verification_sweep() -> tuple[int, ExpiryResult]:
         run.handled(reminded + expiry.closed)
         run.errors_from(expiry.errors)
     return reminded, expiry
-
-
-def messages_retry_sweep() -> RequeueResult:
-    """Queue stuck and failed messages to requesters again; record the run."""
-    with job_run("message_retry") as run:
-        result = messages_requeue()
-        run.handled(result.total)
-    return result

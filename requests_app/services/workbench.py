@@ -19,29 +19,23 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from requests_app import deadlines, selectors
-from requests_app.conventions import current_conventions
-from requests_app.models import (
-    Case,
-    CaseAttachment,
-    Channel,
-    ControllerOrganization,
-    DataSubject,
-    Submission,
-    TimelineEvent,
-)
+from fulfilment.services import fulfilment_assert_can_complete, fulfilment_erasure_summary
+from medprivacy import access, clock
+from outbox.services import message_send
+from regimes import deadlines
+from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
+from requests_app.models import Case, CaseAttachment, Channel, ControllerOrganization, Submission
 from requests_app.observers import case_written
-from requests_app.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.services.cases import (
     case_change_status,
     case_create,
     case_start_fulfilment,
     deadlines_for,
-    timeline_record,
 )
-from requests_app.services.fulfilment import fulfilment_assert_can_complete, fulfilment_erasure_summary
-from requests_app.services.messaging import message_send
 from requests_app.workflow import Status
+from subjects.services import subject_upsert
+from timeline.models import TimelineEvent
+from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +74,7 @@ class WorkbenchError(ValueError):
 
 def _require_change(actor: User, dsr: Case) -> None:
     """Refuse unless `actor` may work on this case (assignee, supervisor or superuser)."""
-    if not selectors.case_can_change(user=actor, dsr=dsr):
+    if not access.case_can_change(user=actor, dsr=dsr):
         raise PermissionDenied(f"You may not work on case {dsr.pk}")
 
 
@@ -112,11 +106,6 @@ def _save(locked: Case, *, actor: User | None, reason: str) -> None:
     locked.save()
 
 
-def _regime_today(regime: str) -> dt.date:
-    """Today's date where the regime's clocks are counted."""
-    return deadlines.receipt_date(timezone.now(), regime, current_conventions())
-
-
 def _case_context(dsr: Case) -> dict:
     rule = deadlines.rule_for(dsr.regime, dsr.right)
     return {
@@ -137,9 +126,9 @@ def _refresh(dsr: Case) -> Case:
 
 def case_assign(*, dsr: Case, assignee: User, actor: User, reason: str = "") -> Case:
     """Give `assignee` view and change permission on the case and take them from the previous assignee."""
-    if not selectors.user_can_assign(user=actor):
+    if not access.user_can_assign(user=actor):
         raise PermissionDenied("Only privacy supervisors assign cases")
-    if not selectors.user_is_case_worker(user=assignee):
+    if not access.user_is_case_worker(user=assignee):
         raise WorkbenchError(f"{assignee.get_username()} is not an active privacy officer or supervisor")
     with transaction.atomic():
         locked = _lock(dsr)
@@ -241,7 +230,7 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
                             summary=f"Clock paused while awaiting {what} (due date {locked.due_on.isoformat()} "
                                     "moves by the days paused)")
         context = {**_case_context(locked), "question": question, "paused": pause,
-                   "paused_on": _regime_today(locked.regime).isoformat()}
+                   "paused_on": clock.regime_today(locked.regime).isoformat()}
         message_send(submission=locked.submission, cases=[locked], actor=actor, context=context,
                      template_key="clarification_request" if kind == "clarification" else "identity_request")
     return _refresh(dsr)
@@ -252,8 +241,8 @@ def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
     locked = _lock(dsr)
     if locked.paused_since is None:
         return 0
-    zone = current_conventions().time_zone(locked.regime)
-    days = max((timezone.now().astimezone(zone).date() - locked.paused_since.astimezone(zone).date()).days, 0)
+    days = max((clock.regime_today(locked.regime)
+                 - clock.regime_today(locked.regime, at=locked.paused_since)).days, 0)
     total = locked.paused_days + days
     _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
                              country=locked.subject.country, paused_days=total)
@@ -310,7 +299,7 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
             raise WorkbenchError(f"The case is {locked.get_status_display().lower()}; only open cases are extended")
         # The original deadline, moved only by pauses (due_on until an extension moves it further).
         original = locked.due_on
-        allowed, why = deadlines.can_extend(rule, today=_regime_today(locked.regime), respond_by=original,
+        allowed, why = deadlines.can_extend(rule, today=clock.regime_today(locked.regime), respond_by=original,
                                             already_extended=locked.extended_at is not None)
         if not allowed:
             raise WorkbenchError(why)
@@ -484,16 +473,10 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
     except deadlines.UnknownRuleError as exc:
         raise WorkbenchError(str(exc)) from exc
     with transaction.atomic():
-        subject = DataSubject.objects.select_for_update().filter(email=email).first()
-        if subject is None:
-            subject = DataSubject(email=email)
-        for name, value in (("full_name", full_name), ("phone", phone), ("country", country),
-                            ("subdivision", subdivision)):
-            if value.strip():
-                setattr(subject, name, value.strip())
-        subject._history_user = actor
-        subject._change_reason = f"Request entered by an officer ({channel})"
-        subject.save()
+        given = {"full_name": full_name, "phone": phone, "country": country, "subdivision": subdivision}
+        reason = f"Request entered by an officer ({channel})"
+        subject = subject_upsert(email=email, details={k: v.strip() for k, v in given.items() if v.strip()},
+                                 created_reason=reason, updated_reason=reason, actor=actor)
         submission = Submission(subject=subject, channel=channel, received_at=received_at, details=details.strip(),
                                 clinic_name=clinic_name.strip())
         submission._history_user = actor

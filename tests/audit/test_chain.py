@@ -16,9 +16,9 @@ from audit.selectors import audit_verify_chain
 from audit.services import audit_append, audit_checkpoint_record, audit_digest
 from audit.tasks import audit_checkpoint
 from medprivacy.models import JobRun
-from requests_app.models import DataSubject
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
+from subjects.models import DataSubject
 from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db

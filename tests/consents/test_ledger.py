@@ -11,7 +11,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from consents import selectors, services
-from consents.models import ConsentEvent, ConsentMessage, ConsentState, Kind, NoticeVersion, Purpose, Source
+from consents.models import ConsentEvent, ConsentState, Kind, NoticeVersion, Purpose, Source
+from outbox.models import Message
 from tests.factories import DataSubjectFactory, UserFactory
 
 from .conftest import NOW
@@ -227,7 +228,7 @@ def test_erasure_removes_ledger_state_history_and_messages():
     assert counts == {"states": 1, "state_history": 2, "events": 1, "messages": 1}
     assert not ConsentEvent.objects.filter(subject=subject).exists()
     assert not ConsentState.history.filter(subject_id=subject.pk).exists()
-    assert not ConsentMessage.objects.filter(subject=subject).exists()
+    assert not Message.objects.filter(data_subject=subject, stream=Message.Stream.CONSENT).exists()
     assert ConsentEvent.objects.filter(subject=other).count() == 1
 
 

@@ -11,8 +11,10 @@ from django.core import signing
 from django.urls import reverse
 
 from consents import links, selectors, services
-from consents.models import ConsentEvent, ConsentMessage, ConsentState, Kind, Source
+from consents.models import ConsentEvent, ConsentState, Kind, Source
 from consents.services import Evidence
+from outbox import services as outbox
+from outbox.models import Message
 from tests.factories import DataSubjectFactory
 
 from .conftest import NOW
@@ -34,8 +36,8 @@ def test_asking_for_a_link_sends_one_to_a_known_address(client, django_capture_o
         response = client.post(reverse("consents:request_link"), {"email": "  Ada@Example.com "})
     assert response.status_code == 200
     assert b"If we know this address" in response.content
-    message = ConsentMessage.objects.get()
-    assert message.subject == subject and message.to_email == "ada@example.com"
+    message = Message.objects.get(stream=Message.Stream.CONSENT)
+    assert message.data_subject == subject and message.to_email == "ada@example.com"
     assert _path(links.preferences_url(subject)) in message.body_text
     assert len(callbacks) == 1  # delivery is queued only after commit
 
@@ -46,14 +48,14 @@ def test_asking_for_an_unknown_address_answers_the_same_and_sends_nothing(client
     unknown = client.post(reverse("consents:request_link"), {"email": "nobody@example.com"})
     assert unknown.status_code == known.status_code == 200
     assert unknown.content.replace(b"\n", b"") == known.content.replace(b"\n", b"")
-    assert ConsentMessage.objects.count() == 1
+    assert Message.objects.filter(stream=Message.Stream.CONSENT).count() == 1
 
 
 def test_a_malformed_address_gets_a_400_with_the_form(client):
     response = client.post(reverse("consents:request_link"), {"email": "not an address"})
     assert response.status_code == 400
     assert b"Enter a valid email address." in response.content
-    assert not ConsentMessage.objects.exists()
+    assert not Message.objects.filter(stream=Message.Stream.CONSENT).exists()
 
 
 def test_links_per_address_are_limited(client, settings):
@@ -61,18 +63,18 @@ def test_links_per_address_are_limited(client, settings):
     DataSubjectFactory(email="ada@example.com")
     for _ in range(4):
         assert client.post(reverse("consents:request_link"), {"email": "ada@example.com"}).status_code == 200
-    assert ConsentMessage.objects.count() == 2
+    assert Message.objects.filter(stream=Message.Stream.CONSENT).count() == 2
 
 
 def test_the_delivery_task_sends_a_stored_message():
     from django.core import mail
 
-    from consents.tasks import deliver_consent_message
+    from outbox.tasks import deliver_message
 
     message = services.preference_link_send(email=DataSubjectFactory().email)
-    deliver_consent_message(message.pk)
+    deliver_message(message.pk)
     message.refresh_from_db()
-    assert message.state == ConsentMessage.State.SENT and len(mail.outbox) == 1
+    assert message.state == Message.State.SENT and len(mail.outbox) == 1
     assert "/privacy-choices/p/" in mail.outbox[0].body
 
 
@@ -81,11 +83,11 @@ def test_the_message_is_delivered_once():
     message = services.preference_link_send(email=subject.email)
     from django.core import mail
 
-    assert services.consent_message_deliver(message_id=message.pk) is True
-    assert services.consent_message_deliver(message_id=message.pk) is False
+    assert outbox.message_deliver(message_id=message.pk) is True
+    assert outbox.message_deliver(message_id=message.pk) is False
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [subject.email]
     message.refresh_from_db()
-    assert message.state == ConsentMessage.State.SENT
+    assert message.state == Message.State.SENT
 
 
 # --- The preference center -----------------------------------------------------------------------------

@@ -60,9 +60,9 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
     scheduling.install_periodic_jobs()
     tasks = dict(PeriodicTask.objects.values_list("task", "interval__every"))
     assert tasks == {"medprivacy.beat_tick": 30, "requests_app.reminders_sweep": 300,
-                     "requests_app.verification_sweep": 300, "requests_app.messages_retry_sweep": 300,
+                     "requests_app.verification_sweep": 300, "outbox.messages_retry_sweep": 60,
                      # Fulfilment (issue 9) and retention (crontab: no interval) sweeps.
-                     "requests_app.sweep_fulfilment_retries": 60, "requests_app.sweep_expired_packages": 3600,
+                     "fulfilment.sweep_retries": 60, "fulfilment.sweep_expired_packages": 3600,
                      "retention.purge_scheduled": None,
                      # The audit chain's daily checkpoint (issue 16; crontab).
                      "audit.checkpoint": None}

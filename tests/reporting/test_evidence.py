@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditEntry
+from fulfilment.models import FulfilmentTask
 from medprivacy import roles
-from requests_app.models import FulfilmentTask
 from requests_app.services import workbench
 from tests.factories import make_case, officer, supervisor
 
@@ -62,6 +62,8 @@ def test_evidence_pack_manifest_matches_and_holds_what_is_listed(worked_case, tm
     notice = next(m for m in index if m["template_key"] == "extension_notice")
     assert notice["matches_audit_digest"] is True
     assert b"Archive search" in files[notice["file"]]
+    message = dsr.submission.messages.get(template_key="extension_notice")
+    assert f"Message-ID: {message.message_id}".encode() in files[notice["file"]]
     # The verification decision and its kind, not identity documents.
     verification = json.loads(files["verification.json"])
     assert verification["method"] == "Data points matched"

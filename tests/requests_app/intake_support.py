@@ -10,7 +10,10 @@ from pathlib import Path
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from requests_app.models import Case, DataSubject, Message, Submission, TimelineEvent, VerificationToken
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
+from subjects.models import DataSubject
+from timeline.models import TimelineEvent
 
 # 15:00 UTC is 07:00 in California: the receipt date is 5 March 2026 in every regime's zone.
 NOW = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)

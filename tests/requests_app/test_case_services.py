@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, Message, TimelineEvent
-from requests_app.services import messaging
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case
 from requests_app.services.cases import case_change_status, next_reference
 from requests_app.workflow import IllegalTransition, Status
 from tests.factories import UserFactory, make_case
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -93,43 +92,6 @@ def test_status_change_locks_the_row():
         case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason="ok")
     if connection.vendor == "postgresql":
         assert any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
-
-
-def test_message_is_stored_as_rendered_and_sent_after_commit(django_capture_on_commit_callbacks):
-    dsr = make_case()
-    with django_capture_on_commit_callbacks() as callbacks:
-        message = messaging.message_send(submission=dsr.submission, template_key="generic", cases=[dsr],
-                                         context={"body": "We have your request."})
-    assert message.state == Message.State.QUEUED
-    assert "We have your request." in message.body_text
-    assert message.to_email == dsr.subject.email
-    assert dsr.timeline.filter(kind=TimelineEvent.Kind.MESSAGE_SENT, message=message).exists()
-    assert len(callbacks) == 1  # delivery is enqueued only once the transaction commits
-    assert messaging.message_deliver(message_id=message.pk) is True
-    assert messaging.message_deliver(message_id=message.pk) is False  # never twice
-    message.refresh_from_db()
-    assert message.state == Message.State.SENT and message.attempts == 1
-    assert len(mail.outbox) == 1 and mail.outbox[0].body == message.body_text
-
-
-def test_failed_send_is_recorded_and_can_be_retried(settings, monkeypatch):
-    dsr = make_case()
-    message = messaging.message_send(submission=dsr.submission, template_key="generic", cases=[dsr],
-                                     context={"body": "x"})
-
-    def broken_send(self, fail_silently=False):
-        raise ConnectionRefusedError("smtp down")
-
-    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken_send)
-    with pytest.raises(messaging.MessageSendFailed):
-        messaging.message_deliver(message_id=message.pk)
-    message.refresh_from_db()
-    assert (message.state, message.last_error, message.attempts) == (Message.State.FAILED,
-                                                                     "ConnectionRefusedError", 1)
-    monkeypatch.undo()
-    assert messaging.message_deliver(message_id=message.pk) is True
-    message.refresh_from_db()
-    assert message.state == Message.State.SENT and message.attempts == 2
 
 
 def test_case_is_listed_open_until_closed():

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, Message
+from outbox.models import Message
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case
 from requests_app.workflow import Status
 from tests.requests_app.intake_support import NOW, frozen_clock, link_in, use_private_storage
 

@@ -11,11 +11,13 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, DataSubject, Message, Relationship, Submission, TimelineEvent, VerificationToken
+from outbox.models import Message
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case, Submission, VerificationToken
 from requests_app.services import intake
 from requests_app.services.intake import IntakeRejected, LinkInvalid, submission_create, verification_consume
 from requests_app.workflow import IllegalTransition, Status
+from subjects.models import DataSubject, Relationship
 from tests.requests_app.intake_support import (
     NOTHING,
     PNG,
@@ -27,6 +29,7 @@ from tests.requests_app.intake_support import (
     stored_files,
     use_private_storage,
 )
+from timeline.models import TimelineEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 

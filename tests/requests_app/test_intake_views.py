@@ -15,10 +15,12 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, DataSubject, Message
+from outbox.models import Message
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case
 from requests_app.services import intake
 from requests_app.workflow import Status
+from subjects.models import DataSubject
 from tests.requests_app.intake_support import (
     NOTHING,
     PDF,

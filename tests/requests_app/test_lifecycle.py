@@ -10,10 +10,11 @@ import time_machine
 from consents import services as consent_services
 from consents.models import ConsentEvent
 from consents.selectors import is_permitted
-from requests_app.models import Relationship, TimelineEvent
 from requests_app.services import intake, workbench
 from requests_app.workflow import Status
+from subjects.models import Relationship
 from tests.factories import officer, supervisor
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)

@@ -11,13 +11,14 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
 from medprivacy.models import JobRun
-from requests_app.models import Case, Reminder, TimelineEvent
+from requests_app.models import Case, Reminder
 from requests_app.services import reminders
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from tests.factories import make_case, officer, supervisor
 from tests.requests_app import mail_backends
 from tests.requests_app.mail_backends import outbox_reminder_ids
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 

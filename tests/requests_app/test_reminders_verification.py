@@ -7,11 +7,11 @@ import hashlib
 
 import pytest
 import time_machine
-from django.core import mail
 
 from medprivacy.models import JobRun
-from requests_app.models import Case, Message, Submission, VerificationToken
-from requests_app.services import messaging, reminders
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
+from requests_app.services import reminders
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from tests.factories import RECEIVED_AT, SubmissionFactory, make_case
@@ -161,77 +161,3 @@ def test_a_failure_closing_one_submission_does_not_stop_the_others(monkeypatch):
     assert Case.objects.get(pk=second.pk).status == Status.CLOSED_UNVERIFIED
     run = JobRun.objects.get()
     assert (run.status, run.items_handled, run.error_summary) == ("partial", 1, "RuntimeError×1")
-
-
-# --- Messages to requesters that are stuck or failed ---------------------------------------------
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """Record the ids handed to the delivery task (the broker is outside this test)."""
-    from requests_app import tasks
-
-    ids: list[int] = []
-    monkeypatch.setattr(tasks.deliver_message, "delay", ids.append)
-    return ids
-
-
-def _message(state: str, *, attempts: int = 0, claimed_at: dt.datetime | None = None) -> Message:
-    dsr = make_case()
-    with time_machine.travel(RECEIVED_AT, tick=False):
-        message = messaging.message_send(submission=dsr.submission, template_key="generic",
-                                         cases=[dsr], context={"body": "Hello"})
-    Message.objects.filter(pk=message.pk).update(state=state, attempts=attempts, claimed_at=claimed_at)
-    return message
-
-
-def test_a_message_stuck_in_sending_is_requeued_once_and_then_delivered_once(queued,
-                                                                             django_capture_on_commit_callbacks):
-    stuck = _message("sending", attempts=1, claimed_at=RECEIVED_AT)
-    fresh = _message("sending", attempts=1, claimed_at=RECEIVED_AT + 10 * dt.timedelta(minutes=1))
-    queued.clear()
-    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=16), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        first = reminders.messages_retry_sweep()
-        second = reminders.messages_retry_sweep()
-    assert (first.stale_claims, second.total) == (1, 0)
-    assert queued == [stuck.pk]
-    stuck.refresh_from_db()
-    assert (stuck.state, stuck.last_error) == ("failed", "StaleClaim")
-    assert messaging.message_deliver(message_id=stuck.pk) is True
-    assert messaging.message_deliver(message_id=stuck.pk) is False
-    assert [m.to for m in mail.outbox] == [[stuck.to_email]]
-    fresh.refresh_from_db()
-    assert fresh.state == "sending"
-    assert [r.items_handled for r in JobRun.objects.filter(name="message_retry").order_by("pk")] == [1, 0]
-
-
-def test_failed_messages_are_requeued_after_backoff_until_max_attempts(queued, settings,
-                                                                     django_capture_on_commit_callbacks):
-    settings.MEDPRIVACY_REMINDERS = {**settings.MEDPRIVACY_REMINDERS, "message_max_attempts": 3}
-    retry = _message("failed", attempts=2, claimed_at=RECEIVED_AT)  # second failure: wait 10 minutes
-    exhausted = _message("failed", attempts=3, claimed_at=RECEIVED_AT)
-    queued.clear()
-    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=9), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        assert reminders.messages_requeue().retried == 0
-    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=10), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        assert reminders.messages_requeue().retried == 1
-        assert reminders.messages_requeue().retried == 0
-    assert queued == [retry.pk]
-    exhausted.refresh_from_db()
-    assert exhausted.state == "failed"
-
-
-def test_a_queued_message_whose_task_was_lost_is_queued_again(queued, django_capture_on_commit_callbacks):
-    lost = _message("queued")
-    queued.clear()
-    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=14), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        assert reminders.messages_requeue().never_picked_up == 0
-    with time_machine.travel(RECEIVED_AT + dt.timedelta(minutes=16), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        assert reminders.messages_requeue().never_picked_up == 1
-        assert reminders.messages_requeue().never_picked_up == 0
-    assert queued == [lost.pk]

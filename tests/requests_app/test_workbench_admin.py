@@ -14,11 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from medprivacy import roles
+from outbox.models import Message, MessageTemplate
 from requests_app.admin import CaseAdmin, TimelineInline
-from requests_app.models import Case, CaseAttachment, Message, MessageTemplate, TimelineEvent
+from requests_app.models import Case, CaseAttachment
 from requests_app.services import workbench
 from requests_app.workflow import Status
 from tests.factories import UserFactory, make_case, officer, supervisor
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -383,9 +385,9 @@ def test_dashboard_counts_what_the_user_can_see(client, people, cases):
 
 def test_message_templates_are_editable_with_history(client, people):
     boss = client_for(client, people["boss"])
-    assert boss.get(reverse("admin:requests_app_messagetemplate_changelist")).status_code == 200
+    assert boss.get(reverse("admin:outbox_messagetemplate_changelist")).status_code == 200
     template = MessageTemplate.objects.get(key="extension_notice")
-    url = reverse("admin:requests_app_messagetemplate_change", args=[template.pk])
+    url = reverse("admin:outbox_messagetemplate_change", args=[template.pk])
     response = boss.post(url, {"description": template.description, "subject": "We need more time ({{ reference }})",
                                "body_text": template.body_text, "body_html": ""})
     assert response.status_code == 302

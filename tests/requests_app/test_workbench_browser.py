@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from medprivacy import roles
-from requests_app.models import Message
+from outbox.models import Message
 from requests_app.services import workbench
 from tests.factories import SubmissionFactory, make_case, officer, supervisor
 

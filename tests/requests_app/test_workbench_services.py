@@ -10,15 +10,16 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from medprivacy import roles
-from requests_app import selectors
-from requests_app.deadlines import compute_deadlines
-from requests_app.models import Case, ControllerOrganization, Message, TimelineEvent
+from fulfilment.services import FulfilmentBlocked, fulfilment_task_resolve
+from medprivacy import access, roles
+from outbox.models import Message
+from regimes.deadlines import compute_deadlines
+from requests_app.models import Case, ControllerOrganization
 from requests_app.services import workbench
 from requests_app.services.cases import case_create
-from requests_app.services.fulfilment import FulfilmentBlocked, fulfilment_task_resolve
 from requests_app.workflow import Status
 from tests.factories import SubmissionFactory, UserFactory, make_case, officer, supervisor
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -43,11 +44,11 @@ def assigned_case(people, *, to: str = "olivia", **kwargs) -> Case:
 
 
 def visible(user) -> set[int]:
-    return set(selectors.cases_for_user(user=user).values_list("pk", flat=True))
+    return set(access.cases_for_user(user=user).values_list("pk", flat=True))
 
 
 def changeable(user) -> set[int]:
-    return set(selectors.cases_for_user(user=user, perm="change").values_list("pk", flat=True))
+    return set(access.cases_for_user(user=user, perm="change").values_list("pk", flat=True))
 
 
 # --- who sees what -------------------------------------------------------------------------------------

@@ -7,12 +7,15 @@ import datetime as dt
 import time_machine
 from django.core.files.base import ContentFile
 
-from requests_app.models import Case, DataSubject, Message, Submission, TimelineEvent, VerificationToken
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from retention.models import RetentionRule
 from retention.services import retention_rule_save
+from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory, SubmissionFactory, make_case
+from timeline.models import TimelineEvent
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 # The seeded request-records rule keeps 24 months after closure: this is its cutoff at NOW.
@@ -35,7 +38,9 @@ def closed_request(closed_at: dt.datetime, *, subject: DataSubject | None = None
         VerificationToken.objects.create(submission=submission, token_hash=f"{submission.pk:064d}",
                                          expires_at=received + dt.timedelta(days=7))
         if with_message:
-            Message.objects.create(submission=submission, template_key="acknowledgement",
+            Message.objects.create(data_subject=submission.subject, submission=submission,
+                                   message_id=f"<retention-helper-{submission.pk}@example.com>",
+                                   template_key="acknowledgement",
                                    to_email=submission.subject.email, subject="We received your request",
                                    body_text=f"Dear {submission.subject.full_name}, ...")
     with time_machine.travel(closed_at, tick=False):

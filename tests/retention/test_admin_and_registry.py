@@ -11,10 +11,11 @@ from django.contrib.admin import AdminSite, ModelAdmin
 from django.test import RequestFactory
 
 from medprivacy import roles
-from requests_app.models import Case, DataSubject
+from requests_app.models import Case
 from retention import registry
 from retention.admin import guard_target_admins
 from retention.models import DataCategory, LegalHold, PurgeRun, RetentionRule
+from subjects.models import DataSubject
 from tests.factories import officer, supervisor
 from tests.retention.helpers import CUTOFF_24_MONTHS, NOW, closed_request, only_rule
 

@@ -10,9 +10,9 @@ import time_machine
 
 from consents import services as consent_services
 from consents.models import ConsentEvent, ConsentState
-from requests_app.models import DataSubject
 from retention import services
 from retention.models import PurgeRun, RetentionRule
+from subjects.models import DataSubject
 from tests.retention.helpers import CUTOFF_24_MONTHS, NOW, closed_request
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from requests_app.models import Case, DataSubject, Message, Submission, TimelineEvent, VerificationToken
+from outbox.models import Message
+from requests_app.models import Case, Submission, VerificationToken
 from requests_app.workflow import Status
 from retention import registry, services
 from retention.models import Action, DataCategory, LegalHold, PurgeRun, RetentionRule, ReviewFlag
+from subjects.models import DataSubject
 from tests.factories import DataSubjectFactory, SubmissionFactory, supervisor
 from tests.retention.helpers import (
     CUTOFF_24_MONTHS,
@@ -25,6 +27,7 @@ from tests.retention.helpers import (
     open_request,
     snapshot,
 )
+from timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 SECOND = dt.timedelta(seconds=1)

@@ -4,9 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from regimes.rules import REGIMES
 from reporting import metrics
 from reporting.selectors import metrics_for_period
-from requests_app.rules import REGIMES
 
 
 class Command(BaseCommand):

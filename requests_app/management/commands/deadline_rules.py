@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from requests_app.deadlines import render_markdown
+from regimes.deadlines import render_markdown
 
 
 class Command(BaseCommand):

@@ -1,0 +1,107 @@
+"""The one permission layer: which cases, and which records of a case, a user may see or work on.
+
+Every officer-side read of cases, fulfilment tasks, access packages, messages, timeline rows and attachments
+is scoped here. A case is visible to superusers and to holders of `requests_app.view_all_cases`
+(supervisors); anyone else sees exactly the cases a django-guardian object permission grants to them or to
+one of their groups. Supervisors are recognised by that permission, never by the name of a group.
+
+This module sits at the bottom of the import graph, below the apps whose records it scopes: it filters the
+querysets it is given, following a record's foreign key to its case (`case_path`), and names the case model
+only by its app label, so fulfilment and the outbox can scope their reads without importing the case app.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Model, Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+CASE_MODEL = "requests_app.Case"
+VIEW_ALL_CASES = "requests_app.view_all_cases"
+ASSIGN_CASES = "requests_app.assign_case"
+CHANGE_CASE = "requests_app.change_case"
+PERMS = ("view", "change")
+
+
+def _case_model() -> type[Model]:
+    return apps.get_model(CASE_MODEL)
+
+
+def _is_staff(user: AbstractBaseUser | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def user_sees_all_cases(*, user: AbstractBaseUser | None) -> bool:
+    """Return whether the user sees every case (superusers and holders of view_all_cases: supervisors)."""
+    return _is_staff(user) and (user.is_superuser or user.has_perm(VIEW_ALL_CASES))
+
+
+def user_is_supervisor(*, user: AbstractBaseUser | None) -> bool:
+    """Return whether the user supervises the office (may override, reassign, see all): by permission."""
+    return user_sees_all_cases(user=user)
+
+
+def user_can_assign(*, user: AbstractBaseUser | None) -> bool:
+    return _is_staff(user) and user.has_perm(ASSIGN_CASES)
+
+
+def case_workers() -> QuerySet:
+    """Return the users cases may be assigned to (active staff who may change cases), by username."""
+    app_label, codename = CHANGE_CASE.split(".")
+    perm = Q(codename=codename, content_type__app_label=app_label)
+    user_model = get_user_model()
+    granted = (Q(user_permissions__in=_permissions(perm)) | Q(groups__permissions__in=_permissions(perm))
+               | Q(is_superuser=True))
+    return (user_model.objects.filter(is_active=True, is_staff=True).filter(granted)
+            .distinct().order_by(user_model.USERNAME_FIELD))
+
+
+def _permissions(condition: Q) -> QuerySet:
+    return apps.get_model("auth.Permission").objects.filter(condition).values("pk")
+
+
+def user_is_case_worker(*, user: AbstractBaseUser | None) -> bool:
+    """Return whether cases may be assigned to this user."""
+    return _is_staff(user) and case_workers().filter(pk=user.pk).exists()
+
+
+def cases_for_user(*, user: AbstractBaseUser | None, perm: str = "view") -> QuerySet:
+    """Return the cases `user` may view (perm="view") or work on (perm="change").
+
+    Officers get exactly the cases with a guardian object permission for them or one of their groups;
+    the model-level view/change permission that lets them into the admin is deliberately ignored.
+    """
+    if perm not in PERMS:
+        raise ValueError(f"perm must be 'view' or 'change'; got {perm!r}")
+    case_model = _case_model()
+    if not _is_staff(user):
+        return case_model.objects.none()
+    if user_sees_all_cases(user=user) and (perm == "view" or user.is_superuser or user.has_perm(CHANGE_CASE)):
+        return case_model.objects.all()
+    return get_objects_for_user(user, f"requests_app.{perm}_case", klass=case_model.objects.all(), use_groups=True,
+                                with_superuser=False, accept_global_perms=False)
+
+
+def scope_to_cases(queryset: QuerySet, *, user: AbstractBaseUser | None, perm: str = "view",
+                   case_path: str = "case") -> QuerySet:
+    """Narrow `queryset` to the records whose case (reached through `case_path`) the user may view/change."""
+    return queryset.filter(**{f"{case_path}__in": cases_for_user(user=user, perm=perm).values("pk")})
+
+
+def case_get_for_user(*, user: AbstractBaseUser | None, pk: object, perm: str = "view") -> Model:
+    """Return one case the user may view/change, or raise Case.DoesNotExist (also for a malformed id)."""
+    case_model = _case_model()
+    try:
+        return cases_for_user(user=user, perm=perm).select_related("subject", "submission", "assignee").get(pk=pk)
+    except (ValueError, TypeError):
+        raise case_model.DoesNotExist(f"no case {pk!r}") from None
+
+
+def case_can_view(*, user: AbstractBaseUser | None, dsr: Model) -> bool:
+    return cases_for_user(user=user, perm="view").filter(pk=dsr.pk).exists()
+
+
+def case_can_change(*, user: AbstractBaseUser | None, dsr: Model) -> bool:
+    return cases_for_user(user=user, perm="change").filter(pk=dsr.pk).exists()

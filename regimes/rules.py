@@ -1,0 +1,586 @@
+"""Hold the privacy-rights rules table: every statutory number, label and citation in one place.
+
+This module is data. The engine that reads it lives in ``regimes.deadlines``; counsel reviews it through
+``docs/deadlines.md``, which is generated from it (``python -m regimes.deadlines``). Adding a US state is
+a few rows here, not a new ``if`` anywhere else.
+
+No Django imports: this must load without settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+# ---------------------------------------------------------------------------------------------------------
+# Codes and plain-words labels
+# ---------------------------------------------------------------------------------------------------------
+
+REGIMES: tuple[str, ...] = (
+    "gdpr",
+    "uk_gdpr",
+    "ch_fadp",
+    "ccpa",
+    "shine_the_light",
+    "va",
+    "co",
+    "ct",
+    "tx",
+    "or",
+    "hipaa",
+    "voluntary",
+)
+
+US_STATE_REGIMES: tuple[str, ...] = ("va", "co", "ct", "tx", "or")
+
+# Order matters: it is the display order of the public form.
+RIGHTS: tuple[str, ...] = (
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "portability",
+    "objection",
+    "direct_marketing_objection",
+    "withdraw_consent",
+    "opt_out_sale_sharing",
+    "limit_sensitive",
+    "disclosure",
+    "appeal",
+    "accounting",
+)
+
+REGIME_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "gdpr": "EU/EEA data protection law (GDPR)",
+        "uk_gdpr": "UK data protection law (UK GDPR)",
+        "ch_fadp": "Swiss data protection law (FADP)",
+        "ccpa": "California Consumer Privacy Act (CCPA)",
+        "shine_the_light": "California Shine the Light law",
+        "va": "Virginia Consumer Data Protection Act",
+        "co": "Colorado Privacy Act",
+        "ct": "Connecticut Data Privacy Act",
+        "tx": "Texas Data Privacy and Security Act",
+        "or": "Oregon Consumer Privacy Act",
+        "hipaa": "HIPAA (health information held for your clinic)",
+        "voluntary": "Our privacy policy",
+    }
+)
+
+# Short names for sentences such as "CCPA allows one extension".
+REGIME_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "gdpr": "GDPR",
+        "uk_gdpr": "UK GDPR",
+        "ch_fadp": "FADP",
+        "ccpa": "CCPA",
+        "shine_the_light": "Shine the Light",
+        "va": "VCDPA",
+        "co": "CPA",
+        "ct": "CTDPA",
+        "tx": "TDPSA",
+        "or": "OCPA",
+        "hipaa": "HIPAA",
+        "voluntary": "Our policy",
+    }
+)
+
+RIGHT_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "access": "Know what personal information we hold (access)",
+        "rectification": "Correct wrong information (rectification)",
+        "erasure": "Delete my information (erasure)",
+        "restriction": "Pause the use of my information (restriction)",
+        "portability": "Get my information to take elsewhere (portability)",
+        "objection": "Object to how my information is used (objection)",
+        "direct_marketing_objection": "Stop marketing messages (unsubscribe)",
+        "withdraw_consent": "Withdraw a consent I gave",
+        "opt_out_sale_sharing": "Do not sell or share my information (opt-out)",
+        "limit_sensitive": "Limit the use of my sensitive information",
+        "disclosure": "Who got my information for their own marketing (Shine the Light)",
+        "appeal": "Appeal your decision on my request",
+        "accounting": "List who my health information was disclosed to (accounting)",
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Verification levels (RULES.md §3)
+# ---------------------------------------------------------------------------------------------------------
+
+VerificationLevel = Literal["none", "email", "reasonable", "reasonably_high", "identity_and_authority"]
+
+VERIFICATION_LEVELS: Mapping[str, str] = MappingProxyType(
+    {
+        "none": "No verification: act on the request as made (deny only on a documented good-faith belief of fraud).",
+        "email": "Confirm control of the e-mail address or account we already hold; ask for more only on "
+        "reasonable doubt (GDPR Art. 12(6)). Never keep an ID copy: record 'ID checked'.",
+        "reasonable": "Reasonable degree of certainty: match 2 data points we already hold (11 CCR §7062(b)).",
+        "reasonably_high": "Reasonably high degree of certainty: match 3 data points and a signed declaration "
+        "under penalty of perjury (11 CCR §7062(c)); if that fails, answer as a request for categories (§7024(a)).",
+        "identity_and_authority": "Verify identity and the authority of anyone not known, including personal "
+        "representatives (45 CFR §164.514(h)).",
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Rule building blocks
+# ---------------------------------------------------------------------------------------------------------
+
+ClockKind = Literal["calendar", "business", "month", "next_working_day"]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Describe one time limit counted from the receipt date.
+
+    - ``calendar``: receipt is day 0, due = receipt + n, no roll-forward.
+    - ``business``: the receipt day is not counted; the n-th following working day (Mon-Fri, no holiday).
+    - ``month``: same date n months later, clipped to the month end, rolled forward to a working day.
+    - ``next_working_day``: the first working day after receipt (n is always 1).
+    """
+
+    kind: ClockKind
+    n: int
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Describe how far, and on what terms, the respond clock may be extended.
+
+    ``n`` is counted in the unit of the respond clock and added to it from receipt (GDPR: 1 + 2 = 3 months
+    from receipt; CCPA: 45 + 45 = 90 days). ``n is None`` with ``open_ended`` means the law lets the
+    controller name a later date in its notice without a fixed cap (Swiss FADPO Art. 18(2)).
+    """
+
+    n: int | None
+    citation: str
+    requires_notice: bool = True
+    notice_before_original_deadline: bool = True
+    once: bool = True
+    reason_required: bool = True
+    open_ended: bool = False
+
+
+DenialGround = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Hold everything the portal needs to know about one right under one regime."""
+
+    regime: str
+    right: str
+    respond: Clock
+    acknowledge: Clock | None
+    extension: Extension | None
+    verification: VerificationLevel
+    pause_allowed: bool
+    citation: str
+    denial_grounds: tuple[DenialGround, ...]
+    denial_rights_notice: str
+    # Shine the Light: a request sent to an address the business did not designate has a longer clock.
+    non_designated_address_days: int | None = None
+    once_per_calendar_year: bool = False
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per-regime data shared by its rows: denial grounds and the rights notice (RULES.md §4)
+# ---------------------------------------------------------------------------------------------------------
+
+_GDPR_DENIAL: tuple[DenialGround, ...] = (
+    ("identity_not_confirmed", "We could not confirm who you are (Art. 12(2), 12(6))"),
+    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive (Art. 12(5))"),
+    ("rights_of_others", "Answering would harm the rights and freedoms of others (Art. 15(4))"),
+    ("erasure_exception", "We must keep it: legal duty, public health, research or legal claims (Art. 17(3))"),
+    ("no_data", "We hold no personal data about you"),
+)
+
+_CH_DENIAL: tuple[DenialGround, ...] = (
+    ("identity_not_confirmed", "We could not confirm who you are"),
+    ("required_by_law", "A formal law requires or allows us to refuse (FADP Art. 26(1)(a))"),
+    ("overriding_third_party_interests", "Overriding interests of third parties (FADP Art. 26(1)(b))"),
+    ("manifestly_unfounded", "The request is manifestly unfounded or querulous (FADP Art. 26(1)(c))"),
+    ("no_data", "We hold no personal data about you"),
+)
+
+_CCPA_DENIAL: tuple[DenialGround, ...] = (
+    ("unverifiable", "We could not verify your identity (11 CCR §7062)"),
+    ("deletion_exception", "An exception to deletion applies (Cal. Civ. Code §1798.105(d))"),
+    ("exempt_data", "The information is exempt, e.g. health information covered by HIPAA (§1798.146)"),
+    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive (§1798.145(h)(3))"),
+    ("fraud_suspected", "Documented good-faith belief that the opt-out request is fraudulent (11 CCR §7026(e))"),
+)
+
+_STL_DENIAL: tuple[DenialGround, ...] = (
+    ("not_a_customer", "You are not a California customer with an established business relationship"),
+    ("no_disclosures", "Last calendar year we gave no one your information for their own direct marketing"),
+    ("already_answered_this_year", "We already answered a request from you this calendar year"),
+)
+
+_US_STATE_DENIAL: tuple[DenialGround, ...] = (
+    ("unverifiable", "We could not authenticate your request"),
+    ("exempt_data", "The information is exempt, e.g. health information covered by HIPAA"),
+    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded, excessive or repetitive"),
+    ("deidentified_data", "The information is de-identified or pseudonymous data"),
+    ("trade_secret", "Answering would reveal a trade secret"),
+)
+
+_HIPAA_DENIAL: tuple[DenialGround, ...] = (
+    ("identity_or_authority_not_verified", "Identity or authority to act could not be verified (§164.514(h))"),
+    ("unreviewable_ground", "Psychotherapy notes or material compiled for legal proceedings (§164.524(a)(1)-(2))"),
+    ("reviewable_endangerment", "A licensed professional judged that access would endanger someone (§164.524(a)(3))"),
+    ("not_in_record_set", "The information is not part of the designated record set"),
+    ("accurate_and_complete", "The record is accurate and complete (amendment, §164.526(a)(2))"),
+)
+
+_VOLUNTARY_DENIAL: tuple[DenialGround, ...] = (
+    ("identity_not_confirmed", "We could not confirm who you are"),
+    ("legal_obligation", "A law requires us to keep the information"),
+    ("rights_of_others", "Answering would harm the rights of others"),
+    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive"),
+    ("no_data", "We hold no personal information about you"),
+)
+
+_US_STATE_AUTHORITY: Mapping[str, str] = MappingProxyType(
+    {
+        "va": "the Virginia Attorney General",
+        "co": "the Colorado Attorney General",
+        "ct": "the Connecticut Attorney General",
+        "tx": "the Texas Attorney General",
+        "or": "the Oregon Attorney General",
+    }
+)
+
+DENIAL_GROUNDS: Mapping[str, tuple[DenialGround, ...]] = MappingProxyType(
+    {
+        "gdpr": _GDPR_DENIAL,
+        "uk_gdpr": _GDPR_DENIAL,
+        "ch_fadp": _CH_DENIAL,
+        "ccpa": _CCPA_DENIAL,
+        "shine_the_light": _STL_DENIAL,
+        **{state: _US_STATE_DENIAL for state in US_STATE_REGIMES},
+        "hipaa": _HIPAA_DENIAL,
+        "voluntary": _VOLUNTARY_DENIAL,
+    }
+)
+
+DENIAL_RIGHTS_NOTICES: Mapping[str, str] = MappingProxyType(
+    {
+        "gdpr": "You may lodge a complaint with a data protection supervisory authority and seek a judicial "
+        "remedy (GDPR Art. 12(4)).",
+        "uk_gdpr": "You may complain to the Information Commissioner's Office and seek a judicial remedy "
+        "(UK GDPR Art. 12(4)).",
+        "ch_fadp": "You may contact the Federal Data Protection and Information Commissioner (FDPIC) and bring "
+        "a claim before the civil courts (FADP Art. 32).",
+        "ccpa": "We have explained the reason for this decision. You may file a complaint with the California "
+        "Privacy Protection Agency or the California Attorney General.",
+        "shine_the_light": "You may contact the California Attorney General.",
+        **{
+            state: "You may appeal this decision: reply to this notice or use the appeal form within a "
+            f"reasonable time. If we deny your appeal, you may contact {authority}."
+            for state, authority in _US_STATE_AUTHORITY.items()
+        },
+        "hipaa": "Your clinic decides on health-record requests. Where the law allows, you may ask for a review "
+        "by another licensed professional or file a statement of disagreement, and you may complain to the "
+        "clinic or to the U.S. Department of Health and Human Services (45 CFR §164.524(d), §164.526(d)).",
+        "voluntary": "You may reply to ask us to reconsider, or contact the data protection authority where "
+        "you live.",
+    }
+)
+
+# An appeal decision is final with the business: only the authority remains.
+_APPEAL_DENIAL_NOTICES: Mapping[str, str] = MappingProxyType(
+    {
+        state: f"This decision on your appeal is final with us. You may contact {authority} to submit a complaint."
+        for state, authority in _US_STATE_AUTHORITY.items()
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------------------------------
+
+_NEXT_WORKING_DAY = Clock("next_working_day", 1)
+_GDPR_EXTENSION = Extension(n=2, citation="GDPR Art. 12(3)")
+_UK_EXTENSION = Extension(n=2, citation="UK GDPR Art. 12(3)")
+_US_STATE_EXTENSION_DAYS = 45
+
+# Company-policy defaults (privacy policy §7): one place, so counsel can change them.
+VOLUNTARY_RESPOND_DAYS = 45
+VOLUNTARY_EXTENSION_DAYS = 45
+CH_POLICY_RESPOND_DAYS = 30
+
+_GDPR_CLOCKED_RIGHTS: Mapping[str, tuple[str, VerificationLevel]] = MappingProxyType(
+    {
+        "access": ("Art. 15", "email"),
+        "rectification": ("Art. 16", "email"),
+        "erasure": ("Art. 17", "email"),
+        "restriction": ("Art. 18", "email"),
+        "portability": ("Art. 20", "email"),
+        "objection": ("Art. 21(1)", "email"),
+    }
+)
+
+_US_STATE_CITATIONS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        # regime: (rights and 45+45 clock, appeal clock)
+        "va": ("Va. Code §59.1-577(B)", "Va. Code §59.1-577(C)"),
+        "co": ("C.R.S. §6-1-1306(2)", "C.R.S. §6-1-1306(3)"),
+        "ct": ("Conn. Gen. Stat. §42-518(b)", "Conn. Gen. Stat. §42-518(d)"),
+        "tx": ("Tex. Bus. & Com. Code §541.052", "Tex. Bus. & Com. Code §541.053"),
+        "or": ("ORS 646A.576", "ORS 646A.576"),
+    }
+)
+
+# Appeal answer clocks (RULES.md §2): days, and CO's extension with notice.
+_US_STATE_APPEAL: Mapping[str, tuple[int, int | None]] = MappingProxyType(
+    {"va": (60, None), "co": (45, 60), "ct": (60, None), "tx": (60, None), "or": (45, None)}
+)
+
+_US_STATE_RIGHT_VERIFICATION: Mapping[str, VerificationLevel] = MappingProxyType(
+    {
+        "access": "reasonable",
+        "rectification": "reasonable",
+        "erasure": "reasonable",
+        "portability": "reasonable",
+        "opt_out_sale_sharing": "none",
+    }
+)
+
+
+def _gdpr_rows(regime: str, law: str, extension: Extension) -> list[Rule]:
+    """Build the GDPR-style rows shared by the EU and UK regimes."""
+    grounds, notice = DENIAL_GROUNDS[regime], DENIAL_RIGHTS_NOTICES[regime]
+    article_12 = f"{law} Art. 12(3)" + ("; Art. 12A" if regime == "uk_gdpr" else "")
+    rows = [
+        Rule(
+            regime=regime,
+            right=right,
+            respond=Clock("month", 1),
+            acknowledge=None,  # good practice only; the workbench sends one anyway
+            extension=extension,
+            verification=level,
+            pause_allowed=True,
+            citation=f"{law} {article}; {article_12}",
+            denial_grounds=grounds,
+            denial_rights_notice=notice,
+        )
+        for right, (article, level) in _GDPR_CLOCKED_RIGHTS.items()
+    ]
+    # "Immediately" in law; treated as due the next working day. Nothing to verify, nothing to pause.
+    rows += [
+        Rule(regime, "withdraw_consent", _NEXT_WORKING_DAY, None, None, "none", False, f"{law} Art. 7(3)",
+             grounds, notice),
+        Rule(regime, "direct_marketing_objection", _NEXT_WORKING_DAY, None, None, "none", False,
+             f"{law} Art. 21(2)-(3)", grounds, notice),
+    ]
+    return rows
+
+
+def _ch_rows() -> list[Rule]:
+    """Build the Swiss rows: access by law, the other rights on the company-policy default."""
+    grounds, notice = DENIAL_GROUNDS["ch_fadp"], DENIAL_RIGHTS_NOTICES["ch_fadp"]
+    open_extension = Extension(n=None, open_ended=True, citation="FADPO Art. 18(2)")
+    rows = [
+        Rule("ch_fadp", "access", Clock("calendar", 30), None, open_extension, "email", True,
+             "FADP Art. 25; FADPO Art. 18(1)", grounds, notice,
+             note="Extension: before the deadline, tell the requester the date by which they will get the answer."),
+    ]
+    rows += [
+        Rule("ch_fadp", right, Clock("calendar", CH_POLICY_RESPOND_DAYS), None, open_extension, "email", True,
+             f"company policy ({article})", grounds, notice)
+        for right, article in (
+            ("rectification", "FADP Art. 32(1)"),
+            ("erasure", "FADP Art. 32(2)(c)"),
+            ("portability", "FADP Art. 28"),
+            ("objection", "FADP Art. 30(2)(b), 32(2)"),
+        )
+    ]
+    return rows
+
+
+def _ccpa_rows() -> list[Rule]:
+    """Build the CCPA rows (Cal. Civ. Code §1798.100 ff.; 11 CCR §7000 ff.)."""
+    grounds, notice = DENIAL_GROUNDS["ccpa"], DENIAL_RIGHTS_NOTICES["ccpa"]
+    ack = Clock("business", 10)
+    extension = Extension(n=45, citation="Cal. Civ. Code §1798.130(a)(2)")
+    clocked = "Cal. Civ. Code §1798.130(a)(2); 11 CCR §7021"
+    return [
+        Rule("ccpa", "access", Clock("calendar", 45), ack, extension, "reasonably_high", False,
+             f"Cal. Civ. Code §1798.110, §1798.115; {clocked}", grounds, notice,
+             note="Specific pieces need 'reasonably high'; if that fails answer for categories at 'reasonable' "
+             "(11 CCR §7024(a))."),
+        Rule("ccpa", "erasure", Clock("calendar", 45), ack, extension, "reasonable", False,
+             f"Cal. Civ. Code §1798.105; {clocked}", grounds, notice),
+        Rule("ccpa", "rectification", Clock("calendar", 45), ack, extension, "reasonable", False,
+             f"Cal. Civ. Code §1798.106; {clocked}", grounds, notice),
+        Rule("ccpa", "opt_out_sale_sharing", Clock("business", 15), None, None, "none", False,
+             "Cal. Civ. Code §1798.120; 11 CCR §7026(f)", grounds, notice),
+        Rule("ccpa", "limit_sensitive", Clock("business", 15), None, None, "none", False,
+             "Cal. Civ. Code §1798.121; 11 CCR §7027(g)", grounds, notice),
+    ]
+
+
+def _us_state_rows(state: str) -> list[Rule]:
+    """Build one US state's rows: 45 + 45 days for the rights, its own clock for the appeal."""
+    grounds, notice = DENIAL_GROUNDS[state], DENIAL_RIGHTS_NOTICES[state]
+    rights_citation, appeal_citation = _US_STATE_CITATIONS[state]
+    extension = Extension(n=_US_STATE_EXTENSION_DAYS, citation=rights_citation)
+    rows = [
+        Rule(state, right, Clock("calendar", 45), None, extension, level, False, rights_citation, grounds, notice)
+        for right, level in _US_STATE_RIGHT_VERIFICATION.items()
+    ]
+    appeal_days, appeal_extension = _US_STATE_APPEAL[state]
+    rows.append(
+        Rule(
+            state,
+            "appeal",
+            Clock("calendar", appeal_days),
+            None,
+            Extension(n=appeal_extension, citation=appeal_citation) if appeal_extension else None,
+            # The appellant is matched to the case already verified.
+            "email",
+            False,
+            appeal_citation,
+            grounds,
+            _APPEAL_DENIAL_NOTICES[state],
+        )
+    )
+    return rows
+
+
+def _hipaa_rows() -> list[Rule]:
+    """Build the HIPAA rows; the company forwards these to the covered entity and tracks the clock."""
+    grounds, notice = DENIAL_GROUNDS["hipaa"], DENIAL_RIGHTS_NOTICES["hipaa"]
+    forward = "As a business associate we forward the request to the clinic and track this clock."
+    return [
+        Rule("hipaa", "access", Clock("calendar", 30), None,
+             Extension(n=30, citation="45 CFR §164.524(b)(2)(ii)"), "identity_and_authority", False,
+             "45 CFR §164.524(b)(2)", grounds, notice, note=forward),
+        Rule("hipaa", "rectification", Clock("calendar", 60), None,
+             Extension(n=30, citation="45 CFR §164.526(b)(2)(ii)"), "identity_and_authority", False,
+             "45 CFR §164.526(b)(2) (amendment)", grounds, notice, note=forward),
+        Rule("hipaa", "accounting", Clock("calendar", 60), None,
+             Extension(n=30, citation="45 CFR §164.528(c)(1)(ii)"), "identity_and_authority", False,
+             "45 CFR §164.528(c)(1)", grounds, notice, note=forward),
+    ]
+
+
+def _stl_rows() -> list[Rule]:
+    """Build the Shine the Light row (Cal. Civ. Code §1798.83)."""
+    return [
+        Rule("shine_the_light", "disclosure", Clock("calendar", 30), None, None, "email", False,
+             "Cal. Civ. Code §1798.83(a)-(b)", DENIAL_GROUNDS["shine_the_light"],
+             DENIAL_RIGHTS_NOTICES["shine_the_light"], non_designated_address_days=150,
+             once_per_calendar_year=True),
+    ]
+
+
+def _voluntary_rows() -> list[Rule]:
+    """Build the company-policy rows granted to everyone, wherever they live."""
+    grounds, notice = DENIAL_GROUNDS["voluntary"], DENIAL_RIGHTS_NOTICES["voluntary"]
+    extension = Extension(n=VOLUNTARY_EXTENSION_DAYS, citation="company policy")
+    policy = "company policy (privacy policy §7)"
+    rows = [
+        Rule("voluntary", right, Clock("calendar", VOLUNTARY_RESPOND_DAYS), None, extension, level, False,
+             policy, grounds, notice)
+        for right, level in (("access", "reasonable"), ("rectification", "email"), ("erasure", "reasonable"))
+    ]
+    # Withdrawal must be as easy as giving and take effect at once (RULES.md §6): same clock as GDPR.
+    rows += [
+        Rule("voluntary", right, _NEXT_WORKING_DAY, None, None, "none", False, policy, grounds, notice)
+        for right in ("direct_marketing_objection", "withdraw_consent")
+    ]
+    return rows
+
+
+def _build_table() -> Mapping[tuple[str, str], Rule]:
+    """Assemble every row, keyed by (regime, right), in REGIMES then RIGHTS order."""
+    rows = [
+        *_gdpr_rows("gdpr", "GDPR", _GDPR_EXTENSION),
+        *_gdpr_rows("uk_gdpr", "UK GDPR", _UK_EXTENSION),
+        *_ch_rows(),
+        *_ccpa_rows(),
+        *_stl_rows(),
+        *(row for state in US_STATE_REGIMES for row in _us_state_rows(state)),
+        *_hipaa_rows(),
+        *_voluntary_rows(),
+    ]
+    rows.sort(key=lambda rule: (REGIMES.index(rule.regime), RIGHTS.index(rule.right)))
+    return MappingProxyType({(rule.regime, rule.right): rule for rule in rows})
+
+
+RULES: Mapping[tuple[str, str], Rule] = _build_table()
+
+# ---------------------------------------------------------------------------------------------------------
+# Working-day calendars (RULES.md §2 counting conventions)
+# ---------------------------------------------------------------------------------------------------------
+
+# Markers resolved by the engine with the ⚑ conventions and the requester's country.
+SUBJECT_COUNTRY = "subject_country"  # the data subject's country; weekends only if unknown
+US_BUSINESS_DAYS = "us_business_days"  # US federal (default) or California holidays
+
+HolidayCalendarSource = tuple[str, str | None] | str
+
+REGIME_HOLIDAY_CALENDARS: Mapping[str, HolidayCalendarSource] = MappingProxyType(
+    {
+        "gdpr": SUBJECT_COUNTRY,
+        "uk_gdpr": ("GB", "ENG"),  # England & Wales bank holidays, wherever in the UK the subject lives
+        "ch_fadp": ("CH", None),
+        "ccpa": US_BUSINESS_DAYS,
+        "shine_the_light": US_BUSINESS_DAYS,
+        **{state: ("US", None) for state in US_STATE_REGIMES},
+        "hipaa": ("US", None),
+        "voluntary": SUBJECT_COUNTRY,
+    }
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Residence → regime (RULES.md §1)
+# ---------------------------------------------------------------------------------------------------------
+
+# EU 27 plus Iceland, Liechtenstein and Norway.
+EEA_COUNTRIES: frozenset[str] = frozenset(
+    {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+        "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    }
+)
+
+# US subdivision → regimes, primary first.
+US_SUBDIVISION_REGIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "CA": ("ccpa", "shine_the_light"),
+        "VA": ("va",),
+        "CO": ("co",),
+        "CT": ("ct",),
+        "TX": ("tx",),
+        "OR": ("or",),
+    }
+)
+
+COUNTRY_REGIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {**{country: ("gdpr",) for country in sorted(EEA_COUNTRIES)}, "GB": ("uk_gdpr",), "CH": ("ch_fadp",)}
+)
+
+# Rights the company grants everyone, whatever the law where they live.
+EVERYONE_RIGHTS: tuple[str, ...] = ("direct_marketing_objection", "withdraw_consent")
+
+# ---------------------------------------------------------------------------------------------------------
+# Consent ages (RULES.md §6)
+# ---------------------------------------------------------------------------------------------------------
+
+GDPR_DEFAULT_CONSENT_AGE = 16  # Art. 8(1); also used for any country not listed (the conservative choice)
+GDPR_CONSENT_AGES: Mapping[str, int] = MappingProxyType(
+    {
+        "DE": 16, "IE": 16, "NL": 16,
+        "FR": 15,
+        "ES": 14, "IT": 14, "AT": 14,
+        "BE": 13, "DK": 13, "FI": 13, "SE": 13, "GB": 13,
+    }
+)
+COPPA_PARENTAL_CONSENT_AGE = 13  # under 13: verifiable parental consent
+CCPA_SALE_OPT_IN_AGE = 16  # §1798.120(c): no sale/sharing under 16 without opt-in (under 13: a parent)

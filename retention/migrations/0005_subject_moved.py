@@ -1,0 +1,29 @@
+"""DataSubject moved to the subjects app: point the foreign keys at it (state only; same table, same rows)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('retention', '0004_history_reasons_as_text'),
+        ('subjects', '0001_move_data_subject'),
+    ]
+
+    state_operations = [
+        migrations.AlterField(
+            model_name='historicallegalhold',
+            name='subject',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='subjects.datasubject'),
+        ),
+        migrations.AlterField(
+            model_name='legalhold',
+            name='subject',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='legal_holds', to='subjects.datasubject'),
+        ),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=state_operations),
+    ]

@@ -1,0 +1,52 @@
+"""The data subject: the person a privacy request or a consent is about.
+
+Every app depends on this one and it depends on none of them. Personal fields live here, where an
+erasure or the retention schedule can scrub them together with their history rows.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Relationship(models.TextChoices):
+    WEBSITE_VISITOR = "website_visitor", "Website visitor"
+    REGISTERED_USER = "registered_user", "Registered user"
+    CLINICIAN = "clinician", "Clinician"
+    ORGANIZATION_REPRESENTATIVE = "organization_representative", "Organization representative"
+    PATIENT = "patient", "Patient (my data was submitted by a clinic)"
+
+
+class DataSubject(models.Model):
+    """The person a request is about. Every personal field of the portal's requests lives here."""
+
+    email = models.EmailField(blank=True, db_index=True, help_text="Normalized (trimmed, lower-case).")
+    full_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    relationship = models.CharField(max_length=40, choices=Relationship.choices,
+                                    default=Relationship.WEBSITE_VISITOR)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 of residence.")
+    subdivision = models.CharField(max_length=10, blank=True, help_text="US state or region code.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="unique_subject_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data subject #{self.pk}"
+
+    @property
+    def masked_email(self) -> str:
+        if not self.email:
+            return "(erased)" if self.erased_at else ""
+        local, _, domain = self.email.partition("@")
+        return f"{local[:1]}***@{domain}"

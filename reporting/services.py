@@ -12,14 +12,18 @@ from reporting.models import CaseFact
 from reporting.rules import classify
 from requests_app.models import Case
 
-# The field the compliance work adds for "complied with in part" (a boolean on the case). Until it
-# exists, no completed case counts as in part.
-PARTIAL_FIELD = "complied_in_part"
+# The case field the compliance work (issue 15) adds for how a case ended, and its value for "complied with
+# in part". Until that field exists, no completed case counts as in part.
+OUTCOME_FIELD, PARTIAL_OUTCOME = "outcome", "complied_in_part"
+
+
+def complied_in_part(dsr: Case) -> bool:
+    return getattr(dsr, OUTCOME_FIELD, "") == PARTIAL_OUTCOME
 
 
 def _fields_of(dsr: Case) -> dict:
     outcome, reason = classify(status=dsr.status, denial_ground=dsr.denial_ground,
-                               complied_in_part=bool(getattr(dsr, PARTIAL_FIELD, False)))
+                               complied_in_part=complied_in_part(dsr))
     closed_on = (deadlines.receipt_date(dsr.closed_at, dsr.regime, current_conventions())
                  if dsr.closed_at is not None else None)
     return {"regime": dsr.regime, "right": dsr.right, "received_on": dsr.receipt_date, "status": dsr.status,

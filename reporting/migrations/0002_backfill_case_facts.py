@@ -13,7 +13,7 @@ def backfill(apps, schema_editor):
     facts = []
     for dsr in Case.objects.filter(report_fact__isnull=True).order_by("pk").iterator(chunk_size=1000):
         outcome, reason = classify(status=dsr.status, denial_ground=dsr.denial_ground,
-                                   complied_in_part=bool(getattr(dsr, "complied_in_part", False)))
+                                   complied_in_part=getattr(dsr, "outcome", "") == "complied_in_part")
         facts.append(CaseFact(
             case_id=dsr.pk, regime=dsr.regime, right=dsr.right, received_on=dsr.receipt_date, status=dsr.status,
             outcome=outcome, denial_ground=dsr.denial_ground, denial_reason=reason,

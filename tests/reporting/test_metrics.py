@@ -115,9 +115,9 @@ def seeded_year(db):
     c[12] = close(received("access", D(2026, 2, 1)), D(2026, 2, 11), Status.COMPLETED, outcome_summary="part")
     c[13] = close(received("access", D(2026, 3, 1), regime="gdpr"), D(2026, 3, 11), Status.DENIED,
                   denial_ground="no_data")
-    # "Complied in part" is a field the compliance work adds to the case; until it is merged, mark the
-    # in-memory case as that field would and record its fact through the same service.
-    c[12].complied_in_part = True
+    # "Complied in part" is the case outcome the compliance work adds (`Case.outcome`); until it is merged,
+    # set it on the in-memory case as that service would and record its fact through the same service.
+    c[12].outcome = "complied_in_part"
     case_fact_record(c[12])
     # Minimization: the unverified case is purged (deleted) and an answered one anonymized, as the
     # retention schedule does; their counts must stay.

@@ -57,6 +57,7 @@ from django.utils import timezone  # noqa: E402
 
 from requests_app.models import Reminder  # noqa: E402
 from requests_app.services import reminders  # noqa: E402
+from requests_app.workflow import OPEN_STATUSES  # noqa: E402
 
 RAW_DUE_SOON_CLAIM = """
 INSERT INTO requests_app_reminder
@@ -148,7 +149,7 @@ def main() -> None:
 
     horizon = today + dt.timedelta(days=max(policy.due_offsets))
     raw_params = {"offsets": list(policy.due_offsets), "today": today, "horizon": horizon,
-                  "open": list(reminders.OPEN_STATUSES), "now": now}
+                  "open": list(OPEN_STATUSES), "now": now}
 
     def raw_claim() -> int:
         with connection.cursor() as cur:

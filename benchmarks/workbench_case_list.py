@@ -49,8 +49,8 @@ def main() -> None:
 
 def run() -> None:
     from medprivacy import access, roles
-    from requests_app import selectors
     from requests_app.models import Case, CaseUserObjectPermission, Submission
+    from requests_app.workflow import OPEN_STATUSES
     from subjects.models import DataSubject
 
     roles.ensure_roles()
@@ -79,7 +79,7 @@ def run() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     user = User.objects.get(pk=officers[7].pk)
-    open_statuses = list(selectors.OPEN_STATUSES)
+    open_statuses = list(OPEN_STATUSES)
     view_perm = next(p for p in perms if p.codename == "view_case")
 
     def orm() -> list:

@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from fulfilment.rules import ACTIONS, CATEGORIES, ERASURE_EXCEPTIONS, ROLES
+from fulfilment.rules import ACTIONS, ERASURE_EXCEPTIONS, ROLES
+from retention.categories import CATEGORIES
 
 
 def _category_codes_valid(value: object) -> None:

@@ -31,7 +31,6 @@ from fulfilment import selectors as fulfilment_selectors
 from fulfilment.errors import FulfilmentError
 from fulfilment.models import AccessPackage, FulfilmentTask, PackageDownload, System
 from fulfilment.rules import (
-    CATEGORIES,
     FORBIDDEN_TYPES,
     PACKAGE_RIGHTS,
     RELATIONSHIP_CATEGORIES,
@@ -43,6 +42,7 @@ from fulfilment.rules import (
 from medprivacy import access
 from medprivacy.links import absolute
 from outbox.services import message_send
+from retention.categories import CATEGORIES
 from timeline.models import TimelineEvent
 from timeline.services import timeline_record
 

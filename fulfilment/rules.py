@@ -2,8 +2,8 @@
 what an erasure keeps and why, and the types an access response must never disclose.
 
 This module is data (no Django imports), read by the fulfilment services and the package builder, so counsel
-can review every choice in one place. Category codes are those of the privacy policy §2 and of the retention
-app's data categories.
+can review every choice in one place. The data categories themselves (codes, labels, sources) are the one
+list in `retention/categories.py`.
 """
 
 from __future__ import annotations
@@ -13,52 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-# ---------------------------------------------------------------------------------------------------------
-# Data categories (privacy policy §2) and where each comes from (CCPA §1798.110 "categories of sources")
-# ---------------------------------------------------------------------------------------------------------
+from retention.categories import CATEGORIES
 
-PROVIDED = "Provided by you"
-AUTOMATIC = "Collected automatically when you use our website and services"
-FROM_REGISTERED_USER = "Submitted by your clinician or organization (a registered user of our services)"
-FROM_THIRD_PARTIES = "Received from third parties (data brokers, marketing partners, public databases)"
-FROM_SOCIAL = "Received through social media platforms when you interact with our pages"
-FROM_PORTAL = "Created by this portal while handling your privacy requests"
-
-
-@dataclass(frozen=True)
-class Category:
-    label: str
-    source: str
-    sensitive: bool = False
-
-
-CATEGORIES: Mapping[str, Category] = MappingProxyType({
-    "contact_identification": Category("Contact and identification information", PROVIDED),
-    "account": Category("Account information", PROVIDED, sensitive=True),
-    "payment": Category("Payment information", PROVIDED, sensitive=True),
-    "usage": Category("Usage data", AUTOMATIC),
-    "device": Category("Device data", AUTOMATIC),
-    "location": Category("Approximate location data", AUTOMATIC),
-    "search_browse_history": Category("Search and browse history", AUTOMATIC),
-    "clickstream": Category("Clickstream data", AUTOMATIC),
-    "social_media": Category("Social media data", FROM_SOCIAL),
-    "advertising": Category("Advertising data", AUTOMATIC),
-    "third_party": Category("Data from third parties", FROM_THIRD_PARTIES),
-    "patient_medical_images": Category("Medical images", FROM_REGISTERED_USER, sensitive=True),
-    "patient_identifiers": Category("Patient identifiers", FROM_REGISTERED_USER, sensitive=True),
-    "patient_demographics": Category("Patient demographic information", FROM_REGISTERED_USER, sensitive=True),
-    "patient_clinical": Category("Clinical information", FROM_REGISTERED_USER, sensitive=True),
-    "patient_genetic": Category("Genetic data", FROM_REGISTERED_USER, sensitive=True),
-    "clinician_professional": Category("Professional information about clinicians", PROVIDED),
-    "organization_information": Category("Organization information", PROVIDED),
-    "privacy_request_records": Category("Records of your privacy requests", FROM_PORTAL),
-    "consent_ledger": Category("Records of your consents and opt-outs", FROM_PORTAL),
-    "verification_tokens": Category("Verification links", FROM_PORTAL),
-    "authorization_documents": Category("Authorized-agent documents", PROVIDED),
-    "access_packages": Category("Copies of your data we prepared for you", FROM_PORTAL),
-    "audit_history": Category("Audit history of your requests", FROM_PORTAL),
-})
-
+# Data categories: the one list lives in retention/categories.py (the retention schedule reads it too).
 CATEGORY_CHOICES: tuple[tuple[str, str], ...] = tuple((code, c.label) for code, c in CATEGORIES.items())
 
 _VISITOR = frozenset({

@@ -7,7 +7,8 @@ import datetime as dt
 from django.db.models import QuerySet
 
 from fulfilment.models import AccessPackage, FulfilmentTask, System
-from fulfilment.rules import CATEGORIES, RELATIONSHIP_CATEGORIES, RIGHT_PLANS
+from fulfilment.rules import RELATIONSHIP_CATEGORIES, RIGHT_PLANS
+from retention.categories import CATEGORIES
 
 
 def systems_for_case(dsr) -> list[tuple[System, str]]:

@@ -27,9 +27,10 @@ from fulfilment import selectors as fulfilment_selectors
 from fulfilment.errors import FulfilmentBlocked, FulfilmentError
 from fulfilment.model_connector import ConnectorError
 from fulfilment.models import FulfilmentTask, System, TaskEvidence, WebhookLog
-from fulfilment.rules import ACTIONS, CATEGORIES, ERASURE_EXCEPTIONS, RETAINED_ON_ERASURE
+from fulfilment.rules import ACTIONS, ERASURE_EXCEPTIONS, RETAINED_ON_ERASURE
 from medprivacy import access, clock
 from medprivacy.links import absolute
+from retention.categories import CATEGORIES
 from timeline.models import TimelineEvent
 from timeline.services import Actor, timeline_record
 

@@ -47,19 +47,24 @@ def user_can_assign(*, user: AbstractBaseUser | None) -> bool:
     return _is_staff(user) and user.has_perm(ASSIGN_CASES)
 
 
+def _granted(perm: str) -> Q:
+    """The users holding `perm` ("app_label.codename") directly or through a group."""
+    app_label, codename = perm.split(".")
+    perms = apps.get_model("auth.Permission").objects.filter(codename=codename, content_type__app_label=app_label)
+    return Q(user_permissions__in=perms.values("pk")) | Q(groups__permissions__in=perms.values("pk"))
+
+
 def case_workers() -> QuerySet:
     """Return the users cases may be assigned to (active staff who may change cases), by username."""
-    app_label, codename = CHANGE_CASE.split(".")
-    perm = Q(codename=codename, content_type__app_label=app_label)
     user_model = get_user_model()
-    granted = (Q(user_permissions__in=_permissions(perm)) | Q(groups__permissions__in=_permissions(perm))
-               | Q(is_superuser=True))
-    return (user_model.objects.filter(is_active=True, is_staff=True).filter(granted)
+    return (user_model.objects.filter(is_active=True, is_staff=True)
+            .filter(_granted(CHANGE_CASE) | Q(is_superuser=True))
             .distinct().order_by(user_model.USERNAME_FIELD))
 
 
-def _permissions(condition: Q) -> QuerySet:
-    return apps.get_model("auth.Permission").objects.filter(condition).values("pk")
+def supervisors() -> QuerySet:
+    """Return the active users who supervise the office (hold view_all_cases), e.g. reminder recipients."""
+    return get_user_model().objects.filter(is_active=True).filter(_granted(VIEW_ALL_CASES)).distinct()
 
 
 def user_is_case_worker(*, user: AbstractBaseUser | None) -> bool:

@@ -9,13 +9,16 @@ Use it around the body of a periodic task, outside any transaction, so the row s
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.utils import timezone
 
+from medprivacy import clock
 from medprivacy.models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -70,6 +73,22 @@ def job_run_finish(*, recorder: RunRecorder, failed: bool) -> None:
         finished_at=timezone.now(), status=status, items_handled=recorder.items,
         errors_count=recorder.errors_count, error_summary=recorder.summary(),
     )
+
+
+def job_runs_close_abandoned(*, now: dt.datetime | None = None, timeout: dt.timedelta | None = None) -> int:
+    """Close the runs still "running" after `timeout` (a worker killed mid-run never finished them).
+
+    Each row is closed by compare-and-set on its status, so a run that finishes meanwhile keeps its own
+    outcome. Return how many were closed.
+    """
+    now = now or clock.now()
+    timeout = timeout or dt.timedelta(seconds=settings.MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS)
+    closed = JobRun.objects.filter(status=JobRun.Status.RUNNING, started_at__lt=now - timeout).update(
+        status=JobRun.Status.ABANDONED, finished_at=now, error_summary="Abandoned: still running after "
+                                                                     f"{int(timeout.total_seconds())} s")
+    if closed:
+        logger.warning("job runs closed as abandoned: %s", closed)
+    return closed
 
 
 @contextmanager

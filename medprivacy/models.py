@@ -1,8 +1,12 @@
-"""Project-wide records: one row for every run of every scheduled job (the audit of the scheduler)."""
+"""Project-wide records: one row for every run of every scheduled job (the audit of the scheduler).
+
+A run left "running" by a killed worker is closed as abandoned by `jobs.job_runs_close_abandoned`.
+"""
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -14,6 +18,7 @@ class JobRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         PARTIAL = "partial", "Finished with errors"
         FAILED = "failed", "Failed"
+        ABANDONED = "abandoned", "Abandoned (its worker stopped)"
 
     name = models.CharField(max_length=80)
     started_at = models.DateTimeField(default=timezone.now)
@@ -26,7 +31,11 @@ class JobRun(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-pk"]
-        indexes = [models.Index(fields=["name", "-started_at"], name="jobrun_name_started")]
+        indexes = [
+            models.Index(fields=["name", "-started_at"], name="jobrun_name_started"),
+            # The abandoned-run sweep reads only the few rows still running.
+            models.Index(fields=["started_at"], name="jobrun_running", condition=Q(status="running")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -26,6 +26,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Proves that beat schedules and a worker runs tasks; read by /healthz.",
     ),
     PeriodicJob(
+        name="Abandoned job runs",
+        task="medprivacy.close_abandoned_job_runs",
+        every_seconds=600,
+        description="Closes job runs still marked running after MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS "
+                    "(their worker was killed), so none stays running forever.",
+    ),
+    PeriodicJob(
         name="Deadline reminders and escalations",
         task="requests_app.reminders_sweep",
         every_seconds=300,

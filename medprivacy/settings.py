@@ -271,6 +271,8 @@ MEDPRIVACY_REMINDERS = {
     "retry_base_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_BASE_SECONDS", default=300),
     "retry_cap_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_CAP_SECONDS", default=6 * 3600),
 }
+# A job run still "running" after this long lost its worker; a beat sweep closes it as abandoned.
+MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS = env.int("MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS", default=2 * 3600)
 # The outbox (every e-mail to a person): at-least-once delivery, one retry sweep over next_attempt_at.
 MEDPRIVACY_OUTBOX = {
     # A message claimed this long ago and not marked sent (a killed worker) is sent again.

@@ -33,7 +33,7 @@ from requests_app import selectors
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import workbench
-from requests_app.workflow import IllegalTransition, Status
+from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
 from timeline.models import TimelineEvent
 
 admin.site.index_template = "admin/requests_app/index.html"
@@ -231,7 +231,7 @@ class CaseAdmin(SimpleHistoryAdmin):
     # --- scoping -----------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        open_rank = SqlCase(When(status__in=selectors.OPEN_STATUSES, then=Value(0)), default=Value(1),
+        open_rank = SqlCase(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1),
                           output_field=IntegerField())
         return access.cases_for_user(user=request.user).annotate(open_rank=open_rank)
 

@@ -16,7 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
-from requests_app.workflow import OPEN, STATUS_LABELS, Status
+from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status
 from subjects.models import DataSubject
 
 REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
@@ -84,7 +84,8 @@ class ReferenceCounter(models.Model):
 
 class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
-        return self.filter(status__in=[s.value for s in OPEN])
+        """Cases not in a terminal status (workflow.OPEN_STATUSES: the one definition of open)."""
+        return self.filter(status__in=OPEN_STATUSES)
 
 
 class Case(models.Model):

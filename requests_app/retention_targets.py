@@ -41,11 +41,11 @@ def message_closed_at():
 
 
 def submission_has_no_open_case() -> Q:
-    return ~Q(Exists(Case.objects.filter(submission=OuterRef("pk"), closed_at__isnull=True)))
+    return ~Q(Exists(Case.objects.open().filter(submission=OuterRef("pk"))))
 
 
 def message_submission_has_no_open_case() -> Q:
-    return ~Q(Exists(Case.objects.filter(submission=OuterRef("submission"), closed_at__isnull=True)))
+    return ~Q(Exists(Case.objects.open().filter(submission=OuterRef("submission"))))
 
 
 def subject_closed_at():
@@ -64,7 +64,7 @@ def subject_has_no_consent_records() -> Q:
 
 
 def subject_has_no_open_case() -> Q:
-    return ~Q(Exists(Case.objects.filter(subject=OuterRef("pk"), closed_at__isnull=True))) & \
+    return ~Q(Exists(Case.objects.open().filter(subject=OuterRef("pk")))) & \
         subject_has_no_consent_records()
 
 

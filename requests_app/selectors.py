@@ -18,10 +18,11 @@ from django.db.models import Count, Q, QuerySet
 from medprivacy import clock
 from medprivacy.access import (  # the one permission layer
     cases_for_user,
+    scope_to_cases,
 )
 from outbox.models import Message
 from requests_app.models import Case, CaseAttachment, Submission
-from requests_app.workflow import OPEN, Status
+from requests_app.workflow import OPEN_STATUSES, Status
 from subjects.models import DataSubject
 from subjects.selectors import subject_reachable_by_id
 from timeline.models import TimelineEvent
@@ -30,7 +31,6 @@ from timeline.models import TimelineEvent
 # Officers: which cases a user may see and work (django-guardian object permissions)
 # ---------------------------------------------------------------------------------------------------------
 
-OPEN_STATUSES = tuple(s.value for s in OPEN)
 # Amber badge: due within this many days. "Due this week" = due today or in the next six days.
 DUE_SOON_DAYS = 5
 WEEK_DAYS = 7
@@ -57,18 +57,18 @@ def cases_due_filter(queryset: QuerySet[Case], *, due: str, today: dt.date | Non
 
 def case_timeline_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[TimelineEvent]:
     """Return the case's timeline with each message exactly as sent, if the user may view the case."""
-    return (TimelineEvent.objects.filter(case__in=cases_for_user(user=user), case=dsr)
+    return (scope_to_cases(TimelineEvent.objects.filter(case=dsr), user=user)
             .select_related("actor", "message").order_by("at", "pk"))
 
 
 def case_attachments_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[CaseAttachment]:
-    return CaseAttachment.objects.filter(case__in=cases_for_user(user=user), case=dsr).select_related("uploaded_by")
+    return scope_to_cases(CaseAttachment.objects.filter(case=dsr), user=user).select_related("uploaded_by")
 
 
 def case_attachment_get_for_user(*, user: AbstractBaseUser, case_pk: object, pk: object) -> CaseAttachment:
     """Return one attachment of a case the user may view, or raise CaseAttachment.DoesNotExist."""
     try:
-        return CaseAttachment.objects.filter(case__in=cases_for_user(user=user)).get(case_id=case_pk, pk=pk)
+        return scope_to_cases(CaseAttachment.objects.all(), user=user).get(case_id=case_pk, pk=pk)
     except (ValueError, TypeError):
         raise CaseAttachment.DoesNotExist(f"no attachment {pk!r}") from None
 

@@ -39,6 +39,8 @@ TERMINAL: frozenset[Status] = frozenset({
     Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.REDIRECTED, Status.CLOSED_UNVERIFIED,
 })
 OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
+# The one definition of "open" for queries (status values, in lifecycle order): every open-case filter uses it.
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s in OPEN)
 
 # Every case may still be withdrawn by the requester, denied (e.g. documented fraud) or, for data a
 # clinic controls, redirected to that controller while it is open.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,6 +13,7 @@ from django.utils import timezone
 from audit.services import audit_append
 from consents.services import CONSENT_RIGHTS, consents_apply_request
 from fulfilment.services import fulfilment_create_tasks
+from medprivacy import clock
 from regimes import deadlines
 from regimes.conventions import current_conventions
 from requests_app.models import Case, ReferenceCounter, Submission
@@ -81,6 +83,72 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     return dsr
 
 
+class CaseWrite:
+    """One audited write of a case in progress: the locked row and what the write will record.
+
+    The service body changes `dsr` (the locked row) and may set `reason` (history and timeline), `summary`
+    (the timeline text, when it should differ from the reason) and `kind`, and queue side effects with
+    `on_commit`.
+    """
+
+    def __init__(self, *, dsr: Case, actor: Actor, kind: str, reason: str, summary: str | None) -> None:
+        self.dsr = dsr
+        self.actor = actor
+        self.kind = kind
+        self.reason = reason
+        self.summary = summary
+        self.after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the write's transaction has committed (never if it rolls back)."""
+        self.after_commit.append(callback)
+
+
+@contextmanager
+def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kind.OTHER, reason: str = "",
+                       summary: str | None = None, to: Status | str | None = None) -> Iterator[CaseWrite]:
+    """Write one case the audited way; every case service that changes a case goes through here.
+
+    Lock the row (`select_for_update`), check the lifecycle transition to `to` (if given) and move the
+    status (closing or verifying it as the status says), hand the locked row to the service body, then save
+    it with who and why in its history, append its audit-chain entry, tell the case observers, append the
+    timeline row and queue the side effects on commit. An exception in the body rolls all of it back.
+    """
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=dsr.pk)
+        previous, previous_status = locked.get_status_display(), locked.status
+        if to is not None:
+            target = Status(to)
+            check_transition(locked.status, target)
+            locked.status = target
+        write = CaseWrite(dsr=locked, actor=actor, kind=kind, reason=reason, summary=summary)
+        yield write
+        if not (write.reason or "").strip():
+            raise ValueError("A change of a case needs a reason")
+        if to is not None:
+            if target in TERMINAL and locked.closed_at is None:
+                locked.closed_at = clock.now()
+            if target == Status.VERIFIED and locked.verified_at is None:
+                locked.verified_at = clock.now()
+        locked._history_user = actor
+        locked._change_reason = write.reason
+        locked.save()
+        audit_append(kind="case.status_changed" if to is not None else "case.changed", obj=locked,
+                     case_id=locked.pk, actor=actor, facts={
+                         "reference": locked.reference, "from": previous_status, "to": locked.status,
+                         "timeline_kind": str(write.kind), "denial_ground": locked.denial_ground,
+                         "due_on": locked.due_on.isoformat(), "extended": locked.extended_at is not None,
+                     }, personal={"reason": write.reason, "outcome_summary": locked.outcome_summary})
+        case_written(locked)  # observers (the §7102 case facts) follow the case in this transaction
+        if write.summary is None and to is not None:
+            write.summary = f"{previous} → {locked.get_status_display()}: {write.reason}"
+        timeline_record(dsr=locked, kind=write.kind, actor=actor,
+                        summary=write.reason if write.summary is None else write.summary)
+        for callback in write.after_commit:
+            transaction.on_commit(callback)
+    dsr.refresh_from_db()
+
+
 def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str,
                        on_commit: Callable[[], None] | None = None, **fields) -> Case:
     """Move a case to `to` if the lifecycle allows it; record who and why in history and timeline.
@@ -88,34 +156,15 @@ def case_change_status(*, dsr: Case, to: Status | str, actor: Actor, reason: str
     Extra `fields` are set in the same save (e.g. outcome_summary, denial_ground). Side effects
     passed as `on_commit` run only after the transaction commits.
     """
-    target = Status(to)
     if not reason or not reason.strip():
         raise ValueError("A status change needs a reason")
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=dsr.pk)
-        check_transition(locked.status, target)
-        previous, previous_status = locked.get_status_display(), locked.status
-        locked.status = target
+    with case_audited_write(dsr=dsr, actor=actor, to=to, reason=reason,
+                            kind=TimelineEvent.Kind.STATUS_CHANGED) as write:
         for name, value in fields.items():
-            setattr(locked, name, value)
-        if target in TERMINAL:
-            locked.closed_at = timezone.now()
-        if target == Status.VERIFIED and locked.verified_at is None:
-            locked.verified_at = timezone.now()
-        locked._history_user = actor
-        locked._change_reason = reason
-        locked.save()
-        audit_append(kind="case.status_changed", obj=locked, case_id=locked.pk, actor=actor, facts={
-            "reference": locked.reference, "from": previous_status, "to": locked.status,
-            "denial_ground": locked.denial_ground, "due_on": locked.due_on.isoformat(),
-        }, personal={"reason": reason, "outcome_summary": locked.outcome_summary})
-        case_written(locked)
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.STATUS_CHANGED, actor=actor,
-                        summary=f"{previous} → {locked.get_status_display()}: {reason}")
+            setattr(write.dsr, name, value)
         if on_commit is not None:
-            transaction.on_commit(on_commit)
-    dsr.refresh_from_db()
-    return locked
+            write.on_commit(on_commit)
+    return write.dsr
 
 
 def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -30,7 +29,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from medprivacy import roles
+from medprivacy import access, clock
 from medprivacy.jobs import job_run
 from medprivacy.links import absolute
 from outbox.services import message_send
@@ -38,13 +37,12 @@ from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app.models import Case, Reminder, VerificationToken
 from requests_app.services.cases import case_change_status
-from requests_app.workflow import OPEN, Status
+from requests_app.workflow import OPEN_STATUSES, Status
 from timeline.models import TimelineEvent
 from timeline.services import timeline_record
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = tuple(s.value for s in Status if s in OPEN)
 Kind = Reminder.Kind
 IN_CHUNK = 1000  # ids per IN (...) list: well inside SQLite's and PostgreSQL's limits
 
@@ -78,7 +76,7 @@ class ReminderPolicy:
 
     def today(self, now: dt.datetime) -> dt.date:
         """Return the calendar day of `now` in the reminder time zone."""
-        return now.astimezone(self.time_zone).date()
+        return clock.day_in(self.time_zone, at=now)
 
     def is_quiet(self, now: dt.datetime) -> bool:
         """Return whether staff e-mails are held at `now` (quiet hours or a quiet weekend)."""
@@ -160,8 +158,8 @@ def cases_overdue(*, today: dt.date) -> QuerySet[Case]:
 
 def supervisor_emails(*, policy: ReminderPolicy) -> tuple[str, ...]:
     """Return the addresses of active supervisors plus the configured extra recipients."""
-    emails = (get_user_model().objects.filter(is_active=True, groups__name=roles.SUPERVISORS)
-              .exclude(email="").order_by("email").values_list("email", flat=True).distinct())
+    emails = (access.supervisors().exclude(email="").order_by("email")
+              .values_list("email", flat=True).distinct())
     return tuple(dict.fromkeys([*emails, *policy.extra_supervisor_recipients]))
 
 

@@ -25,8 +25,8 @@ from outbox.services import message_send
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
 from requests_app.models import Case, CaseAttachment, Channel, ControllerOrganization, Submission
-from requests_app.observers import case_written
 from requests_app.services.cases import (
+    case_audited_write,
     case_change_status,
     case_create,
     case_start_fulfilment,
@@ -95,17 +95,6 @@ def _why(text: str) -> str:
     return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
 
 
-def _lock(dsr: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=dsr.pk)
-
-
-def _save(locked: Case, *, actor: User | None, reason: str) -> None:
-    """Save a case with who and why in its history row."""
-    locked._history_user = actor
-    locked._change_reason = _why(reason)
-    locked.save()
-
-
 def _case_context(dsr: Case) -> dict:
     rule = deadlines.rule_for(dsr.regime, dsr.right)
     return {
@@ -130,8 +119,8 @@ def case_assign(*, dsr: Case, assignee: User, actor: User, reason: str = "") -> 
         raise PermissionDenied("Only privacy supervisors assign cases")
     if not access.user_is_case_worker(user=assignee):
         raise WorkbenchError(f"{assignee.get_username()} is not an active privacy officer or supervisor")
-    with transaction.atomic():
-        locked = _lock(dsr)
+    with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.ASSIGNED) as write:
+        locked = write.dsr
         previous = locked.assignee
         if previous is not None and previous.pk == assignee.pk:
             raise WorkbenchError(f"The case is already assigned to {assignee.get_username()}")
@@ -145,8 +134,7 @@ def case_assign(*, dsr: Case, assignee: User, actor: User, reason: str = "") -> 
                    else f"Assigned to {assignee.get_username()}")
         if reason.strip():
             summary += f": {reason.strip()}"
-        _save(locked, actor=actor, reason=summary)
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.ASSIGNED, actor=actor, summary=summary)
+        write.reason, write.summary = _why(summary), summary
     logger.info("case %s assigned to user %s by user %s", dsr.pk, assignee.pk, actor.pk)
     return _refresh(dsr)
 
@@ -160,12 +148,12 @@ def case_share(*, dsr: Case, actor: User, user: User | None = None, group: Group
     if user is not None and not user.is_staff:
         raise WorkbenchError(f"{user.get_username()} has no staff access")
     with transaction.atomic():
-        locked = _lock(dsr)
         target = user if user is not None else group
         name = user.get_username() if user is not None else f"group {group.name}"
-        assign_perm(VIEW_PERM, target, locked)
         summary = f"Shared (view only) with {name}" + (f": {reason.strip()}" if reason.strip() else "")
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.SHARED, actor=actor, summary=summary)
+        with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.SHARED, reason=_why(summary),
+                                summary=summary) as write:
+            assign_perm(VIEW_PERM, target, write.dsr)
     return _refresh(dsr)
 
 
@@ -181,24 +169,24 @@ def case_verify_identity(*, dsr: Case, actor: User, method: str, note: str = "")
         raise WorkbenchError(f"Choose a verification method: {', '.join(VERIFICATION_METHODS.values())}")
     label = VERIFICATION_METHODS[method]
     with transaction.atomic():
-        locked = _lock(dsr)
+        locked = Case.objects.select_for_update().get(pk=dsr.pk)
         flagged = locked.needs_officer_verification
         if locked.verified_at is not None and not flagged and Status(locked.status) != Status.AWAITING_REQUESTER:
             raise WorkbenchError(f"The requester's identity was already verified ({locked.verification_method})")
         if locked.paused_since is not None:
             _resume_clock(dsr=locked, actor=actor, why="identity information received")
-            locked = _lock(dsr)
         reason = f"Identity verified: {label}" + (f". {note.strip()}" if note.strip() else "")
         if Status(locked.status) == Status.VERIFIED:
             # E-mail confirmed the address already; the officer now settles the level the rules ask for.
-            locked.verification_method, locked.needs_officer_verification = label, False
-            locked.verified_at = timezone.now()
-            _save(locked, actor=actor, reason=reason)
+            with case_audited_write(dsr=locked, actor=actor, kind=TimelineEvent.Kind.VERIFIED,
+                                    reason=_why(reason), summary=reason) as write:
+                write.dsr.verification_method, write.dsr.needs_officer_verification = label, False
+                write.dsr.verified_at = clock.now()
         else:
             locked = case_change_status(dsr=locked, to=Status.VERIFIED, actor=actor, reason=_why(reason),
                                         verification_method=label, needs_officer_verification=False,
-                                        verified_at=timezone.now())
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.VERIFIED, actor=actor, summary=reason)
+                                        verified_at=clock.now())
+            timeline_record(dsr=locked, kind=TimelineEvent.Kind.VERIFIED, actor=actor, summary=reason)
         case_start_fulfilment(dsr=locked, actor=actor)
     return _refresh(dsr)
 
@@ -238,11 +226,25 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
 
 def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
     """Add the days paused to the case and recompute its due date; return the days just added."""
-    locked = _lock(dsr)
-    if locked.paused_since is None:
+    try:
+        with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.RESUMED) as write:
+            days = _resume_paused(write, why=why)
+    except _NotPaused:
         return 0
+    return days
+
+
+class _NotPaused(Exception):
+    """The clock is running already: nothing to resume (the write is rolled back)."""
+
+
+def _resume_paused(write, *, why: str) -> int:
+    """Move the due date of the locked case by the days it was paused; refuse when it is not paused."""
+    locked = write.dsr
+    if locked.paused_since is None:
+        raise _NotPaused
     days = max((clock.regime_today(locked.regime)
-                 - clock.regime_today(locked.regime, at=locked.paused_since)).days, 0)
+                - clock.regime_today(locked.regime, at=locked.paused_since)).days, 0)
     total = locked.paused_days + days
     _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
                              country=locked.subject.country, paused_days=total)
@@ -257,10 +259,7 @@ def _resume_clock(*, dsr: Case, actor: User | None, why: str) -> int:
     locked.paused_since = None
     summary = (f"Clock resumed ({why}) after {days} day{'s' if days != 1 else ''} paused; due "
                f"{previous_due.isoformat()} → {locked.due_on.isoformat()}")
-    _save(locked, actor=actor, reason=summary)
-    case_written(locked)
-    timeline_record(dsr=locked, kind=TimelineEvent.Kind.RESUMED, actor=actor, summary=summary)
-    dsr.refresh_from_db()
+    write.reason, write.summary = _why(summary), summary
     return days
 
 
@@ -294,38 +293,40 @@ def case_extend(*, dsr: Case, actor: User, reason: str, extend_to: dt.date | Non
     reason = (reason or "").strip()
     rule = deadlines.rule_for(dsr.regime, dsr.right)
     with transaction.atomic():
-        locked = _lock(dsr)
-        if not locked.is_open:
-            raise WorkbenchError(f"The case is {locked.get_status_display().lower()}; only open cases are extended")
-        # The original deadline, moved only by pauses (due_on until an extension moves it further).
-        original = locked.due_on
-        allowed, why = deadlines.can_extend(rule, today=clock.regime_today(locked.regime), respond_by=original,
-                                            already_extended=locked.extended_at is not None)
-        if not allowed:
-            raise WorkbenchError(why)
-        if not reason:
-            raise WorkbenchError(f"{REGIME_ABBREVIATIONS[rule.regime]} requires the reasons for an extension "
-                                 f"in the notice to the requester ({rule.extension.citation}); give a reason")
-        if rule.extension.open_ended:
-            if extend_to is None or extend_to <= original:
-                raise WorkbenchError(f"Name the date, after {original.isoformat()}, by which the requester will "
-                                     f"get the answer ({rule.extension.citation})")
-            new_due = extend_to
-        else:
-            _, dates = deadlines_for(regime=locked.regime, right=locked.right, received_at=locked.received_at,
-                                     country=locked.subject.country, paused_days=locked.paused_days)
-            new_due = dates.extended_respond_by
-        locked.extended_at = timezone.now()
-        locked.extension_reason = reason
-        locked.due_on = new_due
-        summary = f"Extended ({rule.extension.citation}): due {original.isoformat()} → {new_due.isoformat()}: {reason}"
-        _save(locked, actor=actor, reason=summary)
-        case_written(locked)
-        timeline_record(dsr=locked, kind=TimelineEvent.Kind.EXTENDED, actor=actor, summary=summary)
-        context = {**_case_context(locked), "citation": rule.extension.citation, "reason": reason,
+        with case_audited_write(dsr=dsr, actor=actor, kind=TimelineEvent.Kind.EXTENDED) as write:
+            locked = write.dsr
+            if not locked.is_open:
+                raise WorkbenchError(f"The case is {locked.get_status_display().lower()}; "
+                                     "only open cases are extended")
+            # The original deadline, moved only by pauses (due_on until an extension moves it further).
+            original = locked.due_on
+            allowed, why = deadlines.can_extend(rule, today=clock.regime_today(locked.regime),
+                                                respond_by=original, already_extended=locked.extended_at is not None)
+            if not allowed:
+                raise WorkbenchError(why)
+            if not reason:
+                raise WorkbenchError(f"{REGIME_ABBREVIATIONS[rule.regime]} requires the reasons for an extension "
+                                     f"in the notice to the requester ({rule.extension.citation}); give a reason")
+            if rule.extension.open_ended:
+                if extend_to is None or extend_to <= original:
+                    raise WorkbenchError(f"Name the date, after {original.isoformat()}, by which the requester "
+                                         f"will get the answer ({rule.extension.citation})")
+                new_due = extend_to
+            else:
+                _, dates = deadlines_for(regime=locked.regime, right=locked.right,
+                                         received_at=locked.received_at, country=locked.subject.country,
+                                         paused_days=locked.paused_days)
+                new_due = dates.extended_respond_by
+            locked.extended_at = clock.now()
+            locked.extension_reason = reason
+            locked.due_on = new_due
+            summary = (f"Extended ({rule.extension.citation}): due {original.isoformat()} → "
+                       f"{new_due.isoformat()}: {reason}")
+            write.reason, write.summary = _why(summary), summary
+        context = {**_case_context(dsr), "citation": rule.extension.citation, "reason": reason,
                    "original_due_on": original.isoformat(), "new_due_on": new_due.isoformat()}
-        message_send(submission=locked.submission, template_key="extension_notice", cases=[locked],
-                     actor=actor, context=context)
+        message_send(submission=dsr.submission, template_key="extension_notice", cases=[dsr], actor=actor,
+                     context=context)
     return _refresh(dsr)
 
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 
-from medprivacy import roles, scheduling
+from medprivacy import roles, scheduling, tasks
 from medprivacy.jobs import job_run
 from medprivacy.models import JobRun
 from medprivacy.schedule import PERIODIC_JOBS
@@ -59,14 +59,15 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
 
     scheduling.install_periodic_jobs()
     tasks = dict(PeriodicTask.objects.values_list("task", "interval__every"))
-    assert tasks == {"medprivacy.beat_tick": 30, "requests_app.reminders_sweep": 300,
+    assert tasks == {"medprivacy.beat_tick": 30, "medprivacy.close_abandoned_job_runs": 600,
+                     "requests_app.reminders_sweep": 300,
                      "requests_app.verification_sweep": 300, "outbox.messages_retry_sweep": 60,
                      # Fulfilment (issue 9) and retention (crontab: no interval) sweeps.
                      "fulfilment.sweep_retries": 60, "fulfilment.sweep_expired_packages": 3600,
                      "retention.purge_scheduled": None,
                      # The audit chain's daily checkpoint (issue 16; crontab).
                      "audit.checkpoint": None}
-    assert len(PERIODIC_JOBS) == 8
+    assert len(PERIODIC_JOBS) == 9
 
 
 def test_job_runs_are_read_only_in_the_admin(client):
@@ -91,3 +92,25 @@ def test_supervisors_may_view_job_runs_and_reminders_but_not_change_them(client)
     client.force_login(sue)
     assert client.get("/admin/medprivacy/jobrun/").status_code == 200
     assert client.get("/admin/requests_app/reminder/").status_code == 200
+
+
+def test_a_run_left_running_by_a_killed_worker_is_closed_by_the_sweep_after_the_timeout(settings):
+    settings.MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS = 3600
+    start = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        killed = JobRun.objects.create(name="reminders", started_at=start)  # never finished
+        finished = JobRun.objects.create(name="reminders", started_at=start, finished_at=start,
+                                         status=JobRun.Status.SUCCEEDED)
+    with time_machine.travel(start + dt.timedelta(minutes=59), tick=False):
+        tasks.close_abandoned_job_runs()
+        fresh = JobRun.objects.create(name="verification", started_at=start + dt.timedelta(minutes=59))
+    killed.refresh_from_db()
+    assert killed.status == JobRun.Status.RUNNING  # it may still be working
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        tasks.close_abandoned_job_runs()
+    killed.refresh_from_db(), finished.refresh_from_db(), fresh.refresh_from_db()
+    assert (killed.status, killed.finished_at) == ("abandoned", start + dt.timedelta(minutes=61))
+    assert killed.error_summary == "Abandoned: still running after 3600 s"
+    assert (finished.status, fresh.status) == ("succeeded", "running")
+    sweeps = JobRun.objects.filter(name="close_abandoned_job_runs").order_by("pk")
+    assert [(run.status, run.items_handled) for run in sweeps] == [("succeeded", 0), ("succeeded", 1)]

@@ -7,6 +7,7 @@ from django.apps import apps
 
 _seed_migrations = [importlib.import_module(f"retention.migrations.{name}") for name in (
     "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule")]
+_labels_migration = importlib.import_module("retention.migrations.0006_category_labels_from_the_one_list")
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +30,4 @@ def _seeded_schedule(request):
         return
     for migration in _seed_migrations:
         migration.seed(apps, None)
+    _labels_migration.forward(apps, None)

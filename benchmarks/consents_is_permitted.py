@@ -180,6 +180,7 @@ def measure(args: argparse.Namespace, rng: random.Random, emails: list[str], cod
     from django.test import Client
 
     from consents import selectors, services
+    from subjects import selectors as subjects_selectors
 
     _, token = services.api_token_create(name="benchmark")
     pairs = [(rng.choice(emails), rng.choice(codes)) for _ in range(args.requests)]
@@ -203,7 +204,7 @@ def measure(args: argparse.Namespace, rng: random.Random, emails: list[str], cod
     wall, cpu = time.perf_counter(), time.process_time()
     for (email, code), expected in zip(pairs, answers, strict=True):
         t0 = time.perf_counter()
-        subject = selectors.subject_by_email(email)
+        subject = subjects_selectors.subject_by_email(email)
         permitted = selectors.is_permitted(subject, code)
         selector_times.append(time.perf_counter() - t0)
         assert permitted is expected

@@ -15,6 +15,7 @@ from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, ConsentState, Default, NoticeVersion, Purpose
 from medprivacy.admin_base import ReadOnlyAdmin
 from regimes.deadlines import REGIMES
+from subjects import selectors as subjects_selectors
 
 PROOF_PERMISSION = "consents.view_consentevent"
 
@@ -112,7 +113,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     def _proof(self, request: HttpRequest, subject_id: int) -> dict:
         if not request.user.has_perm(PROOF_PERMISSION):
             raise PermissionDenied
-        subject = selectors.subject_by_id(subject_id)
+        subject = subjects_selectors.subject_by_id(subject_id)
         if subject is None:
             raise Http404("No such data subject")
         return selectors.consent_proof(subject)

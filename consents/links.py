@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from consents import selectors
+from subjects import selectors as subjects_selectors
 from subjects.models import DataSubject
 
 PREFERENCES_SALT = "medprivacy.consents.preferences"
@@ -58,7 +58,7 @@ def _load(token: str, salt: str, max_age_days: int) -> DataSubject:
         raise LinkError("invalid") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise LinkError("invalid")
-    subject = selectors.subject_by_id(payload["s"])
+    subject = subjects_selectors.subject_by_id(payload["s"])
     if subject is None or not subject.email or subject.email != payload.get("e"):
         raise LinkError("invalid")
     return subject

@@ -162,7 +162,7 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
     Now: the subject and its state row come in one query (the API's hot path).
     """
     if at is not None:
-        subject = subject_by_email(email)
+        subject = subjects_selectors.subject_by_email(email)
         if subject is None:
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
         return True, consent_decision(subject, purpose, at=at, age=age)
@@ -221,11 +221,7 @@ def subject_choices(subject: DataSubject) -> list[tuple[Purpose, Decision]]:
     return [(purpose, consent_decision(subject, purpose)) for purpose in purpose_list()]
 
 
-# --- Subjects, tokens, events ------------------------------------------------------------------------
-
-subject_by_email = subjects_selectors.subject_by_email
-subject_by_id = subjects_selectors.subject_by_id
-
+# --- Tokens, events (subjects are looked up through subjects.selectors) ------------------------------
 
 def api_token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

@@ -29,6 +29,7 @@ from consents.models import (
 )
 from outbox import services as outbox
 from outbox.models import Message
+from subjects import selectors as subjects_selectors
 from subjects.models import DataSubject
 
 logger = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ def preference_link_send(*, email: str) -> Message | None:
     The caller answers the same either way, so nothing reveals whether the address is known. The message
     goes through the outbox like every other e-mail (stored as rendered, retried by the same sweep).
     """
-    subject = selectors.subject_by_email(email)
+    subject = subjects_selectors.subject_by_email(email)
     if subject is None:
         return None
     context = {

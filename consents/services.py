@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_append
 from consents import links, selectors
 from consents.defaults import seed_purposes
 from consents.models import (
@@ -123,6 +124,11 @@ def consent_record(*, purpose: Purpose | str, kind: str, source: str, subject: D
             user_agent=evidence.user_agent[:300], ip_prefix=evidence.ip_prefix, dsr_reference=dsr_reference,
             actor=actor, note=note[:200],
         )
+        audit_append(kind="consent.event", obj=event, actor=actor, facts={
+            "purpose": purpose.pk, "kind": kind, "source": source, "dsr_reference": dsr_reference,
+            "notice_version": event.notice_version_id, "subject_id": subject.pk if subject else None,
+        }, personal={"browser_id": browser_id, "user_agent": event.user_agent, "ip_prefix": event.ip_prefix,
+                     "note": event.note})
         state.state = kind
         state.last_event = event
         state.changed_at = now

@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.view_legalhold", "retention.add_legalhold", "retention.change_legalhold",
         "retention.view_purgerun", "retention.run_purge", "retention.approve_purge",
         "retention.view_reviewflag", "retention.change_reviewflag",
+        # The audit chain and its checkpoints: read-only.
+        "audit.view_auditentry", "audit.view_auditcheckpoint",
     ),
     OFFICERS: (
         # The workbench: which cases is decided per case by guardian object permissions.

@@ -83,4 +83,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=3600,
         description="Reminds clinics that have not answered a patient request we forwarded to them.",
     ),
+    PeriodicJob(
+        name="Audit chain: daily checkpoint",
+        task="audit.checkpoint",
+        crontab="0 4 * * *",
+        description="Verifies the audit chain, records its head hash and e-mails it to the outside addresses.",
+    ),
 )

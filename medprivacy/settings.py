@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     # Bottom first: each app imports only the apps listed above it (docs/architecture.md).
     "security",
     "medprivacy",
+    "audit",
     "subjects",
     "timeline",
     "outbox",
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "referrals",
     "requests_app",
     "drp",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -445,3 +447,10 @@ MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS = env.int("MEDPRIVACY_DRP_CALLBACK_MAX_ATTE
 MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS = env.int("MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS", default=60)
 # API requests (DRP and consent API) per agent or token (or per IP address before authentication) per hour.
 MEDPRIVACY_API_REQUESTS_PER_HOUR = env.int("MEDPRIVACY_API_REQUESTS_PER_HOUR", default=600)
+
+# --- Audit chain and reporting ---
+# Key of the keyed hashes (HMAC-SHA256) the audit chain keeps of personal content. Empty: derived from
+# DJANGO_SECRET_KEY (rotating that key then only stops content checks; the chain itself still verifies).
+MEDPRIVACY_AUDIT_HMAC_KEY = env.str("MEDPRIVACY_AUDIT_HMAC_KEY", default="")
+# Addresses outside the portal that receive the daily checkpoint (the chain's head hash). Empty: none.
+MEDPRIVACY_AUDIT_CHECKPOINT_EMAILS = env.list("MEDPRIVACY_AUDIT_CHECKPOINT_EMAILS", default=[])

@@ -13,6 +13,7 @@ admin.site.index_title = "Privacy office"
 urlpatterns = [
     path("", requests_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("admin/reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("requests/", include("requests_app.urls")),
     path("privacy-choices/", include("consents.urls")),

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, Template
 
+from audit.services import audit_append
 from medprivacy import clock
 from medprivacy.jobs import job_run
 from medprivacy.mail import OUTBOX_HEADER, MailCopyStorage, mail_copy_name
@@ -153,8 +154,17 @@ def message_create(*, data_subject, template_key: str, context: dict[str, Any], 
         # The sweep takes over if the immediate task has not sent it by then (a lost task).
         next_attempt_at=now + outbox_policy().stale_claim,
     )
+    audit_append(kind="message.stored", obj=message, facts={
+        "template_key": template_key, "stream": stream, "submission_id": getattr(submission, "pk", None),
+    }, personal=message_content(message))
     transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
     return message
+
+
+def message_content(message: Message) -> dict[str, str]:
+    """The content of a message as sent, as the audit chain digests it."""
+    return {"to_email": message.to_email, "subject": message.subject, "body_text": message.body_text,
+            "body_html": message.body_html}
 
 
 def message_send(*, submission, template_key: str, cases: Iterable = (),
@@ -251,7 +261,11 @@ def _deliver(message_id: int, policy: OutboxPolicy) -> str:
         return FAILED
     # The embedded file backend names the copy it wrote: stored on the message, it goes when the message goes.
     copy = getattr(connection, "written", {}).get(message.pk, "")
-    mine.update(state=Message.State.SENT, sent_at=clock.now(), last_error="", next_attempt_at=None, mail_copy=copy)
+    with transaction.atomic():
+        if mine.update(state=Message.State.SENT, sent_at=clock.now(), last_error="", next_attempt_at=None,
+                       mail_copy=copy):
+            audit_append(kind="message.delivered", obj=message, facts={"template_key": message.template_key,
+                                                                       "attempts": message.attempts})
     return SENT
 
 

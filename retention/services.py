@@ -30,6 +30,7 @@ from django.db.models.deletion import (
 from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
+from audit.services import audit_append
 from retention import registry, selectors
 from retention.minimums import minimum_problem
 from retention.models import (
@@ -73,7 +74,10 @@ def data_category_save(*, category: DataCategory, actor: Actor, reason: str) -> 
     category._change_reason = _require_reason(reason)
     category._history_user = actor
     category.full_clean()
-    category.save()
+    with transaction.atomic():
+        category.save()
+        audit_append(kind="retention.category_saved", obj=category, actor=actor, facts={"code": category.code},
+                     personal={"reason": category._change_reason})
     return category
 
 
@@ -89,7 +93,12 @@ def retention_rule_save(*, rule: RetentionRule, actor: Actor, reason: str) -> Re
     if rule.is_active and RetentionRule.objects.filter(category=rule.category, is_active=True) \
             .exclude(pk=rule.pk).exists():
         raise ValidationError({"category": "This category already has an active rule; deactivate it first."})
-    rule.save()
+    with transaction.atomic():
+        rule.save()
+        audit_append(kind="retention.rule_saved", obj=rule, actor=actor, facts={
+            "category": rule.category.code, "period": rule.period, "unit": rule.period_unit, "event": rule.event,
+            "action": rule.action, "is_active": rule.is_active,
+        }, personal={"reason": rule._change_reason, "legal_basis": rule.legal_basis})
     return rule
 
 
@@ -114,7 +123,11 @@ def legal_hold_place(*, scope: str, reason: str, owner: AbstractBaseUser, actor:
                      reason=_require_reason(reason), owner=owner, starts_at=starts_at, ends_at=ends_at)
     hold._history_user = actor
     hold._change_reason = "Hold placed"
-    hold.save()
+    with transaction.atomic():
+        hold.save()
+        audit_append(kind="retention.hold_placed", obj=hold, case_id=case.pk if case is not None else None,
+                     actor=actor, facts={"scope": scope, "ends_at": ends_at.isoformat() if ends_at else None},
+                     personal={"reason": hold.reason, "target": label})
     logger.info("legal hold %s placed (%s)", hold.pk, scope)
     return hold
 
@@ -131,6 +144,8 @@ def legal_hold_release(*, hold: LegalHold, actor: AbstractBaseUser, reason: str)
         locked._history_user = actor
         locked._change_reason = f"Released: {reason}"
         locked.save()
+        audit_append(kind="retention.hold_released", obj=locked, case_id=locked.case_id, actor=actor,
+                     facts={"scope": locked.scope}, personal={"reason": reason})
     hold.refresh_from_db()
     return locked
 
@@ -513,7 +528,12 @@ def purge_run_execute(*, run: PurgeRun, batch_hook: BatchHook | None = None) -> 
         locked.status = PurgeRun.Status.FINISHED
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "finished_at"])
-    totals = selectors.run_totals(run=locked)
+        totals = selectors.run_totals(run=locked)
+        audit_append(kind="retention.purge_run_finished", obj=locked, facts={
+            "mode": locked.mode, "trigger": locked.trigger, "deleted": totals.deleted,
+            "anonymized": totals.anonymized, "flagged": totals.flagged, "held": totals.skipped_for_hold,
+            "failed": totals.failed,
+        })
     logger.info("purge run %s finished: %s deleted, %s anonymized, %s flagged, %s held, %s failed",
                 locked.pk, totals.deleted, totals.anonymized, totals.flagged, totals.skipped_for_hold,
                 totals.failed)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import audit_append
 from compliance.rules import OUTCOME_FOR_STATUS
 from consents.services import CONSENT_RIGHTS, consents_apply_request
 from fulfilment.services import fulfilment_create_tasks
@@ -17,6 +18,7 @@ from medprivacy import clock
 from regimes import deadlines
 from regimes.conventions import current_conventions
 from requests_app.models import Case, ReferenceCounter, Submission
+from requests_app.observers import case_written
 from requests_app.workflow import TERMINAL, Status, check_transition
 from timeline.models import TimelineEvent
 from timeline.services import Actor, actor_label, timeline_record
@@ -86,6 +88,12 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     dsr._history_user = actor
     dsr._change_reason = reason
     dsr.save()
+    audit_append(kind="case.created", obj=dsr, case_id=dsr.pk, actor=actor, facts={
+        "reference": dsr.reference, "regime": regime, "right": right, "status": dsr.status,
+        "receipt_date": received_on.isoformat(), "respond_by": dsr.respond_by.isoformat(),
+        "rule_citation": rule.citation,
+    })
+    case_written(dsr)
     timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
                     summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
                             f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
@@ -122,12 +130,13 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
 
     Lock the row (`select_for_update`), check the lifecycle transition to `to` (if given) and move the
     status (closing or verifying it as the status says), hand the locked row to the service body, then save
-    it with who and why in its history, append the timeline row (`label`: who acted when `actor` is None,
-    e.g. "requester") and queue the side effects on commit. An exception in the body rolls all of it back.
+    it with who and why in its history, append its audit-chain entry, tell the case observers, append the
+    timeline row (`label`: who acted when `actor` is None, e.g. "requester") and queue the side effects on
+    commit. An exception in the body rolls all of it back.
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=dsr.pk)
-        previous = locked.get_status_display()
+        previous, previous_status = locked.get_status_display(), locked.status
         if to is not None:
             target = Status(to)
             check_transition(locked.status, target)
@@ -146,6 +155,13 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
         locked._history_user = actor
         locked._change_reason = write.reason
         locked.save()
+        audit_append(kind="case.status_changed" if to is not None else "case.changed", obj=locked,
+                     case_id=locked.pk, actor=actor, facts={
+                         "reference": locked.reference, "from": previous_status, "to": locked.status,
+                         "timeline_kind": str(write.kind), "denial_ground": locked.denial_ground,
+                         "due_on": locked.due_on.isoformat(), "extended": locked.extended_at is not None,
+                     }, personal={"reason": write.reason, "outcome_summary": locked.outcome_summary})
+        case_written(locked)  # observers (the §7102 case facts) follow the case in this transaction
         if write.summary is None and to is not None:
             write.summary = f"{previous} → {locked.get_status_display()}: {write.reason}"
         timeline_record(dsr=locked, kind=write.kind, actor=actor, label=label,

@@ -37,6 +37,7 @@ def test_a_database_at_the_old_layout_migrates_to_the_new_layout_with_its_rows(e
     ids, seen = out["ids"], out["seen"]
     assert seen["subject"] == ["ada@example.com", "Ada Lovelace", 1, "Created from a request"]
     assert seen["case"] == ["DSR-2026-000001", True, True]
+    assert seen["case_fact"] == [["access", "open", "2026-03-05"]]  # reporting.0002 backfilled its §7102 fact
     assert seen["guardian_case"] is True  # the object permission on the case still grants it
     assert seen["guardian_system"] is True  # a generic guardian row on a moved model follows its content type
     assert seen["model_perm"] is True  # group permissions follow the moved models' content types

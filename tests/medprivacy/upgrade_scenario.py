@@ -21,7 +21,7 @@ from django.db import connection  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 OURS = {"requests_app", "consents", "retention", "medprivacy", "subjects", "timeline", "outbox", "fulfilment",
-        "minors", "referrals"}
+        "minors", "referrals", "audit", "reporting"}
 # The leaves of our apps before the restructure; the new apps did not exist.
 OLD_LEAVES = [("requests_app", "0006_history_reasons_as_text"), ("consents", "0003_history_reasons_as_text"),
               ("retention", "0004_history_reasons_as_text"), ("medprivacy", "0001_job_runs")]
@@ -87,6 +87,7 @@ def read_new(ids: dict[str, int]) -> dict:
 
     from fulfilment.models import FulfilmentTask, System
     from outbox.models import Message
+    from reporting.models import CaseFact
     from requests_app.models import Case
     from subjects.models import DataSubject
     from timeline.models import TimelineEvent
@@ -105,6 +106,9 @@ def read_new(ids: dict[str, int]) -> dict:
         "subject": [subject.email, subject.full_name, subject.history.count(),
                     subject.history.first().history_change_reason],
         "case": [case.reference, case.subject_id == subject.pk, case.submission.subject_id == subject.pk],
+        # reporting.0002 backfilled the §7102 fact of the case that existed before reporting was installed.
+        "case_fact": [[right, outcome, day.isoformat()] for right, outcome, day in
+                      CaseFact.objects.filter(case=case).values_list("right", "outcome", "received_on")],
         "guardian_case": checker.has_perm("change_case", case),
         "guardian_system": checker.has_perm("change_system", system),
         "model_perm": officer.has_perm("subjects.view_datasubject") and officer.has_perm("fulfilment.view_system"),

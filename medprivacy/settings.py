@@ -201,6 +201,10 @@ OTP_TOTP_ISSUER = env.str("MEDPRIVACY_COMPANY_NAME", default="Med Dimensions") +
 # its config views also answered a 500 for an unknown device). Devices are set up at /admin/2fa/setup/ only.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# Key of the keyed hash of each data subject's e-mail address (lookups match on it). Empty: derived from
+# DJANGO_SECRET_KEY. Changing it needs the hashes recomputed (subjects migration 0002 shows how).
+MEDPRIVACY_SUBJECT_HASH_KEY = env.str("MEDPRIVACY_SUBJECT_HASH_KEY", default="")
+
 # --- Time ----------------------------------------------------------------------------------------
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage and server clock

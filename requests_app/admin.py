@@ -35,6 +35,7 @@ from requests_app.models import Case, CaseAttachment, ControllerOrganization, Re
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
 from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
+from subjects.models import email_digest
 from timeline.models import TimelineEvent
 
 admin.site.index_template = "admin/requests_app/index.html"
@@ -284,7 +285,7 @@ class CaseAdmin(ScopedHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if "@" in term:  # exact e-mail, normalized as intake stores it
-            return queryset.filter(subject__email=term.lower()), False
+            return queryset.filter(subject__email_hash=email_digest(term)), False
         return super().get_search_results(request, queryset, term)
 
     @admin.display(description="right", ordering="right")

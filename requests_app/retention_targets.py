@@ -84,7 +84,7 @@ SUBMISSION_PERSONAL = {
     "correction_wrong": "", "correction_right": "", "clinic_name": "",
 }
 SUBMISSION_ANONYMIZED = Q(**SUBMISSION_PERSONAL)
-SUBJECT_PERSONAL = {"email": "", "full_name": "", "phone": "", "erased_at": timezone.now}
+SUBJECT_PERSONAL = {"email": "", "email_hash": "", "full_name": "", "phone": "", "erased_at": timezone.now}
 SUBJECT_ANONYMIZED = Q(erased_at__isnull=False)
 
 # --- Privacy request records: 24 months after the response (CCPA regulations §7101) ----------------

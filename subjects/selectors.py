@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from subjects.models import DataSubject
+from subjects.models import DataSubject, email_digest
 
 
 def normalize_email(email: str | None) -> str:
@@ -17,7 +17,7 @@ def subjects_by_email(email: str | None) -> QuerySet[DataSubject]:
     normalized = normalize_email(email)
     if not normalized:
         return DataSubject.objects.none()
-    return DataSubject.objects.filter(email=normalized, erased_at__isnull=True)
+    return DataSubject.objects.filter(email_hash=email_digest(normalized), erased_at__isnull=True)
 
 
 def subject_by_email(email: str | None) -> DataSubject | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from subjects.models import DataSubject
+from subjects.models import DataSubject, email_digest
 from subjects.selectors import normalize_email
 
 IDENTITY_FIELDS = ("full_name", "phone", "relationship", "country", "subdivision")
@@ -27,7 +27,8 @@ def subject_get_or_create(*, email: str, details: dict[str, str], created_reason
     """
     email = normalize_email(email)
     wanted = {name: value for name, value in details.items() if name in IDENTITY_FIELDS}
-    subject = DataSubject.objects.select_for_update().filter(email=email, erased_at__isnull=True).first()
+    live = DataSubject.objects.select_for_update().filter(email_hash=email_digest(email), erased_at__isnull=True)
+    subject = live.first()
     if subject is not None:
         return subject, False
     subject = DataSubject(email=email, **wanted)
@@ -38,7 +39,7 @@ def subject_get_or_create(*, email: str, details: dict[str, str], created_reason
             subject.save()
         return subject, True
     except IntegrityError:  # the same address arrived twice at once: the row that won is the subject
-        return DataSubject.objects.select_for_update().get(email=email, erased_at__isnull=True), False
+        return live.get(), False
 
 
 def subject_identity_update(*, subject: DataSubject, details: dict[str, str], reason: str,

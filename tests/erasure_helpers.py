@@ -6,7 +6,6 @@ from fulfilment import services as fulfilment
 from fulfilment.models import FulfilmentTask, System
 from requests_app.models import Case
 from requests_app.services import workbench
-from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
 from tests.factories import DataSubjectFactory, SubmissionFactory, make_case, supervisor
 
@@ -15,11 +14,11 @@ def complete_erasure(dsr: Case) -> Case:
     """Verify (if needed), finish every fulfilment task by hand and complete an erasure case as a supervisor."""
     boss = supervisor()
     System.objects.exclude(access_method=System.Access.MANUAL).update(is_active=False)  # no connector calls
-    if dsr.status == Status.AWAITING_VERIFICATION:
-        case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason="E-mail link opened")
     workbench.case_assign(dsr=dsr, assignee=boss, actor=boss, reason="caseload")
     dsr.refresh_from_db()
-    if dsr.needs_officer_verification or dsr.status != Status.VERIFIED:
+    # The identity must be settled at the level the rules ask for (compliance.rules.EVIDENCE): an officer
+    # records matched data points, which is what a CCPA deletion ("reasonable degree") needs.
+    if dsr.needs_officer_verification or dsr.status != Status.VERIFIED or not dsr.verification_evidence:
         workbench.case_verify_identity(dsr=dsr, actor=boss, method="data_points")
     else:
         fulfilment.fulfilment_create_tasks(dsr=dsr, actor=boss)

@@ -90,8 +90,8 @@ def load(n_cases: int, n_due: int, today) -> None:
         subject_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                        agent_email, authorization_document, details, correction_wrong, correction_right,
-                       clinic_name, declaration_accepted, created_at) VALUES (%s, 'web_form', now(), false, '',
-                       '', '', '', '', '', '', true, now()) RETURNING id""", [subject_id])
+                       clinic_name, declaration_accepted, created_at, filed_identity) VALUES (%s, 'web_form', now(),
+                       false, '', '', '', '', '', '', '', true, now(), '{}') RETURNING id""", [subject_id])
         submission_id = cur.fetchone()[0]
         # Cases 1..n_due: CCPA opt-outs (no extension, no acknowledgement) due in 3 days. The others: CCPA
         # access requests due 10–309 days from now, half verified, half in progress.
@@ -100,13 +100,14 @@ def load(n_cases: int, n_due: int, today) -> None:
                 received_at, receipt_date, is_agent, is_patient, verification_level, verified_at,
                 verification_method, needs_officer_verification, acknowledge_by, respond_by, extended_respond_by,
                 due_on, acknowledged_at, extended_at, extension_reason, paused_days, paused_since, assignee_id,
-                duplicate_of_id, closed_at, outcome_summary, denial_ground, created_at, updated_at)
+                duplicate_of_id, closed_at, outcome_summary, denial_ground, created_at, updated_at, outcome,
+                verification_evidence, verification_scope)
             SELECT 'B-' || lpad(i::text, 8, '0'), %(sub)s, %(subj)s,
                    CASE WHEN i <= %(due)s THEN 'opt_out_sale_sharing' ELSE 'access' END, 'ccpa',
                    CASE WHEN i %% 2 = 0 THEN 'verified' ELSE 'in_progress' END, 'web_form',
                    now(), %(today)s::date, false, false, 'email', now(), 'bench', false, NULL, d.due,
                    CASE WHEN i <= %(due)s THEN NULL ELSE d.due + 45 END, d.due, now(), NULL, '', 0, NULL, %(off)s,
-                   NULL, NULL, '', '', now(), now()
+                   NULL, NULL, '', '', now(), now(), '', '', ''
             FROM generate_series(1, %(n)s) AS i
             CROSS JOIN LATERAL (SELECT CASE WHEN i <= %(due)s THEN %(today)s::date + 3
                                             ELSE %(today)s::date + 10 + (i %% 300) END AS due) d

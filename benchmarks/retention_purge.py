@@ -74,23 +74,26 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
                    erased_at, created_at, '+' FROM subjects_datasubject""")
         sql("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                    agent_email, authorization_document, details, correction_wrong, correction_right, clinic_name,
-                   declaration_accepted, verified_at, created_at)
-               SELECT id, 'web_form', %s, false, '', '', '', 'Please send me my data.', '', '', '', true, %s, %s
+                   declaration_accepted, verified_at, created_at, filed_identity)
+               SELECT id, 'web_form', %s, false, '', '', '', 'Please send me my data.', '', '', '', true, %s, %s, '{}'
                FROM subjects_datasubject ORDER BY id""", (received, received, received))
         sql("""INSERT INTO requests_app_historicalsubmission (id, subject_id, channel, received_at, is_agent,
                    agent_name, agent_email, authorization_document, details, correction_wrong, correction_right,
-                   clinic_name, declaration_accepted, verified_at, created_at, history_date, history_type)
+                   clinic_name, declaration_accepted, verified_at, created_at, filed_identity, history_date,
+                   history_type)
                SELECT id, subject_id, channel, received_at, is_agent, agent_name, agent_email,
                    authorization_document, details, correction_wrong, correction_right, clinic_name,
-                   declaration_accepted, verified_at, created_at, created_at, '+' FROM requests_app_submission""")
+                   declaration_accepted, verified_at, created_at, filed_identity, created_at, '+'
+               FROM requests_app_submission""")
     with transaction.atomic():
         sql("""INSERT INTO requests_app_case (reference, submission_id, subject_id, "right", regime, status,
                    channel, received_at, receipt_date, is_agent, is_patient, verification_level, verified_at,
                    verification_method, needs_officer_verification, respond_by, due_on, extension_reason,
-                   paused_days, closed_at, outcome_summary, denial_ground, created_at, updated_at)
+                   paused_days, closed_at, outcome_summary, denial_ground, created_at, updated_at, outcome,
+                   verification_evidence, verification_scope)
                SELECT 'BENCH-' || g, s.id, s.subject_id, 'access', 'ccpa', 'completed', 'web_form', %s, %s,
                    false, false, 'email', %s, 'email link', false, %s, %s, '', 0, %s, 'Sent the package.', '',
-                   %s, %s
+                   %s, %s, 'complied', '', ''
                FROM generate_series(1, %s) g
                JOIN requests_app_submission s ON s.id = ((g - 1) %% %s) + 1""",
             (received, received.date(), received, CLOSED_AT.date(), CLOSED_AT.date(), CLOSED_AT, received,
@@ -100,12 +103,14 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
                    status, channel, received_at, receipt_date, is_agent, is_patient, verification_level,
                    verified_at, verification_method, needs_officer_verification, respond_by, due_on,
                    extension_reason, paused_days, closed_at, outcome_summary, denial_ground, created_at,
-                   updated_at, history_date, history_change_reason, history_type)
+                   updated_at, outcome, verification_evidence, verification_scope, history_date,
+                   history_change_reason, history_type)
                SELECT c.id, c.reference, c.submission_id, c.subject_id, c."right", c.regime, c.status, c.channel,
                    c.received_at, c.receipt_date, c.is_agent, c.is_patient, c.verification_level, c.verified_at,
                    c.verification_method, c.needs_officer_verification, c.respond_by, c.due_on,
                    c.extension_reason, c.paused_days, c.closed_at, c.outcome_summary, c.denial_ground,
-                   c.created_at, c.updated_at, c.updated_at, 'bench', CASE WHEN h = 1 THEN '+' ELSE '~' END
+                   c.created_at, c.updated_at, c.outcome, c.verification_evidence, c.verification_scope,
+                   c.updated_at, 'bench', CASE WHEN h = 1 THEN '+' ELSE '~' END
                FROM requests_app_case c CROSS JOIN generate_series(1, %s) h""", (history_per_case,))
     if events_per_case:
         with transaction.atomic():

@@ -58,8 +58,6 @@ class ConsentToken(AuthBase):
         token = selectors.api_token_authenticate(raw.strip()) if scheme.lower() == "bearer" else None
         if token is None:
             raise ConsentApiError(401, "A valid API token is required: Authorization: Bearer <token>.")
-        if ratelimit.rate_limit_hit(request, scope="api", value=f"consents-token:{token.pk}").limited:
-            raise ConsentApiError(429, "Too many requests with this token this hour; try again later.")
         return token
 
 

@@ -449,7 +449,8 @@ MEDPRIVACY_DRP_MAX_VALIDITY_MINUTES = env.int("MEDPRIVACY_DRP_MAX_VALIDITY_MINUT
 # Status callbacks: attempts before giving up; the wait doubles from the backoff after each failure.
 MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS = env.int("MEDPRIVACY_DRP_CALLBACK_MAX_ATTEMPTS", default=8)
 MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS = env.int("MEDPRIVACY_DRP_CALLBACK_BACKOFF_SECONDS", default=60)
-# API requests (DRP and consent API) per agent or token (or per IP address before authentication) per hour.
+# DRP API requests per agent (or per address before authentication) per hour.
+# The consent API is limited per client instead (scope consents.api).
 MEDPRIVACY_API_REQUESTS_PER_HOUR = env.int("MEDPRIVACY_API_REQUESTS_PER_HOUR", default=600)
 
 # --- Audit chain and reporting ---

@@ -35,14 +35,19 @@ router = Router(tags=["consents"])
 
 
 class ConsentApiError(ApiError):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, retry_after: int = 0) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
     def response(self) -> HttpResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="consents"'} if self.status == 401 else None
-        return json_response({"error": self.message}, status=self.status, headers=headers)
+        headers = {}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="consents"'
+        if self.retry_after:
+            headers["Retry-After"] = str(self.retry_after)
+        return json_response({"error": self.message}, status=self.status, headers=headers or None)
 
 
 class ConsentToken(AuthBase):
@@ -52,8 +57,10 @@ class ConsentToken(AuthBase):
     openapi_scheme = "bearer"
 
     def __call__(self, request: HttpRequest) -> ApiToken:
-        if ratelimit.rate_limit_hit(request, scope="consents.api").limited:  # per client, before any lookup
-            raise ConsentApiError(429, "Too many requests from this client; try again later.")
+        usage = ratelimit.rate_limit_hit(request, scope="consents.api")  # per client, before any lookup
+        if usage.limited:
+            raise ConsentApiError(429, "Too many requests from this client; try again later.",
+                                  retry_after=usage.retry_after)
         scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
         token = selectors.api_token_authenticate(raw.strip()) if scheme.lower() == "bearer" else None
         if token is None:

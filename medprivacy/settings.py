@@ -360,6 +360,8 @@ MEDPRIVACY_RATE_LIMITS = {
     "fulfilment.callback": env.str("MEDPRIVACY_RATE_CALLBACKS", default="600/m"),
     "admin.2fa": env.str("MEDPRIVACY_RATE_2FA_ATTEMPTS", default="10/15m"),
 }
+# Paths whose writes count under their own scopes only, not "public.write" (the JSON APIs: DRP, consents).
+MEDPRIVACY_RATE_OWN_SCOPE_PATHS = ("/v1/", "/api/")
 RATELIMIT_VIEW = "security.views.rate_limited"
 # django-ratelimit predates Django's RedisCache, whose incr() is Redis INCR: atomic, shared by processes.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

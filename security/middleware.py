@@ -139,14 +139,18 @@ class BadInputMiddleware:
 class AnonymousWriteRateLimitMiddleware:
     """Count every anonymous write (any method but GET/HEAD/OPTIONS) against one per-client allowance.
 
-    Views add narrower scopes (per e-mail address, per form) through the same `security.ratelimit`.
+    Views add narrower scopes (per e-mail address, per form) through the same `security.ratelimit`. The
+    machine APIs (MEDPRIVACY_RATE_OWN_SCOPE_PATHS: the DRP and consent APIs) count under their own scopes
+    instead (per agent, per token's client, per address before authentication): an agent filing many
+    requests for many consumers is not one browser.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in _SAFE_METHODS:
+        if request.method not in _SAFE_METHODS and not request.path.startswith(
+                tuple(settings.MEDPRIVACY_RATE_OWN_SCOPE_PATHS)):
             user = getattr(request, "user", None)
             if user is None or not user.is_authenticated:
                 try:

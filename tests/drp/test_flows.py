@@ -21,7 +21,7 @@ from fulfilment import services as fulfilment
 from fulfilment.models import System
 from outbox.models import Message
 from requests_app.models import Channel
-from requests_app.services import workbench
+from requests_app.services import compliance, workbench
 from tests.factories import supervisor
 from timeline.models import TimelineEvent
 
@@ -146,6 +146,12 @@ def test_an_access_request_results_url_downloads_the_package(paired, client, fro
                             Message.objects.filter(submission=drp.submission).first().body_text).group(0)
     client.get(verify_path)
     boss = supervisor()
+    # Specific pieces need the consumer's signed declaration (11 CCR §7062(c)); the agent's claims do not do.
+    token, _ = compliance.confirmation_request(dsr=drp.case, kind="declaration", actor=boss)
+    compliance.confirmation_answer(token=token, confirmed=True, signed_name="Ann Example")
+    # The agent's authority is settled as for any agent (11 CCR §7063(a)(2)): the consumer confirms directly.
+    token, _ = compliance.confirmation_request(dsr=drp.case, kind="agent_authority", actor=boss)
+    compliance.confirmation_answer(token=token, confirmed=True)
     dsr = workbench.case_verify_identity(dsr=drp.case, actor=boss, method="signed_declaration")
     fulfilment.fulfilment_retry_sweep()  # the portal's own records, exported by the Django-model connector
     assert not dsr.fulfilment_tasks.blocking().exists()

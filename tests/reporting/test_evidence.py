@@ -66,7 +66,7 @@ def test_evidence_pack_manifest_matches_and_holds_what_is_listed(worked_case, tm
     assert f"Message-ID: {message.message_id}".encode() in files[notice["file"]]
     # The verification decision and its kind, not identity documents.
     verification = json.loads(files["verification.json"])
-    assert verification["method"] == "Data points matched"
+    assert verification["method"] == "Two data points matched"
     # The deadline computation with its rule and citation.
     deadline = json.loads(files["deadlines.json"])
     assert deadline["rule_citation"].startswith("Cal. Civ. Code §1798.110")

@@ -104,3 +104,12 @@ def test_rate_limit_keys_hold_no_address(settings):
     keys = [key.decode() if isinstance(key, bytes) else key
             for key in cache._cache.get_client().keys("*")]
     assert keys and not [key for key in keys if "ann" in key or "198.51" in key]
+
+
+def test_the_machine_apis_count_under_their_own_scopes_not_the_anonymous_write_allowance(settings):
+    settings.MEDPRIVACY_RATE_LIMITS = {**settings.MEDPRIVACY_RATE_LIMITS, "public.write": "2/h"}
+    client = Client(REMOTE_ADDR="198.51.100.70")
+    # An agent's (here unsigned, refused) DRP calls are not the browser allowance's to stop.
+    assert [client.post("/v1/data-rights-request", b"{}", content_type="application/json").status_code
+            for _ in range(4)] == [403, 403, 403, 403]
+    assert [client.post("/requests/new-link/", {"email": "nope"}).status_code for _ in range(3)][-1] == 429

@@ -82,8 +82,11 @@ def submission_only_unverified() -> Q:
 SUBMISSION_PERSONAL = {
     "agent_name": "", "agent_email": "", "authorization_document": "", "details": "",
     "correction_wrong": "", "correction_right": "", "clinic_name": "",
+    # The identity given with the filing (name, residence), kept apart from the subject until confirmed.
+    "filed_identity": {},
 }
-SUBMISSION_ANONYMIZED = Q(**SUBMISSION_PERSONAL)
+# Anonymized when the text fields are blank (they are blanked together with the filed identity).
+SUBMISSION_ANONYMIZED = Q(**{name: value for name, value in SUBMISSION_PERSONAL.items() if name != "filed_identity"})
 SUBJECT_PERSONAL = {"email": "", "email_hash": "", "full_name": "", "phone": "", "erased_at": timezone.now}
 SUBJECT_ANONYMIZED = Q(erased_at__isnull=False)
 

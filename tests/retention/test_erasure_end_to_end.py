@@ -143,7 +143,8 @@ def test_an_erasure_leaves_only_the_documented_record_and_then_nothing(client, w
         for dsr in (access, erasure):
             with committed():
                 workbench.case_assign(dsr=dsr, assignee=boss, actor=boss, reason="caseload")
-                workbench.case_verify_identity(dsr=dsr, actor=boss, method="data_points")
+                # An agent filed it with a signed authorization: the officer checks identity and authority.
+                workbench.case_verify_identity(dsr=dsr, actor=boss, method="authority_checked")
         run_worker()  # the webhook and Django-model tasks go out
         for dsr in (access, erasure):
             for task in FulfilmentTask.objects.filter(case=dsr, state=FulfilmentTask.State.OPEN):
@@ -154,8 +155,9 @@ def test_an_erasure_leaves_only_the_documented_record_and_then_nothing(client, w
         assert task_of(erasure, "Mailchimp (marketing e-mail)").result["source"] == "webhook"
         with committed():
             access_package_build(dsr=access, actor=boss)
+            # Without the consumer's signed declaration only categories may be disclosed (11 CCR §7024(a)).
             workbench.case_complete(dsr=access, actor=boss, outcome_summary="Package sent",
-                                    response="Your data is in the package.")
+                                    response="Your data is in the package.", outcome="complied_in_part")
         run_worker()
 
         # Before the erasure completes the canaries are everywhere: the scanner can find them.

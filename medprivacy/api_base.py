@@ -14,12 +14,12 @@ from django.utils.cache import add_never_cache_headers
 
 
 class ApiError(Exception):
-    """An answer other than success; subclasses decide the body shape."""
+    """An answer other than success: `{"error": message}` with `status`; subclasses shape their API's body."""
 
     status = 400
 
     def response(self) -> HttpResponse:
-        raise NotImplementedError
+        return json_response({"error": str(self)}, status=self.status)
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:

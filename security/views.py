@@ -12,11 +12,25 @@ from security.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
-_JSON_PREFIXES = ("/api/", "/fulfilment/callback/")
+# Machine endpoints and the error body each documents: the Data Rights Protocol's {"code", "message",
+# "fatal"} (spec §3.06) under /v1/, {"error": …} for the consent API and the fulfilment callbacks.
+_JSON_ERROR_SHAPES = (
+    ("/v1/", lambda status, message: {"code": str(status), "message": message, "fatal": False}),
+    ("/api/", lambda status, message: {"error": message}),
+    ("/fulfilment/callback/", lambda status, message: {"error": message}),
+)
+_JSON_PREFIXES = tuple(prefix for prefix, _shape in _JSON_ERROR_SHAPES)
 
 
 def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(_JSON_PREFIXES) or "application/json" in request.headers.get("Accept", "")
+
+
+def json_error(request: HttpRequest, message: str, status: int) -> JsonResponse:
+    """An error answer in the body shape the endpoint's API documents."""
+    shape = next((shape for prefix, shape in _JSON_ERROR_SHAPES if request.path.startswith(prefix)),
+                 lambda status, message: {"error": message})
+    return JsonResponse(shape(status, message), status=status)
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -25,8 +39,7 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     scope = exception.scope if isinstance(exception, RateLimited) else "unknown"
     logger.info("rate limit reached: %s", scope)
     if wants_json(request):
-        response: HttpResponse = JsonResponse(
-            {"error": f"Too many requests. Try again in {retry_after} seconds."}, status=429)
+        response: HttpResponse = json_error(request, f"Too many requests. Try again in {retry_after} seconds.", 429)
     else:
         response = render(request, "security/rate_limited.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
@@ -36,7 +49,7 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 def bad_input(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
     """Answer input the portal cannot read with a clear message (never a 500)."""
     if wants_json(request):
-        return JsonResponse({"error": message}, status=status)
+        return json_error(request, message, status)
     return HttpResponse(f"Bad request: {message}\n", status=status, content_type="text/plain; charset=utf-8")
 
 

@@ -46,3 +46,11 @@ def test_the_consent_api_refuses_unicode_digits_and_impossible_offsets(query, me
                                                            **query}, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 400
     assert message in response.json()["error"]
+
+
+def test_bad_input_on_the_drp_api_answers_in_the_protocols_error_shape(client):
+    response = client.post("/v1/data-rights-request", data="{\"a\": \"\\u0000\"}", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "fatal"}
+    consent = client.post("/api/consents/v1/permitted", data="{\"a\": \"\\u0000\"}", content_type="application/json")
+    assert consent.status_code == 400 and set(consent.json()) == {"error"}

@@ -6,8 +6,9 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from fulfilment.models import AccessPackage, FulfilmentTask, System
+from fulfilment.models import AccessPackage, FulfilmentTask, System, TaskEvidence
 from fulfilment.rules import RELATIONSHIP_CATEGORIES, RIGHT_PLANS
+from medprivacy.access import scope_to_cases
 from retention.categories import CATEGORIES
 
 
@@ -33,6 +34,20 @@ def systems_for_case(dsr) -> list[tuple[System, str]]:
 
 def fulfilment_tasks_for_case(dsr) -> QuerySet[FulfilmentTask]:
     return FulfilmentTask.objects.filter(case=dsr).select_related("system", "owner").order_by("system__name", "pk")
+
+
+def case_tasks_for_user(*, user, dsr) -> QuerySet[FulfilmentTask]:
+    """Return the tasks of case `dsr` with their evidence, if the user may view the case (else none)."""
+    return scope_to_cases(fulfilment_tasks_for_case(dsr), user=user).prefetch_related("evidence")
+
+
+def task_evidence_get_for_user(*, user, case_pk: object, pk: object) -> TaskEvidence:
+    """Return one evidence file of a task of a case the user may view, or raise TaskEvidence.DoesNotExist."""
+    try:
+        return scope_to_cases(TaskEvidence.objects.select_related("task"), user=user, case_path="task__case").get(
+            task__case_id=case_pk, pk=pk)
+    except (ValueError, TypeError):
+        raise TaskEvidence.DoesNotExist(f"no evidence {pk!r}") from None
 
 
 def fulfilment_blocking_tasks(dsr) -> QuerySet[FulfilmentTask]:

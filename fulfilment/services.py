@@ -194,6 +194,103 @@ def fulfilment_task_attach_evidence(*, task: FulfilmentTask, name: str, content:
     return evidence
 
 
+# The largest evidence file an officer may upload for one task.
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# What the case page's form may ask for a task besides a resolved state: send a failed connector task again.
+RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An uploaded evidence file, read by the caller: its name, bytes and declared content type."""
+
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What an officer records for one task: a resolved state, RETRY, or "" (keep the state: evidence only)."""
+
+    task_id: int
+    state: str = ""
+    reason: str = ""
+    exception: str = ""
+    notes: str | None = None
+    evidence: tuple[EvidenceFile, ...] = ()
+
+
+class TaskOutcomesRefused(FulfilmentError):
+    """Some outcomes could not be recorded; nothing was (`errors`: task id → why, in an officer's words)."""
+
+    def __init__(self, errors: dict[int, str]) -> None:
+        self.errors = errors
+        super().__init__(f"Nothing was recorded: {len(errors)} task(s) need attention.")
+
+
+def fulfilment_tasks_record(*, dsr, actor: Actor, outcomes: list[TaskOutcome]) -> list[FulfilmentTask]:
+    """Record the outcomes of several tasks of one case at once, with their evidence: all or nothing.
+
+    Checks that `actor` may work on the case, then calls `fulfilment_task_resolve` / `fulfilment_task_retry` /
+    `fulfilment_task_attach_evidence` for each task (each writes its own history and timeline rows). If any
+    task refuses, every write is rolled back, the evidence files already stored are deleted, and
+    `TaskOutcomesRefused` names each refused task. A task id of another case is refused, not looked up.
+    """
+    if not access.case_can_change(user=actor, dsr=dsr):
+        raise PermissionDenied("You may not work on this case.")
+    if not outcomes:
+        raise FulfilmentError("Choose an outcome or attach evidence for at least one task.")
+    tasks = {t.pk: t for t in FulfilmentTask.objects.filter(case_id=dsr.pk, pk__in=[o.task_id for o in outcomes])
+             .select_related("system", "case")}
+    errors: dict[int, str] = {}
+    stored: list[TaskEvidence] = []
+    recorded: list[FulfilmentTask] = []
+    try:
+        with transaction.atomic():
+            for outcome in outcomes:
+                task = tasks.get(outcome.task_id)
+                if task is None:
+                    errors[outcome.task_id] = "This is not a task of this case."
+                    continue
+                try:
+                    with transaction.atomic():  # a savepoint: a refused task leaves nothing of its own
+                        recorded.append(_task_outcome_apply(task=task, outcome=outcome, actor=actor, stored=stored))
+                except FulfilmentError as exc:
+                    errors[outcome.task_id] = str(exc)
+            if errors:
+                raise TaskOutcomesRefused(errors)
+    except BaseException:
+        for evidence in stored:  # files are written outside the transaction: remove what was rolled back
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    logger.info("case %s: %s task outcome(s) recorded", dsr.pk, len(recorded))
+    return recorded
+
+
+def _task_outcome_apply(*, task: FulfilmentTask, outcome: TaskOutcome, actor: Actor,
+                        stored: list[TaskEvidence]) -> FulfilmentTask:
+    if outcome.state not in ("", RETRY, *(s.value for s in RESOLVED_STATES)):
+        raise FulfilmentError(f"Unknown outcome {outcome.state[:40]!r}.")
+    for item in outcome.evidence:
+        if not item.content:
+            raise FulfilmentError(f"{item.name[:80]}: the file is empty.")
+        if len(item.content) > MAX_EVIDENCE_BYTES:
+            raise FulfilmentError(f"{item.name[:80]}: evidence files are limited to "
+                                  f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB.")
+    if outcome.state == RETRY:
+        task = fulfilment_task_retry(task=task, actor=actor, reason=outcome.reason)
+    elif outcome.state:
+        task = fulfilment_task_resolve(task=task, state=outcome.state, actor=actor, reason=outcome.reason,
+                                       notes=outcome.notes, exception=outcome.exception)
+    elif not outcome.evidence:
+        raise FulfilmentError("Choose an outcome or attach evidence.")
+    for item in outcome.evidence:
+        stored.append(fulfilment_task_attach_evidence(task=task, name=item.name, content=item.content,
+                                                      content_type=item.content_type, actor=actor))
+    return task
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Completion gate
 # ---------------------------------------------------------------------------------------------------------
@@ -593,6 +690,9 @@ __all__ = [
     "FulfilmentBlocked",
     "FulfilmentError",
     "ResultInvalid",
+    "EvidenceFile",
+    "TaskOutcome",
+    "TaskOutcomesRefused",
     "fulfilment_assert_can_complete",
     "fulfilment_blocking_tasks",
     "fulfilment_callback_receive",
@@ -604,6 +704,7 @@ __all__ = [
     "fulfilment_task_dispatch",
     "fulfilment_task_resolve",
     "fulfilment_task_retry",
+    "fulfilment_tasks_record",
 ]
 
 

@@ -16,8 +16,6 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.debug import sensitive_post_parameters
 
-from fulfilment import packages
-from fulfilment import selectors as fulfilment_selectors
 from fulfilment import services as fulfilment
 from fulfilment.models import AccessPackage, FulfilmentTask, System, TaskEvidence
 from fulfilment.rules import CATEGORY_CHOICES, ERASURE_EXCEPTIONS
@@ -134,7 +132,6 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
     search_fields = ["case__reference", "system__name"]
     list_select_related = ["case", "system", "owner"]
     inlines = [EvidenceInline]
-    actions = ["build_packages"]
     readonly_fields = ["case", "system", "action", "state", "state_reason", "exception", "owner", "due_on", "notes",
                        "correction", "result_view", "attempts", "next_attempt_at", "last_error",
                        "awaiting_callback_since", "completed_at", "overridden_at", "overridden_by",
@@ -235,21 +232,6 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
         evidence = get_object_or_404(TaskEvidence, pk=evidence_id, task=task)
         return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
 
-    @admin.action(description="Build the access package of the selected tasks' cases")
-    def build_packages(self, request: HttpRequest, queryset) -> None:
-        built, refused = 0, []
-        cases = access.cases_for_user(user=request.user).filter(pk__in=queryset.values("case"))
-        for dsr in cases.select_related("subject", "submission"):
-            try:
-                packages.access_package_build(dsr=dsr, actor=request.user)
-                built += 1
-            except (fulfilment.FulfilmentError, PermissionDenied) as exc:
-                refused.append(f"{dsr.reference}: {exc}")
-        if built:
-            messages.success(request, f"{built} package(s) built and the download links sent.")
-        for line in refused:
-            messages.error(request, line)
-
 
 @admin.register(AccessPackage)
 class AccessPackageAdmin(ReadOnlyAdmin):
@@ -262,29 +244,3 @@ class AccessPackageAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return access.scope_to_cases(super().get_queryset(request), user=request.user, perm="change")
-
-
-    def get_urls(self):
-        return [path("build/<int:case_id>/", self.admin_site.admin_view(self.build_view),
-                     name="fulfilment_accesspackage_build"), *super().get_urls()]
-
-    def build_view(self, request: HttpRequest, case_id: int) -> HttpResponse:
-        """One click (POST) builds the package of a case and sends the requester the link."""
-        case_model = AccessPackage.case.field.related_model
-        dsr = get_object_or_404(case_model.objects.select_related("subject", "submission"), pk=case_id)
-        if not access.case_can_change(user=request.user, dsr=dsr):
-            raise PermissionDenied
-        if request.method == "POST":
-            try:
-                package = packages.access_package_build(dsr=dsr, actor=request.user)
-            except fulfilment.FulfilmentError as exc:
-                messages.error(request, str(exc))
-            else:
-                self.log_addition(request, package, "Built and link sent")
-                messages.success(request, f"Package built for {dsr.reference}; the requester has the link.")
-                return HttpResponseRedirect(reverse("admin:fulfilment_accesspackage_changelist"))
-        tasks = fulfilment_selectors.fulfilment_tasks_for_case(dsr)
-        context = {**self.admin_site.each_context(request), "title": f"Build the access package of {dsr}",
-                   "dsr": dsr, "tasks": tasks, "opts": self.model._meta,
-                   "blocking": fulfilment_selectors.fulfilment_blocking_tasks(dsr).count()}
-        return TemplateResponse(request, "fulfilment/admin_build.html", context)

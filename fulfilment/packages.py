@@ -192,14 +192,21 @@ def package_url(package: AccessPackage) -> str:
 def access_package_build(*, dsr, actor: AbstractBaseUser) -> AccessPackage:
     """Build the package of an access or portability case whose tasks are finished, and send the link.
 
-    Checks the officer's object permission on the case; refuses while a task is open or failed.
+    Checks the officer's object permission on the case; refuses while the workflow does not allow disclosure
+    (awaiting verification or the requester, an officer must still verify, closed) and while a task is open
+    or failed.
     """
     if not access.case_can_change(user=actor, dsr=dsr):
         raise PermissionDenied("You may not work on this case.")
     if dsr.right not in PACKAGE_RIGHTS:
         raise FulfilmentError(f"{dsr.reference} is not an access or portability request.")
-    if not dsr.is_open:
-        raise FulfilmentError(f"{dsr.reference} is closed.")
+    # The workflow's word (requests_app.workflow.DISCLOSURE_STATUSES), read through the case like `is_open`:
+    # no data leaves while the case waits for the requester or for verification. Read fresh, not as the caller
+    # loaded it.
+    dsr.refresh_from_db(fields=["status", "needs_officer_verification"])
+    refusal = dsr.disclosure_refusal
+    if refusal:
+        raise FulfilmentError(f"{dsr.reference}: {refusal}")
     blocking = fulfilment_selectors.fulfilment_blocking_tasks(dsr).count()
     if blocking:
         raise FulfilmentError(f"{dsr.reference} still has {blocking} unfinished fulfilment task(s); "

@@ -7,6 +7,7 @@ happens through the one-case flows of `admin_views.CASE_ACTIONS` and the bulk ac
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from functools import partial, update_wrapper
 
@@ -21,8 +22,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from consents.selectors import consent_events_for_reference
+from fulfilment import selectors as fulfilment_selectors
+from fulfilment import services as fulfilment
+from fulfilment.models import TaskEvidence
+from fulfilment.rules import PACKAGE_RIGHTS
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
@@ -30,7 +36,14 @@ from outbox.models import ThreadAttachment
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app import selectors
-from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
+from requests_app.admin_views import (
+    CASE_ACTIONS,
+    CaseAction,
+    ManualEntryForm,
+    MessageForm,
+    package_step_refusal,
+    task_outcome_forms,
+)
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
@@ -322,15 +335,28 @@ class CaseAdmin(ScopedHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f for fs in self.fieldsets for f in fs[1]["fields"]]
 
+    # Actions the case page offers as forms of their own rather than buttons.
+    INLINE_ACTIONS = frozenset({"message", "package"})
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         dsr = self._case_or_404(request, object_id)
+        return self._case_page(request, object_id, dsr, form_url=form_url, extra_context=extra_context)
+
+    def _case_page(self, request, object_id, dsr: Case, *, form_url: str = "", extra_context=None,
+                   task_forms: dict | None = None):
+        """Render the case page: the case, its next steps, its tasks (with a form), the conversation, history."""
         can_work = access.case_can_change(user=request.user, dsr=dsr)
         can_assign = access.user_can_assign(user=request.user)
-        buttons = [
+        offered = [
             (action, reverse(f"admin:requests_app_case_{action.name}", args=[dsr.pk]))
             for action in CASE_ACTIONS.values()
             if action.offered(dsr) and (can_assign if action.needs_assign else can_work)
         ]
+        buttons = [(a, url) for a, url in offered if a.name not in self.INLINE_ACTIONS]
+        inline = {a.name: url for a, url in offered if a.name in self.INLINE_ACTIONS}
+        tasks = list(fulfilment_selectors.case_tasks_for_user(user=request.user, dsr=dsr))
+        if task_forms is None:
+            task_forms = task_outcome_forms(tasks) if can_work else {}
         history = list(dsr.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
         changes = []
         for newer, older in zip(history, history[1:] + [None], strict=True):
@@ -345,15 +371,71 @@ class CaseAdmin(ScopedHistoryAdmin):
             })
         today = selectors.case_today()
         context = {
-            "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right), "buttons": buttons,
+            "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right),
+            "next_steps": [(a, url) for a, url in buttons if a.is_step],
+            "tools": [(a, url) for a, url in buttons if not a.is_step],
             "can_work": can_work, "days_left": (dsr.due_on - today).days, "badge": due_badge(dsr, today=today),
             "history_rows": changes, "related": selectors.case_related_for_user(user=request.user, dsr=dsr),
             "consent_events": consent_events_for_reference(dsr.reference),
             "thread": selectors.case_thread_for_user(user=request.user, dsr=dsr),
+            "task_rows": [(task, task_forms.get(task.pk)) for task in tasks],
+            "task_forms_open": bool(task_forms),
+            "tasks_url": reverse("admin:requests_app_case_tasks", args=[dsr.pk]),
+            "reply_url": inline.get("message"),
+            "reply_form": MessageForm(dsr=dsr, user=request.user) if "message" in inline else None,
+            "package_url": inline.get("package"),
+            "package_why_not": (package_step_refusal(dsr) if can_work and dsr.is_open
+                                and dsr.right in PACKAGE_RIGHTS and "package" not in inline else ""),
             "show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
             "show_delete": False, **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def tasks_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record the outcomes of several of the case's tasks at once, with evidence: all or nothing."""
+        dsr = self._case_or_404(request, object_id, perm="change")
+        page = reverse("admin:requests_app_case_change", args=[dsr.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(page + "#mp-tasks")
+        tasks = fulfilment_selectors.case_tasks_for_user(user=request.user, dsr=dsr)
+        forms_by_task = task_outcome_forms(tasks, request.POST, request.FILES)
+        valid = all([form.is_valid() for form in forms_by_task.values()])  # a list: every form validated
+        problem = _("Nothing was recorded: correct the tasks marked below.")
+        if valid:
+            outcomes = [o for form in forms_by_task.values() if (o := form.outcome_for_service()) is not None]
+            if not outcomes:
+                problem = _("Choose an outcome or attach evidence for at least one task.")
+            else:
+                try:
+                    recorded = fulfilment.fulfilment_tasks_record(dsr=dsr, actor=request.user, outcomes=outcomes)
+                except fulfilment.TaskOutcomesRefused as exc:
+                    for task_id, error in exc.errors.items():
+                        if task_id in forms_by_task:
+                            forms_by_task[task_id].add_error(None, error)
+                else:
+                    self.log_change(request, dsr, f"{len(recorded)} fulfilment task(s) recorded")
+                    self.message_user(request, _("%(ref)s: %(n)s task(s) recorded.") % {
+                        "ref": dsr.reference, "n": len(recorded)}, messages.SUCCESS)
+                    return HttpResponseRedirect(page + "#mp-tasks")
+        self.message_user(request, problem, messages.ERROR)
+        as_page = copy.copy(request)  # the page itself is a GET view: render it, not process a change form
+        as_page.method = "GET"
+        response = self._case_page(as_page, object_id, dsr, task_forms=forms_by_task)
+        response.status_code = 400
+        return response
+
+    def task_evidence_view(self, request: HttpRequest, object_id: str, evidence_id: int) -> FileResponse:
+        """Serve a task's evidence file to a user who may view its case; 404 for anyone else."""
+        try:
+            evidence = fulfilment_selectors.task_evidence_get_for_user(user=request.user, case_pk=unquote(object_id),
+                                                                       pk=evidence_id)
+        except TaskEvidence.DoesNotExist:
+            raise Http404("No such file") from None
+        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name,
+                                content_type="application/octet-stream")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def history_view(self, request, object_id, extra_context=None):
         self._case_or_404(request, object_id)
@@ -379,6 +461,9 @@ class CaseAdmin(ScopedHistoryAdmin):
                  name="requests_app_case_authorization"),
             path("<path:object_id>/thread-files/<int:attachment_id>/", wrap(self.thread_file_view),
                  name="requests_app_case_thread_file"),
+            path("<path:object_id>/tasks/", wrap(self.tasks_view), name="requests_app_case_tasks"),
+            path("<path:object_id>/task-evidence/<int:evidence_id>/", wrap(self.task_evidence_view),
+                 name="requests_app_case_task_evidence"),
         ]
         for action in CASE_ACTIONS.values():
             view = partial(self.action_view, action=action)
@@ -394,7 +479,9 @@ class CaseAdmin(ScopedHistoryAdmin):
                 raise PermissionDenied("Only privacy supervisors assign cases")
         elif not access.case_can_change(user=request.user, dsr=dsr):
             raise PermissionDenied("This case is shared with you for viewing only")
-        form = action.form_class(request.POST or None, request.FILES or None, dsr=dsr, user=request.user)
+        posted = request.method == "POST"  # bound even when empty: a form without fields (the package) is valid
+        form = action.form_class(request.POST if posted else None, request.FILES if posted else None, dsr=dsr,
+                                 user=request.user)
         status = 200
         if request.method == "POST":
             if form.is_valid():

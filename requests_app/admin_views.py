@@ -16,8 +16,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
+from fulfilment import packages
+from fulfilment import services as fulfilment
+from fulfilment.models import FulfilmentTask
+from fulfilment.rules import ERASURE_EXCEPTIONS, PACKAGE_RIGHTS
 from medprivacy import access
 from referrals.models import ControllerAnswer
 from regimes import deadlines
@@ -138,6 +143,10 @@ class NoteForm(CaseActionForm):
     text = forms.CharField(widget=Textarea, label="Internal note", help_text="Never sent to the requester.")
 
 
+class PackageForm(CaseActionForm):
+    """Nothing to fill in: the package holds what the systems returned; the requester gets a signed link."""
+
+
 class AttachForm(CaseActionForm):
     file = forms.FileField()
     description = forms.CharField(required=False, max_length=200)
@@ -154,6 +163,7 @@ class CaseAction:
     target: Status | None = None  # offered only if the lifecycle allows this next status
     needs_assign: bool = False  # supervisors only
     multipart: bool = False
+    step: bool = False  # moves the case along (shown among the next steps); the others are tools
 
     def offered(self, dsr: Case) -> bool:
         """Return whether the button makes sense for the case now (the service still has the last word)."""
@@ -172,6 +182,8 @@ class CaseAction:
             return dsr.is_open and dsr.verification_level == "reasonably_high" and not dsr.is_patient
         if self.name == "message":
             return dsr.is_open and bool(dsr.subject.email)
+        if self.name == "package":
+            return package_step_refusal(dsr) == ""
         if self.name == "resume":
             return dsr.status == Status.AWAITING_REQUESTER
         if self.name == "verify" and dsr.needs_officer_verification and dsr.is_open:
@@ -182,13 +194,33 @@ class CaseAction:
             return self.target in allowed_next(dsr.status)
         return True
 
+    @property
+    def is_step(self) -> bool:
+        return self.step or self.target is not None
+
+
+def package_step_refusal(dsr: Case) -> str:
+    """Return why the access package cannot be sent from the case now ("" when it can).
+
+    The workflow decides (`Case.disclosure_refusal`: not while waiting for the requester or verification),
+    then the tasks: every system must have answered. `access_package_build` checks the same again.
+    """
+    if dsr.right not in PACKAGE_RIGHTS:
+        return _("Only access and portability requests have a package.")
+    if dsr.disclosure_refusal:
+        return dsr.disclosure_refusal
+    blocking = fulfilment.fulfilment_blocking_tasks(dsr).count()
+    if blocking:
+        return _("%(n)s fulfilment task(s) are not finished yet.") % {"n": blocking}
+    return ""
+
 
 def _done(text: str) -> Callable[[Case], str]:
     return lambda dsr: f"{dsr.reference}: {text}"
 
 
 CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
-    CaseAction("verify", "Verify identity", VerifyForm, target=Status.VERIFIED,
+    CaseAction("verify", "Verify identity", VerifyForm, target=Status.VERIFIED, step=True,
                run=lambda r, dsr, d: _done("identity verified")(workbench.case_verify_identity(
                    dsr=dsr, actor=r.user, method=d["method"], note=d["note"]))),
     CaseAction("ask_consumer", "Ask the consumer to confirm directly", NoteOnlyForm,
@@ -207,13 +239,16 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
                run=lambda r, dsr, d: (workbench.case_message_requester(
                    dsr=dsr, actor=r.user, text=d["text"], template_key=d["template_key"])
                    and f"{dsr.reference}: message sent to the requester")),
-    CaseAction("resume", "Requester answered", NoteOnlyForm,
+    CaseAction("resume", "Requester answered", NoteOnlyForm, step=True,
                run=lambda r, dsr, d: _done("clock resumed")(workbench.case_resume(
                    dsr=dsr, actor=r.user, note=d["note"]))),
     CaseAction("extend", "Extend deadline", ExtendForm,
                run=lambda r, dsr, d: (lambda x: f"{x.reference}: extended to {x.due_on.isoformat()}; "
                                                 "notice sent to the requester")(workbench.case_extend(
                    dsr=dsr, actor=r.user, reason=d["reason"], extend_to=d["extend_to"]))),
+    CaseAction("package", _("Send the access package"), PackageForm, step=True,
+               run=lambda r, dsr, d: _done("access package built; the requester has the link")(
+                   packages.access_package_build(dsr=dsr, actor=r.user).case)),
     CaseAction("complete", "Complete", CompleteForm, target=Status.COMPLETED,
                run=lambda r, dsr, d: _done("completed; response sent")(workbench.case_complete(
                    dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"],
@@ -225,7 +260,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
                run=lambda r, dsr, d: _done("forwarded; organization and patient notified; awaiting its answer")(
                    workbench.case_redirect_to_controller(dsr=dsr, actor=r.user, organization=d["organization"],
                                                          note=d["note"]))),
-    CaseAction("controller_answer", "Record the clinic's answer", ControllerAnswerForm,
+    CaseAction("controller_answer", "Record the clinic's answer", ControllerAnswerForm, step=True,
                run=lambda r, dsr, d: _done("the clinic's answer recorded; case closed")(
                    workbench.case_record_controller_answer(dsr=dsr, actor=r.user, answer=d["answer"],
                                                            note=d["note"]))),
@@ -246,6 +281,61 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
                                                                  description=d["description"])
                                       and f"{dsr.reference}: file attached")),
 )}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The case's fulfilment tasks, resolved together on the case page
+# ---------------------------------------------------------------------------------------------------------
+
+KEEP = ""  # the outcome choice that leaves a task as it is
+
+
+class TaskOutcomeForm(forms.Form):
+    """One row of the case page's task form: the outcome of one open or failed task, with evidence."""
+
+    outcome = forms.ChoiceField(required=False, label=_("Outcome"))
+    reason = forms.CharField(required=False, max_length=500, label=_("Reason"),
+                             help_text=_("Required for not applicable, failed and send again."))
+    exception = forms.ChoiceField(required=False, label=_("Kept under"),
+                                  choices=[("", "—"), *ERASURE_EXCEPTIONS.items()])
+    evidence = forms.FileField(required=False, label=_("Evidence"))
+
+    def __init__(self, *args, task: FulfilmentTask, **kwargs) -> None:
+        super().__init__(*args, prefix=f"task-{task.pk}", **kwargs)
+        self.task = task
+        states = [s for s in FulfilmentTask.State if s != FulfilmentTask.State.OPEN]
+        if task.state == FulfilmentTask.State.FAILED:
+            states = [s for s in states if s != FulfilmentTask.State.FAILED]
+        choices = [(KEEP, _("— leave %(state)s —") % {"state": task.get_state_display().lower()}),
+                   *((s.value, s.label) for s in states)]
+        if task.state == FulfilmentTask.State.FAILED:
+            choices.append((fulfilment.RETRY, _("Send again (retry)") if task.system.access_method != "manual"
+                            else _("Reopen")))
+        self.fields["outcome"].choices = choices
+        if task.action != "delete":
+            del self.fields["exception"]
+        for name, field in self.fields.items():  # one label per task for screen readers and tests
+            field.widget.attrs["aria-label"] = f"{field.label} — {task.system.name}"
+            field.widget.attrs["data-field"] = name
+
+    def outcome_for_service(self) -> fulfilment.TaskOutcome | None:
+        """Return what to record for this task, or None when the officer left it alone."""
+        data = self.cleaned_data
+        upload = data.get("evidence")
+        if data["outcome"] == KEEP and upload is None:
+            return None
+        evidence = ()
+        if upload is not None:
+            evidence = (fulfilment.EvidenceFile(name=upload.name or "evidence", content=upload.read(),
+                                                content_type=upload.content_type or ""),)
+        return fulfilment.TaskOutcome(task_id=self.task.pk, state=data["outcome"], reason=data["reason"],
+                                      exception=data.get("exception", ""), evidence=evidence)
+
+
+def task_outcome_forms(tasks, data=None, files=None) -> dict[int, TaskOutcomeForm]:
+    """Return a form per task still to resolve (open or failed, not overridden), by task id."""
+    return {task.pk: TaskOutcomeForm(data, files, task=task) for task in tasks
+            if task.state in (FulfilmentTask.State.OPEN, FulfilmentTask.State.FAILED) and task.overridden_at is None}
 
 
 class ManualEntryForm(forms.Form):

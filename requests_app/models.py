@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from compliance.rules import OUTCOMES
 from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
-from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status
+from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status, disclosure_refusal
 from subjects.models import DataSubject
 
 REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
@@ -174,6 +174,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return Status(self.status) in OPEN
+
+    @property
+    def disclosure_refusal(self) -> str:
+        """Why the requester may not be sent their data now, "" when they may (workflow.disclosure_refusal)."""
+        return disclosure_refusal(self.status, officer_must_verify=self.needs_officer_verification)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -69,6 +69,25 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType({
 })
 
 
+# The statuses in which the requester may be sent their own data (the access package): identity settled and
+# the case being worked. Not while it awaits verification or the requester, and never once it is closed.
+DISCLOSURE_STATUSES: frozenset[Status] = frozenset({Status.VERIFIED, Status.IN_PROGRESS})
+
+
+def disclosure_refusal(status: Status | str, *, officer_must_verify: bool) -> str:
+    """Return why the requester may not be sent their data now ("" when they may)."""
+    status = Status(status)
+    if status == Status.AWAITING_REQUESTER:
+        return "The case is waiting for the requester: send their data once they have answered."
+    if status == Status.AWAITING_VERIFICATION:
+        return "The requester's identity is not verified yet: send their data once it is."
+    if status not in DISCLOSURE_STATUSES:
+        return f"The case is {STATUS_LABELS[status].lower()}: no data can be sent from it."
+    if officer_must_verify:
+        return "The rules ask an officer to verify the requester's identity before their data is sent."
+    return ""
+
+
 class IllegalTransition(ValueError):
     """A status change the lifecycle does not allow."""
 

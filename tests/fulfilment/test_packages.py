@@ -222,15 +222,16 @@ def test_the_package_waits_for_every_task_and_for_the_officers_permission(privat
         packages.access_package_build(dsr=erasure, actor=supervisor())
 
 
-def test_one_click_in_the_admin_builds_the_package(two_subjects, client):
+def test_one_click_on_the_case_page_builds_the_package(two_subjects, client):
     ana, _ = two_subjects
     sam = supervisor("sam")
     client.force_login(sam)
-    url = reverse("admin:fulfilment_accesspackage_build", args=[ana.pk])
+    url = reverse("admin:requests_app_case_package", args=[ana.pk])
     assert client.get(url).status_code == 200
     response = client.post(url)
     assert response.status_code == 302
+    assert response["Location"] == reverse("admin:requests_app_case_change", args=[ana.pk])
     assert AccessPackage.objects.get(case=ana).created_by == sam
 
     client.force_login(officer("olivia"))
-    assert client.post(url).status_code == 403
+    assert client.post(url).status_code == 404  # not her case: she cannot even see it

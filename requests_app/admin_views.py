@@ -295,9 +295,10 @@ class TaskOutcomeForm(forms.Form):
 
     outcome = forms.ChoiceField(required=False, label=_("Outcome"))
     reason = forms.CharField(required=False, max_length=500, label=_("Reason"),
-                             help_text=_("Required for not applicable, failed and send again."))
+                             widget=forms.TextInput(attrs={"placeholder": _("Reason (not applicable, failed, retry)")}))
     exception = forms.ChoiceField(required=False, label=_("Kept under"),
-                                  choices=[("", "—"), *ERASURE_EXCEPTIONS.items()])
+                                  choices=[("", _("— nothing kept under an exception —")),
+                                           *ERASURE_EXCEPTIONS.items()])
     evidence = forms.FileField(required=False, label=_("Evidence"))
 
     def __init__(self, *args, task: FulfilmentTask, **kwargs) -> None:
@@ -317,6 +318,13 @@ class TaskOutcomeForm(forms.Form):
         for name, field in self.fields.items():  # one label per task for screen readers and tests
             field.widget.attrs["aria-label"] = f"{field.label} — {task.system.name}"
             field.widget.attrs["data-field"] = name
+
+    def clean_evidence(self):
+        upload = self.cleaned_data.get("evidence")
+        if upload is not None and upload.size > fulfilment.MAX_EVIDENCE_BYTES:  # refused before it is read
+            raise forms.ValidationError(_("Evidence files are limited to %(mb)s MB.") % {
+                "mb": fulfilment.MAX_EVIDENCE_BYTES // (1024 * 1024)})
+        return upload
 
     def outcome_for_service(self) -> fulfilment.TaskOutcome | None:
         """Return what to record for this task, or None when the officer left it alone."""

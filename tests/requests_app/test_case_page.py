@@ -263,3 +263,17 @@ def test_the_requester_is_answered_from_the_case_page(client, people):
     assert sent.status_code == 302 and sent["Location"] == page_url(dsr)
     entry = ThreadMessage.objects.get(case=dsr)
     assert "We are deleting your data in 3 systems." in entry.body and entry.author == people["olivia"]
+
+
+def test_an_oversized_evidence_file_is_refused_before_it_is_read(client, people, monkeypatch):
+    monkeypatch.setattr(fulfilment, "MAX_EVIDENCE_BYTES", 5)
+    dsr = _case_for(people)
+    billing = task_of(dsr, "Billing archive")
+    client.force_login(people["olivia"])
+    response = client.post(tasks_url(dsr), {_field(billing, "outcome"): "done",
+                                            _field(billing, "evidence"): SimpleUploadedFile("big.pdf", b"%PDF-1.4")})
+    assert response.status_code == 400
+    form = dict(response.context["task_rows"])[billing]
+    assert form.errors == {"evidence": ["Evidence files are limited to 0 MB."]}
+    billing.refresh_from_db()
+    assert billing.state == "open" and not TaskEvidence.objects.exists()

@@ -92,10 +92,9 @@ def test_requester_replies_with_a_file_and_the_officer_answers(django_db_setup, 
         thread.get_by_role("link", name="statement.pdf").click()
     assert open(download.value.path(), "rb").read() == PDF
 
-    admin.locator('a[data-action="message"]').click()
-    admin.wait_for_url(f"**/{dsr.pk}/message/")
-    admin.get_by_label("Message").fill(ANSWER)
-    admin.get_by_role("button", name="Write to the requester").click()
+    reply = admin.locator("#mp-reply-form")  # the reply form is on the case page itself
+    reply.get_by_label("Message").fill(ANSWER)
+    reply.get_by_role("button", name="Send to the requester").click()
     admin.wait_for_url(f"**/admin/requests_app/case/{dsr.pk}/change/**")
     assert admin.locator(".messagelist").inner_text().startswith(f"{dsr.reference}: message sent to the requester")
     assert ANSWER in admin.locator("#mp-conversation").inner_text()

@@ -3,6 +3,7 @@
 import pytest
 
 from requests_app.workflow import (
+    DISCLOSURE_STATUSES,
     OPEN,
     TERMINAL,
     TRANSITIONS,
@@ -10,6 +11,7 @@ from requests_app.workflow import (
     Status,
     allowed_next,
     check_transition,
+    disclosure_refusal,
 )
 
 
@@ -55,3 +57,20 @@ def test_terminal_statuses_allow_nothing_and_every_status_is_in_the_table():
 def test_every_open_case_can_still_be_withdrawn():
     for status in OPEN:
         check_transition(status, Status.WITHDRAWN)
+
+
+def test_the_requester_is_sent_their_data_only_while_verified_or_in_progress():
+    assert DISCLOSURE_STATUSES == {Status.VERIFIED, Status.IN_PROGRESS}
+    assert disclosure_refusal(Status.VERIFIED, officer_must_verify=False) == ""
+    assert disclosure_refusal("in_progress", officer_must_verify=False) == ""
+    assert disclosure_refusal(Status.AWAITING_REQUESTER, officer_must_verify=False) == (
+        "The case is waiting for the requester: send their data once they have answered.")
+    assert disclosure_refusal(Status.AWAITING_VERIFICATION, officer_must_verify=False) == (
+        "The requester's identity is not verified yet: send their data once it is.")
+    assert disclosure_refusal(Status.VERIFIED, officer_must_verify=True) == (
+        "The rules ask an officer to verify the requester's identity before their data is sent.")
+    assert disclosure_refusal(Status.COMPLETED, officer_must_verify=False) == (
+        "The case is completed: no data can be sent from it.")
+    for status in Status:
+        allowed = disclosure_refusal(status, officer_must_verify=False) == ""
+        assert allowed == (status in DISCLOSURE_STATUSES)

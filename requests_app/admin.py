@@ -2,7 +2,8 @@
 
 Thin: every queryset comes from `requests_app.selectors` (which applies the object permissions), every
 write is a service in `requests_app.services.workbench`. The standard change form is read-only; work
-happens through the one-case flows of `admin_views.CASE_ACTIONS` and the bulk actions.
+happens through the one-case flows of `admin_views.CASE_ACTIONS`, the case page's task form
+(`tasks_view` → `fulfilment.services.fulfilment_tasks_record`) and the bulk actions.
 """
 
 from __future__ import annotations

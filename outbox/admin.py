@@ -89,6 +89,13 @@ class MessageTemplateAddForm(MessageTemplateForm):
     def template_key(self) -> str:
         return self.cleaned_data.get("key", "")
 
+    def clean_language(self) -> str:
+        language = self.cleaned_data["language"]
+        key = self.cleaned_data.get("key", "")
+        if key and language not in services.template_languages(key):
+            raise ValidationError(_("This message goes to an organization and is always sent in English."))
+        return language
+
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(ScopedHistoryAdmin):

@@ -69,8 +69,10 @@ def test_a_supervisor_previews_a_template_in_each_language_and_regime_and_an_unk
 
     page.get_by_label("Body text").fill("Dear {{ subject_name }}, your case officer is {{ officer_phone }}.")
     page.get_by_role("button", name="Save", exact=True).click()
+    page.locator(".errornote").wait_for()  # the form again, with the refusal
     errors = page.locator(".errornote, .errorlist").all_inner_texts()
-    assert any("Unknown variables: {{ officer_phone }}. This template may use only:" in e for e in errors)
+    assert any("Unknown variables: {{ officer_phone }}. This template may use only:" in e for e in errors), (
+        page.url, errors, page.locator("#content").inner_text()[:1500])
     template.refresh_from_db()
     assert template.body_text == original
     save_screenshots(page, "message-template-refused")

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from compliance.rules import complaint_text
 from medprivacy import clock
@@ -68,7 +69,7 @@ def sample_case(*, regime: str, key: str = "") -> SampleCase:
     dates = deadlines.compute_deadlines(regime=regime, right=right, received_on=case.receipt_date)
     case.respond_by, case.extended_respond_by, case.due_on = dates.respond_by, dates.extended_respond_by, \
         dates.respond_by
-    case.verification_help = "(How this request is verified, in plain words.)"
+    case.verification_help = _("(How this request is verified, in plain words.)")
     return case
 
 
@@ -82,19 +83,20 @@ def sample_context(*, key: str, regime: str, language: str) -> dict[str, Any]:
         "subject_name": SAMPLE_NAME, "cases": [dsr], "submission": SampleSubmission(language=language),
         "status_url": SAMPLE_LINK, "dsr": dsr, "reference": dsr.reference, "references": dsr.reference,
         "right_label": dsr.get_right_display(), "due_on": due, "citation": rule.citation,
-        "body": "(The officer's own words.)", "question": "(The officer's question.)", "paused": rule.pause_allowed,
-        "paused_on": dsr.receipt_date.isoformat(), "reason": "(The reason.)", "original_due_on": due,
+        "body": _("(The officer's own words.)"), "question": _("(The officer's question.)"),
+        "paused": rule.pause_allowed,
+        "paused_on": dsr.receipt_date.isoformat(), "reason": _("(The reason.)"), "original_due_on": due,
         "new_due_on": (dsr.extended_respond_by or dsr.due_on).isoformat(),
-        "response": "(The officer's response.)", "erasure_summary": "", "rights_notice": complaint_text(regime),
-        "processed_on": dsr.receipt_date.isoformat(), "ground_label": "(The ground of the denial.)",
+        "response": _("(The officer's response.)"), "erasure_summary": "", "rights_notice": complaint_text(regime),
+        "processed_on": dsr.receipt_date.isoformat(), "ground_label": _("(The ground of the denial.)"),
         "explanation": "", "regime_label": dsr.get_regime_display(), "organization_name": "Sample Clinic",
         "organization_email": "privacy@clinic.example.invalid", "received_on": dsr.receipt_date,
         "subject_email": SAMPLE_EMAIL, "details": "", "note": "", "answer_label": "Complied",
         "chase_count": 1, "form_url": SAMPLE_LINK, "verify_url": SAMPLE_LINK,
-        "verify_expires": "(expiry, UTC)", "consumer_asked_to_confirm": True,
+        "verify_expires": _("(expiry, UTC)"), "consumer_asked_to_confirm": True,
         "verify_links": [{"references": dsr.reference, "url": SAMPLE_LINK}],
         "link_sent_on": dsr.receipt_date, "link_expires_on": dsr.receipt_date + dt.timedelta(days=7),
-        "new_link_url": SAMPLE_LINK, "confirm_url": SAMPLE_LINK, "statement": "(The text of the declaration.)",
+        "new_link_url": SAMPLE_LINK, "confirm_url": SAMPLE_LINK, "statement": _("(The text of the declaration.)"),
         "agent_name": "Sample Agent LLC", "expires_on": (dsr.receipt_date + dt.timedelta(days=14)).isoformat(),
         "package_url": SAMPLE_LINK, "expires_at": clock.now() + dt.timedelta(days=14),
         "preferences_url": SAMPLE_LINK, "unsubscribe_url": SAMPLE_LINK, "link_days": 7,
@@ -119,9 +121,9 @@ def template_preview(*, key: str, subject: str, body_text: str, body_html: str =
     """
     language = language_normalize(language)
     regime = regime if regime in REGIMES else REGIMES[0]
-    context = sample_context(key=key, regime=regime, language=language)
     try:
-        with translation.override(language):
+        with translation.override(language):  # the sample's words too: right labels, placeholders
+            context = sample_context(key=key, regime=regime, language=language)
             return Preview(
                 subject=Template(subject).render(Context(context, autoescape=False)).strip(),
                 body_text=Template(body_text).render(Context(context, autoescape=False)),

@@ -35,6 +35,7 @@ from drp.models import Agent, Callback, CallbackAttempt, DrpRequest, UsedSignatu
 from drp.protocol import ProtocolError
 from fulfilment.connectors import WebhookURLNotAllowed, check_webhook_url
 from medprivacy import clock
+from medprivacy.languages import language_normalize
 from requests_app.models import Case, Channel
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES
 from requests_app.services import intake
@@ -226,6 +227,14 @@ def _text(body: dict[str, Any], key: str, limit: int) -> str:
     return str(value).strip()[:limit]
 
 
+def _language(body: dict[str, Any]) -> str:
+    """The consumer's language, an optional extension field ("language": a BCP 47 tag such as "es-US").
+
+    A language the portal does not write in is English (the agent cannot know our list); not a string: refused.
+    """
+    return language_normalize(_text(body, "language", 35))
+
+
 def _relationships(body: dict[str, Any]) -> list[str]:
     hints = body.get("relationships")
     if hints is None:
@@ -303,7 +312,7 @@ def drp_request_create(*, agent: Agent, body: bytes, now: dt.datetime | None = N
                 correction_wrong=_text(data, "correction_wrong", 5000),
                 correction_right=_text(data, "correction_right", 5000),
                 is_agent=True, agent_name=str(agent)[:200], declaration_accepted=True, channel=Channel.AGENT,
-                agent_attested=True,
+                agent_attested=True, language=_language(data),
             )
         except intake.IntakeRejected as exc:
             raise ProtocolError(" ".join(exc.problems.values())) from None

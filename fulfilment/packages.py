@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fulfilment import selectors as fulfilment_selectors
 from fulfilment.errors import FulfilmentError
@@ -39,6 +39,7 @@ from fulfilment.rules import (
     forbidden_type_of_value,
 )
 from medprivacy import access
+from medprivacy.languages import language_normalize
 from medprivacy.links import absolute
 from outbox.services import message_send
 from retention.categories import CATEGORIES
@@ -169,8 +170,9 @@ def build_zip(dsr) -> bytes:
     for entry in entries:
         for path, text in _flatten(entry["data"]):
             writer.writerow([entry["system"], path, text])
-    summary = render_to_string("fulfilment/package_summary.html",
-                               _summary_context(dsr, entries, redaction.withheld))
+    with translation.override(language_normalize(dsr.submission.language)):  # the requester's language
+        summary = render_to_string("fulfilment/package_summary.html",
+                                   _summary_context(dsr, entries, redaction.withheld))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(document, indent=2, ensure_ascii=False))

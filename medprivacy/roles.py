@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "requests_app.view_all_cases",
         "outbox.view_messagetemplate",
         "outbox.change_messagetemplate",
+        "outbox.add_messagetemplate",  # a missing translation of a template (docs/messages.md)
         "requests_app.view_controllerorganization",
         "requests_app.add_controllerorganization",
         "requests_app.change_controllerorganization",

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "security.middleware.BadInputMiddleware",  # unreadable input: 400 before anything parses it
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # after sessions, before common (Django's order)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -211,6 +212,9 @@ TIME_ZONE = "UTC"  # storage and server clock
 # What officers see in the admin; stored instants stay UTC.
 DISPLAY_TIME_ZONE = env.str("MEDPRIVACY_DISPLAY_TIME_ZONE", default="America/New_York")
 LANGUAGE_CODE = "en-us"
+# The languages of the public pages and of every message to a person (medprivacy/languages.py); English is
+# the fallback of every message template (docs/messages.md).
+LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
 # Date-times are shown with their zone's abbreviation (medprivacy/formats).
 FORMAT_MODULE_PATH = ["medprivacy.formats"]
 USE_I18N = True

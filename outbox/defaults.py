@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from medprivacy.languages import DEFAULT_LANGUAGE, language_codes
+
 
 @dataclass(frozen=True)
 class DefaultTemplate:
@@ -419,3 +421,35 @@ DEFAULT_TEMPLATES.update({
         ),
     ),
 })
+
+
+# --- Languages (issue 18) ---------------------------------------------------------------------------------
+# Every key has an English default; the Spanish and German versions (same variables, same legal meaning) live
+# in their own modules. A key without a version in a language is sent in English, with a warning in the admin.
+from outbox import defaults_de, defaults_es  # noqa: E402  (they import DefaultTemplate from here)
+
+# Written to an organization (the clinic that controls a patient's data), not to the requester: always in
+# English, whatever the requester's language.
+ORGANIZATION_TEMPLATES: frozenset[str] = frozenset({"redirect_organization", "referral_chase"})
+
+DEFAULTS_BY_LANGUAGE: dict[str, dict[str, DefaultTemplate]] = {
+    "en": DEFAULT_TEMPLATES,
+    "es": defaults_es.TEMPLATES,
+    "de": defaults_de.TEMPLATES,
+}
+
+
+def default_for(key: str, language: str) -> DefaultTemplate | None:
+    """Return the default of `key` in `language` (with the English description), or None if it has none."""
+    default = DEFAULTS_BY_LANGUAGE.get(language, {}).get(key)
+    if default is None:
+        return None
+    if language == "en" or default.description:
+        return default
+    return DefaultTemplate(description=DEFAULT_TEMPLATES[key].description, subject=default.subject,
+                           body_text=default.body_text, body_html=default.body_html)
+
+
+def template_languages(key: str) -> tuple[str, ...]:
+    """Return the languages `key` is written to people in: English only for an organization's message."""
+    return (DEFAULT_LANGUAGE,) if key in ORGANIZATION_TEMPLATES else language_codes()

@@ -10,13 +10,18 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from medprivacy.languages import DEFAULT_LANGUAGE, language_choices
 from medprivacy.mail import MailCopyStorage
 
 
 class MessageTemplate(models.Model):
-    """An editable message to requesters (Django template syntax), seeded with defaults."""
+    """An editable message to people (Django template syntax) in one language, seeded with defaults.
 
-    key = models.SlugField(max_length=60, unique=True)
+    One row per (key, language); the English row is the one every language falls back to (docs/messages.md).
+    """
+
+    key = models.SlugField(max_length=60)
+    language = models.CharField(max_length=8, choices=language_choices, default=DEFAULT_LANGUAGE)
     description = models.CharField(max_length=200, blank=True)
     subject = models.CharField(max_length=200)
     body_text = models.TextField()
@@ -25,8 +30,12 @@ class MessageTemplate(models.Model):
 
     history = HistoricalRecords()
 
+    class Meta:
+        ordering = ["key", "language"]
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="message_template_key_language")]
+
     def __str__(self) -> str:
-        return self.key
+        return f"{self.key} ({self.language})"
 
 
 class Message(models.Model):
@@ -55,6 +64,8 @@ class Message(models.Model):
                                    related_name="messages", help_text="The filing a request message is about.")
     stream = models.CharField(max_length=20, choices=Stream.choices, default=Stream.REQUEST)
     template_key = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, choices=language_choices, default=DEFAULT_LANGUAGE,
+                                help_text="The language of the template it was rendered from.")
     to_email = models.EmailField()
     subject = models.CharField(max_length=250)
     body_text = models.TextField()

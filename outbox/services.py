@@ -24,13 +24,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, Template
+from django.utils import translation
 
 from audit.services import audit_append
 from medprivacy import clock
 from medprivacy.jobs import job_run
+from medprivacy.languages import DEFAULT_LANGUAGE, language_active, language_normalize
 from medprivacy.mail import OUTBOX_HEADER, MailCopyStorage, mail_copy_name
 from outbox import tasks
-from outbox.defaults import DEFAULT_TEMPLATES
+from outbox.defaults import DEFAULT_TEMPLATES, DEFAULTS_BY_LANGUAGE, default_for, template_languages
 from outbox.models import Message, MessageTemplate
 from subjects.links import status_url
 from timeline.models import TimelineEvent
@@ -39,26 +41,85 @@ from timeline.services import Actor, timeline_record
 logger = logging.getLogger(__name__)
 
 
-def template_get(key: str) -> MessageTemplate:
-    """Return the stored template for `key`, seeding it from the defaults on first use."""
-    stored = MessageTemplate.objects.filter(key=key).first()
+def template_get(key: str, language: str = DEFAULT_LANGUAGE) -> MessageTemplate | None:
+    """Return the stored template of `key` in `language`, seeding it from its default on first use; None
+    when neither a stored row nor a default exists in that language (KeyError for an unknown key)."""
+    if key not in DEFAULT_TEMPLATES:
+        raise KeyError(key)
+    stored = MessageTemplate.objects.filter(key=key, language=language).first()
     if stored is not None:
         return stored
-    default = DEFAULT_TEMPLATES[key]
+    default = default_for(key, language)
+    if default is None:
+        return None
     stored, _ = MessageTemplate.objects.get_or_create(
-        key=key, defaults={"description": default.description, "subject": default.subject,
-                           "body_text": default.body_text, "body_html": default.body_html},
+        key=key, language=language,
+        defaults={"description": default.description, "subject": default.subject,
+                  "body_text": default.body_text, "body_html": default.body_html},
     )
     return stored
 
 
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The template a message is rendered from: in the language asked for, or English when it has none."""
+
+    template: MessageTemplate
+    wanted: str
+
+    @property
+    def language(self) -> str:
+        return self.template.language
+
+    @property
+    def fell_back(self) -> bool:
+        return self.template.language != self.wanted
+
+
+def template_for(*, key: str, language: str) -> TemplateChoice:
+    """Pick the template of `key` for a person writing in `language`, falling back to English, never failing.
+
+    A message to an organization is always English (`outbox.defaults.ORGANIZATION_TEMPLATES`). A missing
+    translation is logged (key and language only) and shown in the template admin.
+    """
+    wanted = language_normalize(language)
+    if wanted not in template_languages(key):
+        wanted = DEFAULT_LANGUAGE
+    template = template_get(key, wanted)
+    if template is None:
+        logger.warning("message template %s has no %s version: sent in English", key, wanted)
+        template = template_get(key, DEFAULT_LANGUAGE)
+    return TemplateChoice(template=template, wanted=wanted)
+
+
 def templates_seed() -> int:
-    """Store every default template that is not stored yet; return how many were added."""
-    existing = set(MessageTemplate.objects.values_list("key", flat=True))
-    missing = [k for k in DEFAULT_TEMPLATES if k not in existing]
-    for key in missing:
-        template_get(key)
+    """Store every default template (every language) that is not stored yet; return how many were added."""
+    existing = set(MessageTemplate.objects.values_list("key", "language"))
+    missing = [(key, language) for language, defaults in DEFAULTS_BY_LANGUAGE.items() for key in defaults
+               if (key, language) not in existing]
+    for key, language in missing:
+        template_get(key, language)
     return len(missing)
+
+
+def templates_missing_translations() -> dict[str, list[str]]:
+    """Return, per key, the languages it is written in that have no stored template (sent in English)."""
+    stored: dict[str, set[str]] = {}
+    for key, language in MessageTemplate.objects.values_list("key", "language"):
+        stored.setdefault(key, set()).add(language)
+    return {key: missing for key in sorted(DEFAULT_TEMPLATES)
+            if (missing := [code for code in template_languages(key) if code not in stored.get(key, set())])}
+
+
+def template_missing_languages(key: str) -> list[str]:
+    """Return the languages `key` is written in that have no stored template (it is sent in English)."""
+    stored = set(MessageTemplate.objects.filter(key=key).values_list("language", flat=True))
+    return [language for language in template_languages(key) if language not in stored]
+
+
+def message_language(submission) -> translation.override:
+    """Activate the requester's language (stored on the submission) while a message's context is built."""
+    return translation.override(language_normalize(getattr(submission, "language", DEFAULT_LANGUAGE)))
 
 
 def _render(source: str, context: dict[str, Any], *, autoescape: bool) -> str:
@@ -134,28 +195,38 @@ RESPONSE_TEMPLATES: frozenset[str] = frozenset({"completion", "denial", "redirec
 
 def message_create(*, data_subject, template_key: str, context: dict[str, Any], to_email: str | None = None,
                    submission=None, stream: str = Message.Stream.REQUEST,
-                   headers: dict[str, str] | None = None) -> Message:
+                   headers: dict[str, str] | None = None, language: str | None = None) -> Message:
     """Render `template_key` with `context`, store the message with its Message-ID, send it after commit.
+
+    The language: `language`, else the submission's (the requester's, stored at filing), else the one
+    active now (a consent e-mail asked for on a page in that language). The template of that language is
+    rendered under it (dates, labels), or the English one when it has none; the message records which.
 
     Refused (RecipientErased) for a person whose data was erased: the completion notice, stored before the
     erasure, is the last message their address gets.
     """
     if data_subject.erased_at is not None:
         raise RecipientErased(f"Data subject #{data_subject.pk} was erased; nothing more is sent to them.")
-    template = template_get(template_key)
+    if language is None:
+        language = submission.language if submission is not None else language_active()
+    choice = template_for(key=template_key, language=language)
+    template = choice.template
     now = clock.now()
+    with translation.override(choice.language):
+        subject = _render(template.subject, context, autoescape=False).strip()
+        body_text = _render(template.body_text, context, autoescape=False)
+        body_html = _render(template.body_html, context, autoescape=True) if template.body_html else ""
     message = Message.objects.create(
         data_subject=data_subject, submission=submission, stream=stream, template_key=template_key,
-        to_email=to_email or data_subject.email,
-        subject=_render(template.subject, context, autoescape=False).strip(),
-        body_text=_render(template.body_text, context, autoescape=False),
-        body_html=_render(template.body_html, context, autoescape=True) if template.body_html else "",
+        language=choice.language, to_email=to_email or data_subject.email,
+        subject=subject, body_text=body_text, body_html=body_html,
         headers=dict(headers or {}), message_id=new_message_id(), created_at=now,
         # The sweep takes over if the immediate task has not sent it by then (a lost task).
         next_attempt_at=now + outbox_policy().stale_claim,
     )
     audit_append(kind="message.stored", obj=message, facts={
         "template_key": template_key, "stream": stream, "submission_id": getattr(submission, "pk", None),
+        "language": choice.language,
     }, personal=message_content(message))
     transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
     return message
@@ -170,10 +241,11 @@ def message_content(message: Message) -> dict[str, str]:
 def message_send(*, submission, template_key: str, cases: Iterable = (),
                  to_email: str | None = None, context: dict[str, Any] | None = None,
                  actor: Actor = None) -> Message:
-    """Write to a requester about `cases` of `submission`: store the message, put it on each case's
-    timeline, send it after commit."""
+    """Write to a requester about `cases` of `submission`, in the requester's language: store the message,
+    put it on each case's timeline, send it after commit."""
     cases = list(cases)
-    ctx = {**base_context(submission=submission, cases=cases), **(context or {})}
+    with message_language(submission):
+        ctx = {**base_context(submission=submission, cases=cases), **(context or {})}
     message = message_create(data_subject=submission.subject, submission=submission, template_key=template_key,
                              context=ctx, to_email=to_email)
     for dsr in cases:

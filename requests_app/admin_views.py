@@ -24,6 +24,7 @@ from fulfilment import services as fulfilment
 from fulfilment.models import FulfilmentTask
 from fulfilment.rules import ERASURE_EXCEPTIONS, PACKAGE_RIGHTS
 from medprivacy import access
+from medprivacy.languages import DEFAULT_LANGUAGE, language_choices, language_name
 from referrals.models import ControllerAnswer
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
@@ -88,6 +89,15 @@ class MessageForm(CaseActionForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template_key"].choices = workbench.thread_templates()
+
+
+class LanguageForm(CaseActionForm):
+    language = forms.ChoiceField(choices=language_choices, label="The requester's language",
+                                 help_text="Every later e-mail about this filing's requests is written in it.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = self.dsr.submission.language
 
 
 class NoteOnlyForm(CaseActionForm):
@@ -276,6 +286,11 @@ CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
     CaseAction("note", "Add note", NoteForm,
                run=lambda r, dsr, d: (workbench.case_add_note(dsr=dsr, actor=r.user, text=d["text"])
                                       and f"{dsr.reference}: note added")),
+    CaseAction("language", "Requester's language", LanguageForm,
+               run=lambda r, dsr, d: (workbench.submission_language_set(dsr=dsr, actor=r.user,
+                                                                        language=d["language"])
+                                      and f"{dsr.reference}: the requester's language is now "
+                                          f"{language_name(d['language'])}")),
     CaseAction("attach", "Attach file", AttachForm, multipart=True,
                run=lambda r, dsr, d: (workbench.case_attach_file(dsr=dsr, actor=r.user, upload=d["file"],
                                                                  description=d["description"])
@@ -367,6 +382,9 @@ class ManualEntryForm(forms.Form):
                                        help_text="For an appeal: the reference of the decision appealed.")
     clinic_name = forms.CharField(required=False, max_length=200)
     details = forms.CharField(required=False, widget=Textarea)
+    language = forms.ChoiceField(choices=language_choices, initial=DEFAULT_LANGUAGE, required=False,
+                                 label="The requester's language",
+                                 help_text="Every e-mail about this request is written in it (English if not chosen).")
 
     def clean_received_at(self) -> dt.datetime:
         value = self.cleaned_data["received_at"]
@@ -376,3 +394,6 @@ class ManualEntryForm(forms.Form):
 
     def clean_channel(self) -> str:
         return Channel(self.cleaned_data["channel"]).value
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or DEFAULT_LANGUAGE

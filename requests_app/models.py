@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from compliance.rules import OUTCOMES
+from medprivacy.languages import DEFAULT_LANGUAGE, language_choices
 from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
 from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status, disclosure_refusal
 from subjects.models import DataSubject
@@ -40,6 +41,9 @@ class Submission(models.Model):
 
     subject = models.ForeignKey(DataSubject, on_delete=models.PROTECT, related_name="submissions")
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
+    language = models.CharField(
+        max_length=8, choices=language_choices, default=DEFAULT_LANGUAGE,
+        help_text="The requester's language: the status page and every message about this request use it.")
     received_at = models.DateTimeField(default=timezone.now, help_text="When it reached an official channel (UTC).")
     is_agent = models.BooleanField(default=False, help_text="Filed by an authorized agent.")
     agent_name = models.CharField(max_length=200, blank=True)

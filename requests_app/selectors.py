@@ -21,6 +21,7 @@ from medprivacy.access import (  # the one permission layer
     cases_for_user,
     scope_to_cases,
 )
+from medprivacy.languages import language_normalize
 from outbox.models import ThreadAttachment, ThreadMessage
 from requests_app.models import Case, CaseAttachment, Submission, VerificationToken
 from requests_app.workflow import OPEN_STATUSES, Status
@@ -161,6 +162,13 @@ def public_cases_for_subject(*, subject: DataSubject) -> list[Case]:
     """Return the subject's cases, newest first, for the status page."""
     return list(Case.objects.filter(subject=subject).select_related("duplicate_of")
                 .order_by("-received_at", "pk"))
+
+
+def public_subject_language(*, subject: DataSubject) -> str:
+    """Return the language of the subject's latest request (English when none says otherwise)."""
+    language = (Submission.objects.filter(subject=subject).order_by("-received_at", "-pk")
+                .values_list("language", flat=True).first())
+    return language_normalize(language)
 
 
 def public_threads_for_subject(*, subject: DataSubject) -> dict[int, list[ThreadMessage]]:

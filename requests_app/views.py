@@ -17,9 +17,11 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from medprivacy.languages import language_active
 from medprivacy.views import erased_page
 from requests_app import selectors
 from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
@@ -102,7 +104,8 @@ def _request_form_post(request: HttpRequest) -> HttpResponse:
     ratelimit.rate_limit_enforce(request, scope="intake.submit.email",
                                  value=ratelimit.email_key(form.cleaned_data["email"]))
     try:
-        result = intake.submission_create(**form.service_arguments())
+        # The language the form was shown in (LocaleMiddleware: the switcher, else Accept-Language).
+        result = intake.submission_create(**form.service_arguments(), language=language_active())
     except intake.IntakeRejected as exc:
         for field, message in exc.problems.items():
             form.add_error(field if field in form.fields else None, message)
@@ -168,8 +171,19 @@ def _status_link_refused(request: HttpRequest, token: str) -> HttpResponse:
     return _link_invalid(request)
 
 
+def _requester_language(request: HttpRequest, subject: DataSubject) -> None:
+    """Show the status page in the language of the requester's latest request, unless this browser chose
+    one with the language switcher (Django's language cookie)."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return
+    language = selectors.public_subject_language(subject=subject)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
 def _render_status(request: HttpRequest, token: str, subject: DataSubject, *, status: int = 200,
                    confirm_error: str = "", reply_error: str = "", reply_reference: str = "") -> HttpResponse:
+    _requester_language(request, subject)
     confirmed = intake.status_confirmed(session=request.session, subject=subject)
     cases = selectors.public_cases_for_subject(subject=subject)
     # The conversation only, and only once the e-mail address is re-confirmed in this browser.

@@ -34,7 +34,7 @@ from compliance.rules import (
 from compliance.verification import Assessment, verification_gap
 from medprivacy.links import absolute
 from outbox.models import Message
-from outbox.services import message_send
+from outbox.services import message_language, message_send
 from requests_app.models import Case, ConsumerConfirmation
 from timeline.models import TimelineEvent
 from timeline.services import Actor, timeline_record
@@ -129,8 +129,10 @@ def confirmation_request(*, dsr: Case, kind: str, actor: Actor) -> tuple[str, Co
             expires_at=now + dt.timedelta(days=CONFIRMATION_LINK_DAYS), statement=statement,
         )
         url = absolute(reverse("requests_app:confirm", args=[raw]))
+        with message_language(dsr.submission):
+            right_label = str(dsr.get_right_display())
         message_send(submission=dsr.submission, template_key=_TEMPLATES[kind], cases=[dsr], actor=actor,
-                     context={"reference": dsr.reference, "right_label": dsr.get_right_display(),
+                     context={"reference": dsr.reference, "right_label": right_label,
                               "confirm_url": url, "statement": statement,
                               "agent_name": dsr.submission.agent_name,
                               "expires_on": row.expires_at.date().isoformat()})

@@ -46,11 +46,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medprivacy import clock
+from medprivacy.languages import DEFAULT_LANGUAGE, language_normalize
 from medprivacy.links import absolute
 from minors.models import AgeSource
 from minors.services import age_statement_record
 from outbox.models import Message
-from outbox.services import message_send
+from outbox.services import message_language, message_send
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, Submission, VerificationToken
@@ -210,8 +211,11 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
                       declaration_accepted: bool, channel: str = Channel.WEB_FORM,
                       appeal_reference: str = "", agent_attested: bool = False,
-                      birth_date: dt.date | None = None) -> IntakeResult:
+                      birth_date: dt.date | None = None, language: str = DEFAULT_LANGUAGE) -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
+
+    `language`: the requester's (the page's, an agent's, an officer's choice); stored on the submission,
+    every message about the request is written in it (an unsupported one is English).
 
     `agent_attested`: filed by an authorized agent whose signed request is its authorization (the Data
     Rights Protocol); see `intake_problems`.
@@ -267,6 +271,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                 correction_right=correction_right.strip() if asks_correction else "",
                 clinic_name=clinic_name.strip() if is_patient else "", declaration_accepted=True,
                 filed_identity=filed_identity, identity_applied_at=received_at if created else None,
+                language=language_normalize(language),
             )
             submission._change_reason = "Request received"
             submission.save()
@@ -333,9 +338,12 @@ def case_once_a_year_enforce(dsr: Case) -> Case:
         reason=f"Once per calendar year: {earlier.reference} already answers {year}",
         denial_ground=ONCE_A_YEAR_GROUND, outcome_summary=f"Denied: {grounds[ONCE_A_YEAR_GROUND]}",
     )
+    with message_language(denied.submission):
+        right_label = str(denied.get_right_display())
     message_send(submission=denied.submission, template_key="denial", cases=[denied],
-                 context={"reference": denied.reference, "right_label": denied.get_right_display(),
-                          "ground_label": grounds[ONCE_A_YEAR_GROUND], "explanation": explanation,
+                 context={"reference": denied.reference, "right_label": right_label,
+                          "ground_label": grounds[ONCE_A_YEAR_GROUND], "reason": grounds[ONCE_A_YEAR_GROUND],
+                          "explanation": explanation,
                           "rights_notice": rule.denial_rights_notice, "citation": rule.citation})
     logger.info("intake: case %s closed, once-a-year right already used by case %s", denied.pk, earlier.pk)
     return denied
@@ -379,8 +387,9 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
     if awaiting:
         raw, token = verification_token_issue(submission=submission)
         context.update(verify_url=verification_url(raw), verify_expires=_utc_text(token.expires_at))
-    for dsr in cases:
-        dsr.verification_help = _verification_help(dsr)
+    with message_language(submission):  # the plain words in the requester's language
+        for dsr in cases:
+            dsr.verification_help = str(_verification_help(dsr))
     message = message_send(submission=submission, template_key=_receipt_template(cases, is_patient=is_patient),
                            cases=cases, context=context)
     for dsr in awaiting:

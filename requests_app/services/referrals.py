@@ -16,10 +16,11 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from medprivacy import access
 from medprivacy.jobs import job_run
+from medprivacy.languages import DEFAULT_LANGUAGE
 from outbox.services import message_send
 from referrals.models import ControllerAnswer, Referral
 from regimes import deadlines
@@ -46,12 +47,15 @@ def _require_change(actor: User, dsr: Case) -> None:
         raise PermissionDenied(f"You may not work on case {dsr.pk}")
 
 
-def _context(dsr: Case, organization: ControllerOrganization) -> dict:
+def _context(dsr: Case, organization: ControllerOrganization, *, language: str | None = None) -> dict:
+    """The context of a referral message: in the requester's language, or `language` (to the clinic)."""
     rule = deadlines.rule_for(dsr.regime, dsr.right)
-    return {"dsr": dsr, "reference": dsr.reference, "right_label": dsr.get_right_display(),
-            "due_on": dsr.due_on.isoformat(), "citation": rule.citation, "regime_label": dsr.get_regime_display(),
-            "organization_name": organization.name, "organization_email": organization.privacy_email,
-            "received_on": dsr.receipt_date.isoformat()}
+    with translation.override(language or dsr.submission.language):
+        return {"dsr": dsr, "reference": dsr.reference, "right_label": str(dsr.get_right_display()),
+                "due_on": dsr.due_on.isoformat(), "citation": rule.citation,
+                "regime_label": str(dsr.get_regime_display()),
+                "organization_name": organization.name, "organization_email": organization.privacy_email,
+                "received_on": dsr.receipt_date.isoformat()}
 
 
 def referral_forward(*, dsr: Case, actor: User, organization: ControllerOrganization, note: str = "") -> Case:
@@ -71,12 +75,12 @@ def referral_forward(*, dsr: Case, actor: User, organization: ControllerOrganiza
         referral._change_reason = "Forwarded to the controller"
         referral.save()
         submission = locked.submission
-        context = {**_context(locked, organization), "subject_email": locked.subject.email,
-                   "details": submission.details, "note": note.strip()}
+        extra = {"subject_email": locked.subject.email, "details": submission.details, "note": note.strip()}
         message_send(submission=submission, template_key="redirect_organization", cases=[locked], actor=actor,
-                     to_email=organization.privacy_email, context=context)
+                     to_email=organization.privacy_email,
+                     context={**_context(locked, organization, language=DEFAULT_LANGUAGE), **extra})
         message_send(submission=submission, template_key="redirect_patient", cases=[locked], actor=actor,
-                     context=context)
+                     context={**_context(locked, organization), **extra})
     logger.info("referrals: case %s forwarded to organization %s", dsr.pk, organization.pk)
     dsr.refresh_from_db()
     return dsr
@@ -141,7 +145,8 @@ def referral_chase(*, referral_id: int, now: dt.datetime) -> bool:
         referral.save()
         message_send(submission=dsr.submission, template_key="referral_chase", cases=[dsr],
                      to_email=referral.organization.privacy_email,
-                     context={**_context(dsr, referral.organization), "chase_count": referral.chase_count})
+                     context={**_context(dsr, referral.organization, language=DEFAULT_LANGUAGE),
+                              "chase_count": referral.chase_count})
         timeline_record(dsr=dsr, kind=TimelineEvent.Kind.REMINDER,
                         summary=f"{referral.organization.name} reminded to answer (reminder {referral.chase_count}; "
                                 f"due {dsr.due_on.isoformat()})")

@@ -32,7 +32,7 @@ from django.utils import timezone
 from medprivacy import access, clock
 from medprivacy.jobs import job_run
 from medprivacy.links import absolute
-from outbox.services import message_send
+from outbox.services import message_language, message_send
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app.models import Case, Reminder, VerificationToken
@@ -614,8 +614,9 @@ def verification_expire(*, policy: ReminderPolicy | None = None) -> ExpiryResult
                 if closed and closed[0].submission.subject.email:
                     # One notice per submission, carrying every statement any of its cases' rules require.
                     texts: dict[str, str] = {}
-                    for dsr in closed:
-                        texts.update(compliance.notice_statements(dsr=dsr, kind="closed_unverified"))
+                    with message_language(closed[0].submission):  # in the requester's language
+                        for dsr in closed:
+                            texts.update(compliance.notice_statements(dsr=dsr, kind="closed_unverified"))
                     reason = closures[closed[0].pk].explanation
                     context = {"reason": reason, "rights_notice": compliance.notice_rights_text(texts)}
                     message = message_send(submission=closed[0].submission, template_key="closed_unverified",

@@ -32,9 +32,10 @@ from compliance.rules import (
 from compliance.verification import scope_note
 from fulfilment.services import fulfilment_assert_can_complete
 from medprivacy import access, clock
+from medprivacy.languages import DEFAULT_LANGUAGE, language_codes, language_name, language_normalize
 from outbox.defaults import DEFAULT_TEMPLATES
 from outbox.models import ThreadMessage
-from outbox.services import message_send
+from outbox.services import message_language, message_send
 from outbox.thread import thread_record_outbound
 from regimes import deadlines
 from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS
@@ -116,11 +117,13 @@ def _why(text: str) -> str:
 
 
 def _case_context(dsr: Case) -> dict:
+    """The context every message about one case has, its words in the requester's language."""
     rule = deadlines.rule_for(dsr.regime, dsr.right)
-    return {
-        "dsr": dsr, "reference": dsr.reference, "right_label": dsr.get_right_display(),
-        "due_on": dsr.due_on.isoformat(), "citation": rule.citation,
-    }
+    with message_language(dsr.submission):
+        return {
+            "dsr": dsr, "reference": dsr.reference, "right_label": str(dsr.get_right_display()),
+            "due_on": dsr.due_on.isoformat(), "citation": rule.citation,
+        }
 
 
 def _refresh(dsr: Case) -> Case:
@@ -468,11 +471,12 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
         is_erasure = locked.right == "erasure"
         # An erasure always keeps the record of the request (the notice says what, under which rule, until when).
         kept = outcome == "complied_in_part" or is_erasure
-        texts = compliance.notice_statements(dsr=locked, kind="completion", kept=kept)
-        context = {**_case_context(locked), "response": response,
-                   "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at) if is_erasure else "",
-                   "rights_notice": compliance.notice_rights_text(texts),
-                   "processed_on": clock.regime_today(locked.regime).isoformat()}
+        with message_language(locked.submission):  # the statements in the requester's language
+            texts = compliance.notice_statements(dsr=locked, kind="completion", kept=kept)
+            context = {**_case_context(locked), "response": response,
+                       "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at) if is_erasure else "",
+                       "rights_notice": compliance.notice_rights_text(texts),
+                       "processed_on": clock.regime_today(locked.regime).isoformat()}
         template = "opt_out_processed" if locked.right in CONFIRM_PROCESSED_RIGHTS else "completion"
         message = message_send(submission=locked.submission, template_key=template, cases=[locked], actor=actor,
                                context=context)
@@ -506,7 +510,8 @@ def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> 
                                     reason=_why(f"Denied: {grounds[ground]}"), denial_ground=ground,
                                     outcome_summary=f"Denied: {grounds[ground]}"
                                                     + (f". {explanation.strip()}" if explanation.strip() else ""))
-        texts = compliance.notice_statements(dsr=locked, kind="denial")
+        with message_language(locked.submission):  # the statements in the requester's language
+            texts = compliance.notice_statements(dsr=locked, kind="denial")
         message = message_send(submission=locked.submission, template_key="denial", cases=[locked], actor=actor,
                                context={**_case_context(locked), "ground_label": grounds[ground],
                                         "reason": grounds[ground], "explanation": explanation.strip(),
@@ -583,6 +588,34 @@ def case_add_note(*, dsr: Case, actor: User, text: str) -> TimelineEvent:
     return timeline_record(dsr=dsr, kind=TimelineEvent.Kind.NOTE, actor=actor, summary=text)
 
 
+def submission_language_set(*, dsr: Case, actor: User, language: str) -> Submission:
+    """Set the requester's language of the case's filing (e.g. told on the phone); every later message about
+    its cases is written in it. Refused when the filing has cases this officer may not work on."""
+    _require_change(actor, dsr)
+    if language not in language_codes():
+        raise WorkbenchError(f"Choose one of the languages: {', '.join(language_codes())}")
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=dsr.submission_id)
+        cases = list(submission.cases.order_by("pk"))
+        workable = set(access.cases_for_user(user=actor, perm="change").filter(
+            pk__in=[c.pk for c in cases]).values_list("pk", flat=True))
+        if len(workable) < len(cases):
+            raise PermissionDenied("This filing has cases you may not work on; a supervisor must change its "
+                                   "language.")
+        if submission.language == language:
+            return submission
+        before = submission.language
+        submission.language = language
+        submission._history_user = actor
+        submission._change_reason = f"Requester's language: {before} → {language}"
+        submission.save(update_fields=["language"])
+        for case in cases:
+            timeline_record(dsr=case, kind=TimelineEvent.Kind.OTHER, actor=actor,
+                            summary=f"Requester's language set to {language_name(language)} (was "
+                                    f"{language_name(before)}); later messages are written in it")
+    return submission
+
+
 def case_attach_file(*, dsr: Case, actor: User, upload: UploadedFile, description: str = "") -> CaseAttachment:
     """Store a file with the case in private storage (served only through the permission-checked view)."""
     _require_change(actor, dsr)
@@ -611,13 +644,15 @@ def case_attach_file(*, dsr: Case, actor: User, upload: UploadedFile, descriptio
 def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence[str], received_at: dt.datetime,
                       country: str = "", subdivision: str = "", full_name: str = "", phone: str = "",
                       details: str = "", is_patient: bool = False, clinic_name: str = "",
-                      backdate_reason: str = "", appeal_reference: str = "") -> list[Case]:
+                      backdate_reason: str = "", appeal_reference: str = "",
+                      language: str = DEFAULT_LANGUAGE) -> list[Case]:
     """Record a request received outside the web form, with its real receipt instant, one case per right.
 
     The clock starts at receipt, not at entry: a receipt earlier than now needs a reason, which goes on
     each case's timeline. The requester gets the same receipt as a web request: the acknowledgement where
     the rules require one (``acknowledged_at`` is set), and the verification link where one is needed.
-    An appeal names the decision appealed.
+    An appeal names the decision appealed. `language`: the requester's, which the officer chooses (every
+    message about the request is written in it).
     """
 
     if not actor.has_perm("requests_app.add_case"):
@@ -657,7 +692,8 @@ def case_enter_manual(*, actor: User, channel: str, email: str, rights: Sequence
                                                  actor=actor)
         submission = Submission(subject=subject, channel=channel, received_at=received_at, details=details.strip(),
                                 clinic_name=clinic_name.strip(), filed_identity=filed_identity,
-                                identity_applied_at=timezone.now() if created else None)
+                                identity_applied_at=timezone.now() if created else None,
+                                language=language_normalize(language))
         submission._history_user = actor
         submission._change_reason = f"Request entered by an officer ({channel})"
         submission.save()

@@ -78,7 +78,7 @@ def test_the_case_list_never_calls_an_unchecked_case_verified_and_flags_what_an_
 def test_a_template_missing_its_required_statements_is_refused_in_the_admin(client):
     crew = people()
     messaging.templates_seed()
-    template = MessageTemplate.objects.get(key="denial")
+    template = MessageTemplate.objects.get(key="denial", language="en")
     url = reverse("admin:outbox_messagetemplate_change", args=[template.pk])
     client.force_login(crew["boss"])
     data = {"description": template.description, "subject": template.subject, "body_html": "",

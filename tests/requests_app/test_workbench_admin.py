@@ -386,7 +386,7 @@ def test_dashboard_counts_what_the_user_can_see(client, people, cases):
 def test_message_templates_are_editable_with_history(client, people):
     boss = client_for(client, people["boss"])
     assert boss.get(reverse("admin:outbox_messagetemplate_changelist")).status_code == 200
-    template = MessageTemplate.objects.get(key="extension_notice")
+    template = MessageTemplate.objects.get(key="extension_notice", language="en")
     url = reverse("admin:outbox_messagetemplate_change", args=[template.pk])
     response = boss.post(url, {"description": template.description, "subject": "We need more time ({{ reference }})",
                                "body_text": template.body_text, "body_html": ""})

@@ -21,6 +21,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
@@ -28,12 +29,14 @@ from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from outbox.models import ThreadAttachment
 from regimes import deadlines
-from regimes.rules import REGIME_ABBREVIATIONS
-from requests_app import selectors
+from requests_app import admin_work, selectors
+from requests_app.admin_display import days_left_html, history_rows, regime_short_html, right_short_label
+from requests_app.admin_filters import AssigneeSearchFilter, CaseStateFilter
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
+from requests_app.work_selectors import user_display_name
 from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
 from subjects.models import email_digest
 from timeline.models import TimelineEvent
@@ -46,25 +49,6 @@ REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError, compli
 # ---------------------------------------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------------------------------------
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        return [("mine", "Mine"), ("unassigned", "Unassigned"),
-                *((str(u.pk), u.get_username()) for u in access.case_workers())]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "mine":
-            return queryset.filter(assignee=request.user)
-        if value == "unassigned":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -165,7 +149,7 @@ class TimelineInline(_CaseScopedInline):
 
     @admin.display(description="by")
     def who(self, obj: TimelineEvent) -> str:
-        return obj.actor.get_username() if obj.actor else obj.actor_label
+        return user_display_name(obj.actor) if obj.actor else obj.actor_label
 
     @admin.display(description="message")
     def message_as_sent(self, obj: TimelineEvent) -> str:
@@ -223,9 +207,9 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done:
 @admin.register(Case)
 class CaseAdmin(ScopedHistoryAdmin):
     list_display = ("reference", "right_short", "regime_short", "requester", "status_shown", "identity_settled",
-                    "due_badge", "assignee_name", "channel", "is_agent")
+                    "days_left", "due_on", "assignee_name", "channel", "is_agent")
     list_display_links = ("reference",)
-    list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, ConversationFilter,
+    list_filter = (CaseStateFilter, "status", "right", "regime", AssigneeSearchFilter, DueFilter, ConversationFilter,
                    VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
     search_fields = ("reference",)
@@ -288,21 +272,21 @@ class CaseAdmin(ScopedHistoryAdmin):
             return queryset.filter(subject__email_hash=email_digest(term)), False
         return super().get_search_results(request, queryset, term)
 
-    @admin.display(description="right", ordering="right")
+    @admin.display(description=_("right"), ordering="right")
     def right_short(self, obj: Case) -> str:
-        return obj.right.replace("_", " ")
+        return right_short_label(obj.right)
 
-    @admin.display(description="regime", ordering="regime")
+    @admin.display(description=_("regime"), ordering="regime")
     def regime_short(self, obj: Case) -> str:
-        return REGIME_ABBREVIATIONS[obj.regime]
+        return regime_short_html(obj.regime)
 
     @admin.display(description="requester")
     def requester(self, obj: Case) -> str:
         return obj.subject.masked_email
 
-    @admin.display(description="assignee", ordering="assignee__username")
+    @admin.display(description=_("assignee"), ordering="assignee__username")
     def assignee_name(self, obj: Case) -> str:
-        return obj.assignee.get_username() if obj.assignee else "—"
+        return user_display_name(obj.assignee)
 
     @admin.display(description="status", ordering="status")
     def status_shown(self, obj: Case) -> str:
@@ -313,9 +297,11 @@ class CaseAdmin(ScopedHistoryAdmin):
         """Green: verified at the level the rules ask; red: an officer must still verify; none: not required."""
         return selectors.case_identity_settled(obj)
 
-    @admin.display(description="due", ordering="due_on")
-    def due_badge(self, obj: Case) -> str:
-        return due_badge(obj, today=selectors.case_today())
+    @admin.display(description=_("days left"), ordering="due_on")
+    def days_left(self, obj: Case) -> str:
+        """Words and colour from the stored due date and today in the office (medprivacy.clock)."""
+        return days_left_html(due_on=obj.due_on, is_open=obj.is_open, paused=obj.paused_since is not None,
+                              extended=obj.extended_at is not None, today=selectors.case_today())
 
     # --- the case page ------------------------------------------------------------------------------
 
@@ -332,17 +318,7 @@ class CaseAdmin(ScopedHistoryAdmin):
             if action.offered(dsr) and (can_assign if action.needs_assign else can_work)
         ]
         history = list(dsr.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
-        changes = []
-        for newer, older in zip(history, history[1:] + [None], strict=True):
-            if len(changes) == 20:
-                break
-            delta = newer.diff_against(older).changes if older is not None else []
-            changes.append({
-                "at": newer.history_date, "who": newer.history_user.get_username() if newer.history_user else "system",
-                "reason": newer.history_change_reason or "", "type": newer.get_history_type_display(),
-                "fields": ", ".join(f"{c.field}: {c.old} → {c.new}" for c in delta
-                                    if c.field not in ("updated_at",)),
-            })
+        changes = history_rows(history, model=Case, limit=20)  # oldest first, people by name
         today = selectors.case_today()
         context = {
             "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right), "buttons": buttons,
@@ -359,6 +335,20 @@ class CaseAdmin(ScopedHistoryAdmin):
         self._case_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # Oldest first, like the timeline and the conversation (docs/workbench.md: one direction).
+        return super().get_history_queryset(request, history_manager, pk_name, object_id).order_by(
+            "history_date", "history_id")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Give each record its changes against the one before it (the records run oldest first here);
+        related objects as objects, so a person shows by name, never by id."""
+        records = list(historical_records)
+        for older, newer in zip(records, records[1:], strict=False):
+            delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
+            helper = self.get_historical_record_context_helper(request, newer)
+            newer.history_delta_changes = helper.context_for_delta_changes(delta)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting would change a case (its status!) outside the services: not offered.
         self._case_or_404(request, object_id)
@@ -373,6 +363,11 @@ class CaseAdmin(ScopedHistoryAdmin):
         wrap = self.admin_site.admin_view  # login, staff and CSRF; object checks happen in each view
 
         urls = [
+            path("my-work/", wrap(partial(admin_work.my_work_view, self)), name="requests_app_case_my_work"),
+            path("saved-filters/", wrap(partial(admin_work.saved_filter_save_view, self)),
+                 name="requests_app_case_saved_filter_save"),
+            path("saved-filters/<int:pk>/delete/", wrap(partial(admin_work.saved_filter_delete_view, self)),
+                 name="requests_app_case_saved_filter_delete"),
             path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),
                  name="requests_app_case_attachment"),
             path("<path:object_id>/authorization/", wrap(self.authorization_view),

@@ -30,7 +30,13 @@ from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from outbox.models import ThreadAttachment
 from regimes import deadlines
 from requests_app import admin_work, selectors
-from requests_app.admin_display import days_left_html, history_rows, regime_short_html, right_short_label
+from requests_app.admin_display import (
+    days_left_html,
+    history_changes,
+    history_rows,
+    regime_short_html,
+    right_short_label,
+)
 from requests_app.admin_filters import AssigneeSearchFilter, CaseStateFilter
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
@@ -341,13 +347,12 @@ class CaseAdmin(ScopedHistoryAdmin):
             "history_date", "history_id")
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        """Give each record its changes against the one before it (the records run oldest first here);
-        related objects as objects, so a person shows by name, never by id."""
+        """Give each record its changes against the one before it (the records run oldest first here), in
+        words: people by name, statuses by label."""
         records = list(historical_records)
-        for older, newer in zip(records, records[1:], strict=False):
-            delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
-            helper = self.get_historical_record_context_helper(request, newer)
-            newer.history_delta_changes = helper.context_for_delta_changes(delta)
+        pairs = list(zip(records[1:], records, strict=False))  # (newer, older)
+        for (newer, _older), words in zip(pairs, history_changes(pairs, model=Case), strict=True):
+            newer.history_delta_changes = words
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting would change a case (its status!) outside the services: not offered.

@@ -97,29 +97,40 @@ def history_value_text(field, value, *, users: Mapping[int, str]) -> str:
     return str(value)
 
 
-def history_rows(records: list, *, model, limit: int = 20) -> list[dict]:
-    """Turn history records (newest first, up to `limit` + 1) into rows oldest first, changes in words.
+def history_changes(pairs: list[tuple], *, model) -> list[list[dict[str, str]]]:
+    """For each (newer, older or None) pair of history records, the changes in words: field, old, new.
 
-    Each row: at, who (display name), reason, type and `fields` ("assignee: — → Olivia Smith"). The users
-    named in the changes are read in one query.
+    People by name, choices by label (one query for every user named in any of the changes).
     """
     user_fields = _user_fk_fields(model)
-    pairs = list(zip(records, records[1:] + [None], strict=True))[:limit]
-    deltas = [(newer, newer.diff_against(older).changes if older is not None else []) for newer, older in pairs]
-    user_ids = {value for _newer, delta in deltas for c in delta if c.field in user_fields
+    deltas = [newer.diff_against(older).changes if older is not None else [] for newer, older in pairs]
+    user_ids = {value for delta in deltas for c in delta if c.field in user_fields
                 for value in (c.old, c.new) if value is not None}
     users = {u.pk: user_display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
-    rows = []
-    for newer, delta in deltas:
+    result = []
+    for delta in deltas:
         words = []
         for change in delta:
             if change.field in HIDDEN_HISTORY_FIELDS:
                 continue
             field = model._meta.get_field(change.field)
-            words.append(f"{field.verbose_name}: {history_value_text(field, change.old, users=users)} → "
-                         f"{history_value_text(field, change.new, users=users)}")
+            words.append({"field": str(field.verbose_name),
+                          "old": history_value_text(field, change.old, users=users),
+                          "new": history_value_text(field, change.new, users=users)})
+        result.append(words)
+    return result
+
+
+def history_rows(records: list, *, model, limit: int = 20) -> list[dict]:
+    """Turn history records (newest first, up to `limit` + 1) into rows oldest first, changes in words.
+
+    Each row: at, who (display name), reason, type and `fields` ("assignee: — → Olivia Smith").
+    """
+    pairs = list(zip(records, records[1:] + [None], strict=True))[:limit]
+    rows = []
+    for (newer, _older), words in zip(pairs, history_changes(pairs, model=model), strict=True):
         rows.append({"at": newer.history_date, "who": user_display_name(newer.history_user, default="system"),
                      "reason": newer.history_change_reason or "", "type": newer.get_history_type_display(),
-                     "fields": ", ".join(words)})
+                     "fields": ", ".join(f"{w['field']}: {w['old']} → {w['new']}" for w in words)})
     rows.reverse()
     return rows

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from requests_app import work_selectors
 from requests_app.admin_display import days_left_html, regime_short_html, right_short_label
@@ -82,9 +81,10 @@ def my_work_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRes
     return TemplateResponse(request, "admin/requests_app/my_work.html", context)
 
 
-@require_POST
 def saved_filter_save_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     _may_see_cases(model_admin, request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     query = request.POST.get("query", "")
     try:
         saved = saved_filter_save(user=request.user, name=request.POST.get("name", ""), query=query)
@@ -95,9 +95,10 @@ def saved_filter_save_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
     return HttpResponseRedirect(f"{reverse(CHANGELIST)}?{saved.query}")
 
 
-@require_POST
 def saved_filter_delete_view(model_admin: admin.ModelAdmin, request: HttpRequest, pk: int) -> HttpResponse:
     _may_see_cases(model_admin, request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if saved_filter_delete(user=request.user, pk=pk):
         model_admin.message_user(request, _("Deleted the saved filter."), messages.SUCCESS)
     else:

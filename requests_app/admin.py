@@ -39,6 +39,7 @@ from requests_app.admin_display import (
 )
 from requests_app.admin_filters import AssigneeSearchFilter, CaseStateFilter
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
+from requests_app.forms import ResidenceForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
@@ -460,9 +461,22 @@ class CaseAdmin(ScopedHistoryAdmin):
     # --- entering a request received by phone, mail or e-mail ----------------------------------------
 
     def add_view(self, request, form_url="", extra_context=None):
+        """Two steps without JavaScript, like the public form: the residence (GET), then the request for it,
+        offering only the rights that residence has."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ManualEntryForm(request.POST or None)
+        source = request.POST if request.method == "POST" else request.GET
+        residence = ResidenceForm(source) if "country" in source and "change" not in source else None
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": _("Enter a request received by phone, mail or e-mail")}
+        if residence is None or not residence.is_valid():
+            initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")}
+            step_one = residence or ResidenceForm(initial=initial)
+            return TemplateResponse(request, "admin/requests_app/case/manual_entry_residence.html",
+                                    {**context, "form": step_one, "media": self.media + step_one.media},
+                                    status=400 if residence is not None else 200)
+        country, subdivision = residence.cleaned_data["country"], residence.cleaned_data["subdivision"]
+        form = ManualEntryForm(request.POST or None, country=country, subdivision=subdivision)
         status = 200
         if request.method == "POST":
             if form.is_valid():
@@ -478,8 +492,8 @@ class CaseAdmin(ScopedHistoryAdmin):
                                       messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[cases[0].pk]))
             status = 400
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
-                   "title": "Enter a request received by phone, mail or e-mail", "media": self.media + form.media}
+        context.update({"form": form, "country": country, "subdivision": subdivision,
+                        "media": self.media + form.media})
         return TemplateResponse(request, "admin/requests_app/case/manual_entry.html", context, status=status)
 
     # --- bulk actions: loop over a service and report counts -----------------------------------------

@@ -9,10 +9,14 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from fulfilment import services as fulfilment
 from fulfilment.models import System
 from medprivacy import roles
+from regimes import deadlines
 from requests_app.admin_display import days_left_html, right_short_label
 from requests_app.models import Case, SavedCaseFilter
 from requests_app.services import workbench
@@ -278,3 +282,60 @@ def test_history_shows_status_labels_not_codes(client, people):
     changes = " | ".join(row["fields"] for row in rows)
     assert "status: Awaiting verification → Withdrawn" in changes
     assert Status.WITHDRAWN.value not in changes
+
+
+# --- manual entry: the residence first, then only its rights ----------------------------------------------
+
+ADD = reverse("admin:requests_app_case_add")
+
+
+def offered(response) -> list[str]:
+    return [code for code, _label in response.context["form"].fields["rights"].choices]
+
+
+def test_manual_entry_asks_the_residence_from_a_list_then_offers_its_rights(client, people):
+    client.force_login(people["olivia"])
+    step_one = client.get(ADD)
+    html = step_one.content.decode()
+    assert step_one.status_code == 200 and '<select name="country"' in html and '<select name="subdivision"' in html
+    assert '<option value="DE">Germany</option>' in html
+
+    germany = client.get(ADD, {"country": "DE", "subdivision": ""})
+    assert germany.status_code == 200 and "Germany" in germany.context["form"].residence
+    assert offered(germany) == list(deadlines.rights_offered("DE", None, is_patient=True))
+    assert "opt_out_sale_sharing" not in offered(germany) and "erasure" in offered(germany)
+    california = client.get(ADD, {"country": "US", "subdivision": "CA"})
+    assert "opt_out_sale_sharing" in offered(california)
+    assert "California, United States" in california.content.decode()
+
+
+def test_manual_entry_refuses_a_right_the_residence_does_not_have(client, people):
+    client.force_login(people["olivia"])
+    data = {"country": "DE", "subdivision": "", "channel": "phone", "received_at": "2026-04-15 11:55",
+            "email": "anrufer@example.com", "rights": ["opt_out_sale_sharing"]}
+    refused = client.post(ADD, data)
+    assert refused.status_code == 400 and not Case.objects.exists()
+    assert "Select a valid choice" in refused.content.decode()
+    entered = client.post(ADD, {**data, "rights": ["erasure"]})
+    assert entered.status_code == 302
+    dsr = Case.objects.get()
+    assert (dsr.regime, dsr.right, dsr.channel) == ("gdpr", "erasure", "phone")
+
+
+def test_manual_entry_with_an_unknown_residence_goes_back_to_step_one(client, people):
+    client.force_login(people["olivia"])
+    response = client.get(ADD, {"country": "ZZ"})
+    assert response.status_code == 400 and "Choose the country where you live" in response.content.decode()
+    tampered = client.post(ADD, {"country": "US", "subdivision": "XX", "channel": "phone", "email": "a@example.com",
+                                 "received_at": "2026-04-15 11:55", "rights": ["access"]})
+    assert tampered.status_code == 400 and not Case.objects.exists()
+    assert "Choose the US state or region" in tampered.content.decode()
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(country=st.text(max_size=4), subdivision=st.text(max_size=4), change=st.booleans())
+def test_manual_entry_never_fails_on_any_residence_input(client, people, country, subdivision, change):
+    client.force_login(people["olivia"])
+    params = {"country": country, "subdivision": subdivision, **({"change": "1"} if change else {})}
+    response = client.get(ADD, params)
+    assert response.status_code in (200, 400)

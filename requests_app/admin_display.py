@@ -69,7 +69,8 @@ def days_left_html(*, due_on: dt.date, is_open: bool, paused: bool, today: dt.da
         text = f"{text} ({_('paused')})"
     elif extended:
         text = f"{text} ({_('extended')})"
-    return format_html('<span class="mp-days mp-days-{}" data-days-left="{}">{}</span>', tone, left, text)
+    return format_html('<span class="mp-days mp-days-{}" data-days-left="{}" title="{}">{}</span>', tone, left,
+                       _("due %(date)s") % {"date": due_on.isoformat()}, text)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class CaseStateFilter(admin.SimpleListFilter):
     DEFAULT = "open"
 
     def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))]
+        return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All cases"))]
 
     def value(self) -> str:
         value = super().value()

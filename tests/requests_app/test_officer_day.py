@@ -91,7 +91,9 @@ def test_my_work_shows_the_officers_own_queues_and_never_another_officers_case(c
     assert response.context["team"] is None and 'id="mp-team"' not in html
     late = (dt.date(2026, 4, 15) - day["olivia_overdue"].due_on).days
     assert late > 1
-    assert f'<span class="mp-days mp-days-overdue" data-days-left="-{late}">{late} days overdue</span>' in html
+    due = day["olivia_overdue"].due_on.isoformat()
+    assert (f'<span class="mp-days mp-days-overdue" data-days-left="-{late}" title="due {due}">'
+            f'{late} days overdue</span>') in html
     assert f'href="{reverse("admin:requests_app_case_change", args=[day["olivia_overdue"].pk])}"' in html
 
 

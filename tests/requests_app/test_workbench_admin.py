@@ -95,11 +95,11 @@ def test_list_shows_masked_requester_and_due_badges(client, people, cases):
     html = client_for(client, people["olivia"]).get(CHANGELIST).content.decode()
     assert olivia_1.subject.masked_email in html and olivia_1.subject.email not in html
     # due 2026-04-19, today 04-15: words and colour, computed from the stored due date
-    assert '<span class="mp-days mp-days-soon" data-days-left="4">4 days left</span>' in html
+    assert '<span class="mp-days mp-days-soon" data-days-left="4" title="due 2026-04-19">4 days left</span>' in html
     assert "days left (extended)</span>" in html
     with time_machine.travel(dt.datetime(2026, 4, 22, 16, 0, tzinfo=dt.UTC), tick=False):
         html = client_for(client, people["olivia"]).get(CHANGELIST).content.decode()
-    assert '<span class="mp-days mp-days-overdue" data-days-left="-3">3 days overdue</span>' in html
+    assert 'mp-days-overdue" data-days-left="-3" title="due 2026-04-19">3 days overdue</span>' in html
 
 
 def test_filters_mine_unassigned_and_due(client, people, cases):

@@ -27,23 +27,17 @@ from consents.selectors import consent_events_for_reference
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
+from medprivacy.history_display import user_display_name
 from outbox.models import ThreadAttachment
 from regimes import deadlines
 from requests_app import admin_work, selectors
-from requests_app.admin_display import (
-    days_left_html,
-    history_changes,
-    history_rows,
-    regime_short_html,
-    right_short_label,
-)
+from requests_app.admin_display import days_left_html, history_rows, regime_short_html, right_short_label
 from requests_app.admin_filters import AssigneeSearchFilter, CaseStateFilter
 from requests_app.admin_views import CASE_ACTIONS, CaseAction, ManualEntryForm
 from requests_app.forms import ResidenceForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
-from requests_app.work_selectors import user_display_name
 from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
 from subjects.models import email_digest
 from timeline.models import TimelineEvent
@@ -344,19 +338,6 @@ class CaseAdmin(ScopedHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._case_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
-
-    def get_history_queryset(self, request, history_manager, pk_name, object_id):
-        # Oldest first, like the timeline and the conversation (docs/workbench.md: one direction).
-        return super().get_history_queryset(request, history_manager, pk_name, object_id).order_by(
-            "history_date", "history_id")
-
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        """Give each record its changes against the one before it (the records run oldest first here), in
-        words: people by name, statuses by label."""
-        records = list(historical_records)
-        pairs = list(zip(records[1:], records, strict=False))  # (newer, older)
-        for (newer, _older), words in zip(pairs, history_changes(pairs, model=Case), strict=True):
-            newer.history_delta_changes = words
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting would change a case (its status!) outside the services: not offered.

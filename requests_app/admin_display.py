@@ -10,14 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from medprivacy.history_display import history_changes, user_display_name
 from regimes.rules import REGIME_ABBREVIATIONS, REGIME_LABELS, RIGHT_LABELS
 from requests_app.selectors import DUE_SOON_DAYS
-from requests_app.work_selectors import user_display_name
 
 # Officers' short names of the rights, for narrow columns; the public form's longer labels are the fallback
 # (a right added to the rules table reads correctly before it gets a short name here).
@@ -74,53 +73,8 @@ def days_left_html(*, due_on: dt.date, is_open: bool, paused: bool, today: dt.da
 
 
 # ---------------------------------------------------------------------------------------------------------
-# History: one direction (oldest first, like the timeline and the conversation), people by name
+# The case page's history table: oldest first, like the timeline and the conversation; people by name
 # ---------------------------------------------------------------------------------------------------------
-
-HIDDEN_HISTORY_FIELDS = frozenset({"updated_at"})
-
-
-def _user_fk_fields(model) -> set[str]:
-    user_model = get_user_model()
-    return {f.name for f in model._meta.fields if f.is_relation and f.related_model is user_model}
-
-
-def history_value_text(field, value, *, users: Mapping[int, str]) -> str:
-    """One side of a change in words: a person's name, a choice's label, "—" for nothing; never a bare id."""
-    if value in (None, ""):
-        return "—"
-    if field is not None and field.is_relation and field.name in _user_fk_fields(field.model):
-        return users.get(value, str(_("deleted user")))
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field is not None and field.is_relation:
-        return f"#{value}"
-    return str(value)
-
-
-def history_changes(pairs: list[tuple], *, model) -> list[list[dict[str, str]]]:
-    """For each (newer, older or None) pair of history records, the changes in words: field, old, new.
-
-    People by name, choices by label (one query for every user named in any of the changes).
-    """
-    user_fields = _user_fk_fields(model)
-    deltas = [newer.diff_against(older).changes if older is not None else [] for newer, older in pairs]
-    user_ids = {value for delta in deltas for c in delta if c.field in user_fields
-                for value in (c.old, c.new) if value is not None}
-    users = {u.pk: user_display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
-    result = []
-    for delta in deltas:
-        words = []
-        for change in delta:
-            if change.field in HIDDEN_HISTORY_FIELDS:
-                continue
-            field = model._meta.get_field(change.field)
-            words.append({"field": str(field.verbose_name),
-                          "old": history_value_text(field, change.old, users=users),
-                          "new": history_value_text(field, change.new, users=users)})
-        result.append(words)
-    return result
-
 
 def history_rows(records: list, *, model, limit: int = 20) -> list[dict]:
     """Turn history records (newest first, up to `limit` + 1) into rows oldest first, changes in words.

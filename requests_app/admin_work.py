@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medprivacy.history_display import user_display_name
 from requests_app import work_selectors
 from requests_app.admin_display import days_left_html, regime_short_html, right_short_label
 from requests_app.selectors import case_status_label, case_today
@@ -31,7 +32,7 @@ def _case_rows(items, *, today) -> list[dict]:
     return [{
         "case": dsr, "url": reverse("admin:requests_app_case_change", args=[dsr.pk]),
         "right": right_short_label(dsr.right), "regime": regime_short_html(dsr.regime),
-        "status": case_status_label(dsr), "assignee": work_selectors.user_display_name(dsr.assignee),
+        "status": case_status_label(dsr), "assignee": user_display_name(dsr.assignee),
         "days_left": days_left_html(due_on=dsr.due_on, is_open=dsr.is_open, paused=dsr.paused_since is not None,
                                     extended=dsr.extended_at is not None, today=today),
     } for dsr in items]

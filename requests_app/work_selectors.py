@@ -53,14 +53,6 @@ class TeamWork:
     awaiting_reply: WorkList
 
 
-def user_display_name(user: AbstractBaseUser | None, *, default: str = "—") -> str:
-    """Return how people are named on officers' pages: full name, else username (never an id)."""
-    if user is None:
-        return default
-    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
-    return full or user.get_username()
-
-
 def _open_cases(user: AbstractBaseUser) -> QuerySet[Case]:
     return (access.cases_for_user(user=user).filter(status__in=OPEN_STATUSES)
             .select_related("assignee").order_by("due_on", "pk"))

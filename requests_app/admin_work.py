@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -91,7 +91,8 @@ def saved_filter_save_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
         saved = saved_filter_save(user=request.user, name=request.POST.get("name", ""), query=query)
     except SavedFilterRefused as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
-        return HttpResponseRedirect(f"{reverse(CHANGELIST)}?{query.lstrip('?')}" if query else reverse(CHANGELIST))
+        back = QueryDict(query.lstrip("?")).urlencode()  # re-encoded: the posted text never reaches a header raw
+        return HttpResponseRedirect(f"{reverse(CHANGELIST)}?{back}" if back else reverse(CHANGELIST))
     model_admin.message_user(request, _("Saved the filter “%(name)s”.") % {"name": saved.name}, messages.SUCCESS)
     return HttpResponseRedirect(f"{reverse(CHANGELIST)}?{saved.query}")
 

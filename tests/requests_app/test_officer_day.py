@@ -342,3 +342,15 @@ def test_manual_entry_never_fails_on_any_residence_input(client, people, country
     params = {"country": country, "subdivision": subdivision, **({"change": "1"} if change else {})}
     response = client.get(ADD, params)
     assert response.status_code in (200, 400)
+
+
+def test_timeline_conversation_and_history_all_run_oldest_first(people):
+    from requests_app import selectors
+    from requests_app.admin import CaseAdmin, TimelineInline
+
+    dsr = make_case()
+    assert TimelineInline.ordering == ("at", "pk")
+    assert selectors.case_timeline_for_user(user=people["boss"], dsr=dsr).query.order_by == ("at", "pk")
+    assert selectors.case_thread_for_user(user=people["boss"], dsr=dsr).query.order_by == ("created_at", "pk")
+    history = CaseAdmin(Case, None).get_history_queryset(None, Case.history, "id", dsr.pk)
+    assert history.query.order_by == ("history_date", "history_id")

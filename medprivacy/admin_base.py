@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from medprivacy.history_display import history_changes
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Audit records written only by services: viewable, never added, changed or deleted by hand."""
@@ -23,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin):
-    """simple-history's admin, with its history pages scoped like the change page.
+    """simple-history's admin, with its history pages scoped like the change page, oldest first and in words.
 
     simple-history falls back to the newest history row when the object is not in `get_queryset()` (meant
     for deleted objects), which would show a record outside the user's scope through its history. Here an
@@ -37,6 +39,19 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
             visible = False
         if not visible:
             raise Http404("No such record")
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # Oldest first, like the case timeline and the conversation (docs/workbench.md: one direction).
+        return super().get_history_queryset(request, history_manager, pk_name, object_id).order_by(
+            "history_date", "history_id")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Give each record its changes against the one before it (oldest first here), in words: people by
+        name, choices by label (`medprivacy.history_display`)."""
+        records = list(historical_records)
+        pairs = list(zip(records[1:], records, strict=False))  # (newer, older)
+        for (newer, _older), words in zip(pairs, history_changes(pairs, model=self.model), strict=True):
+            newer.history_delta_changes = words
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
         self._require_in_scope(request, object_id)

@@ -23,7 +23,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from consents.selectors import consent_events_for_reference
 from fulfilment import selectors as fulfilment_selectors
@@ -33,10 +33,12 @@ from fulfilment.rules import PACKAGE_RIGHTS
 from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
+from medprivacy.history_display import user_display_name
 from outbox.models import ThreadAttachment
 from regimes import deadlines
-from regimes.rules import REGIME_ABBREVIATIONS
-from requests_app import selectors
+from requests_app import admin_work, selectors
+from requests_app.admin_display import days_left_html, history_rows, regime_short_html, right_short_label
+from requests_app.admin_filters import AssigneeSearchFilter, CaseStateFilter
 from requests_app.admin_views import (
     CASE_ACTIONS,
     CaseAction,
@@ -45,6 +47,7 @@ from requests_app.admin_views import (
     package_step_refusal,
     task_outcome_forms,
 )
+from requests_app.forms import ResidenceForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
@@ -60,25 +63,6 @@ REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError, compli
 # ---------------------------------------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------------------------------------
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        return [("mine", "Mine"), ("unassigned", "Unassigned"),
-                *((str(u.pk), u.get_username()) for u in access.case_workers())]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "mine":
-            return queryset.filter(assignee=request.user)
-        if value == "unassigned":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -179,7 +163,7 @@ class TimelineInline(_CaseScopedInline):
 
     @admin.display(description="by")
     def who(self, obj: TimelineEvent) -> str:
-        return obj.actor.get_username() if obj.actor else obj.actor_label
+        return user_display_name(obj.actor) if obj.actor else obj.actor_label
 
     @admin.display(description="message")
     def message_as_sent(self, obj: TimelineEvent) -> str:
@@ -236,10 +220,11 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done:
 
 @admin.register(Case)
 class CaseAdmin(ScopedHistoryAdmin):
+    # Fits 1440 px beside both sidebars: the channel is on the case page, an agent is marked by the requester.
     list_display = ("reference", "right_short", "regime_short", "requester", "status_shown", "identity_settled",
-                    "due_badge", "assignee_name", "channel", "is_agent")
+                    "days_left", "assignee_name")
     list_display_links = ("reference",)
-    list_filter = ("status", "right", "regime", AssigneeFilter, DueFilter, ConversationFilter,
+    list_filter = (CaseStateFilter, "status", "right", "regime", AssigneeSearchFilter, DueFilter, ConversationFilter,
                    VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
     search_fields = ("reference",)
@@ -302,34 +287,38 @@ class CaseAdmin(ScopedHistoryAdmin):
             return queryset.filter(subject__email_hash=email_digest(term)), False
         return super().get_search_results(request, queryset, term)
 
-    @admin.display(description="right", ordering="right")
+    @admin.display(description=_("right"), ordering="right")
     def right_short(self, obj: Case) -> str:
-        return obj.right.replace("_", " ")
+        return right_short_label(obj.right)
 
-    @admin.display(description="regime", ordering="regime")
+    @admin.display(description=_("regime"), ordering="regime")
     def regime_short(self, obj: Case) -> str:
-        return REGIME_ABBREVIATIONS[obj.regime]
+        return regime_short_html(obj.regime)
 
-    @admin.display(description="requester")
+    @admin.display(description=_("requester"))
     def requester(self, obj: Case) -> str:
+        if obj.is_agent:
+            return format_html("{} <small>({})</small>", obj.subject.masked_email, _("by an agent"))
         return obj.subject.masked_email
 
-    @admin.display(description="assignee", ordering="assignee__username")
+    @admin.display(description=_("assignee"), ordering="assignee__username")
     def assignee_name(self, obj: Case) -> str:
-        return obj.assignee.get_username() if obj.assignee else "—"
+        return user_display_name(obj.assignee)
 
     @admin.display(description="status", ordering="status")
     def status_shown(self, obj: Case) -> str:
         return selectors.case_status_label(obj)
 
-    @admin.display(description="identity checked", boolean=True)
+    @admin.display(description=_("ID checked"), boolean=True)
     def identity_settled(self, obj: Case) -> bool | None:
         """Green: verified at the level the rules ask; red: an officer must still verify; none: not required."""
         return selectors.case_identity_settled(obj)
 
-    @admin.display(description="due", ordering="due_on")
-    def due_badge(self, obj: Case) -> str:
-        return due_badge(obj, today=selectors.case_today())
+    @admin.display(description=_("days left"), ordering="due_on")
+    def days_left(self, obj: Case) -> str:
+        """Words and colour from the stored due date and today in the office (medprivacy.clock)."""
+        return days_left_html(due_on=obj.due_on, is_open=obj.is_open, paused=obj.paused_since is not None,
+                              extended=obj.extended_at is not None, today=selectors.case_today())
 
     # --- the case page ------------------------------------------------------------------------------
 
@@ -359,17 +348,7 @@ class CaseAdmin(ScopedHistoryAdmin):
         if task_forms is None:
             task_forms = task_outcome_forms(tasks) if can_work else {}
         history = list(dsr.history.select_related("history_user").order_by("-history_date", "-history_id")[:21])
-        changes = []
-        for newer, older in zip(history, history[1:] + [None], strict=True):
-            if len(changes) == 20:
-                break
-            delta = newer.diff_against(older).changes if older is not None else []
-            changes.append({
-                "at": newer.history_date, "who": newer.history_user.get_username() if newer.history_user else "system",
-                "reason": newer.history_change_reason or "", "type": newer.get_history_type_display(),
-                "fields": ", ".join(f"{c.field}: {c.old} → {c.new}" for c in delta
-                                    if c.field not in ("updated_at",)),
-            })
+        changes = history_rows(history, model=Case, limit=20)  # oldest first, people by name
         today = selectors.case_today()
         context = {
             "dsr": dsr, "rule": deadlines.rule_for(dsr.regime, dsr.right),
@@ -456,6 +435,11 @@ class CaseAdmin(ScopedHistoryAdmin):
         wrap = self.admin_site.admin_view  # login, staff and CSRF; object checks happen in each view
 
         urls = [
+            path("my-work/", wrap(partial(admin_work.my_work_view, self)), name="requests_app_case_my_work"),
+            path("saved-filters/", wrap(partial(admin_work.saved_filter_save_view, self)),
+                 name="requests_app_case_saved_filter_save"),
+            path("saved-filters/<int:pk>/delete/", wrap(partial(admin_work.saved_filter_delete_view, self)),
+                 name="requests_app_case_saved_filter_delete"),
             path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),
                  name="requests_app_case_attachment"),
             path("<path:object_id>/authorization/", wrap(self.authorization_view),
@@ -548,9 +532,22 @@ class CaseAdmin(ScopedHistoryAdmin):
     # --- entering a request received by phone, mail or e-mail ----------------------------------------
 
     def add_view(self, request, form_url="", extra_context=None):
+        """Two steps without JavaScript, like the public form: the residence (GET), then the request for it,
+        offering only the rights that residence has."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ManualEntryForm(request.POST or None)
+        source = request.POST if request.method == "POST" else request.GET
+        residence = ResidenceForm(source) if "country" in source and "change" not in source else None
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": _("Enter a request received by phone, mail or e-mail")}
+        if residence is None or not residence.is_valid():
+            initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")}
+            step_one = residence or ResidenceForm(initial=initial)
+            return TemplateResponse(request, "admin/requests_app/case/manual_entry_residence.html",
+                                    {**context, "form": step_one, "media": self.media + step_one.media},
+                                    status=400 if residence is not None else 200)
+        country, subdivision = residence.cleaned_data["country"], residence.cleaned_data["subdivision"]
+        form = ManualEntryForm(request.POST or None, country=country, subdivision=subdivision)
         status = 200
         if request.method == "POST":
             if form.is_valid():
@@ -566,8 +563,8 @@ class CaseAdmin(ScopedHistoryAdmin):
                                       messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[cases[0].pk]))
             status = 400
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
-                   "title": "Enter a request received by phone, mail or e-mail", "media": self.media + form.media}
+        context.update({"form": form, "country": country, "subdivision": subdivision,
+                        "media": self.media + form.media})
         return TemplateResponse(request, "admin/requests_app/case/manual_entry.html", context, status=status)
 
     # --- bulk actions: loop over a service and report counts -----------------------------------------

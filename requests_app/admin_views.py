@@ -27,9 +27,10 @@ from medprivacy import access
 from medprivacy.languages import DEFAULT_LANGUAGE, language_choices, language_name
 from referrals.models import ControllerAnswer
 from regimes import deadlines
-from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS, RIGHTS
+from regimes.rules import DENIAL_GROUNDS, RIGHT_LABELS
 from requests_app.models import Case, Channel, ControllerOrganization
 from requests_app.referral_selectors import controller_reserved_reason
+from requests_app.residence import residence_label
 from requests_app.services import compliance, workbench
 from requests_app.workflow import Status, allowed_next
 
@@ -362,7 +363,12 @@ def task_outcome_forms(tasks, data=None, files=None) -> dict[int, TaskOutcomeFor
 
 
 class ManualEntryForm(forms.Form):
-    """A request received by phone, mail or e-mail, with its real receipt time."""
+    """A request received by phone, mail or e-mail, with its real receipt time.
+
+    Step two of manual entry: the residence was chosen first (`requests_app.forms.ResidenceForm`, the public
+    form's step one), and only the rights the rules table gives that residence are offered, as on the public
+    form (`deadlines.rights_offered`).
+    """
 
     channel = forms.ChoiceField(choices=[(c.value, c.label) for c in workbench.MANUAL_CHANNELS])
     received_at = forms.DateTimeField(
@@ -373,10 +379,8 @@ class ManualEntryForm(forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(required=False, max_length=200)
     phone = forms.CharField(required=False, max_length=40)
-    country = forms.CharField(max_length=2, help_text="ISO code of residence, e.g. US, DE, GB.")
-    subdivision = forms.CharField(required=False, max_length=10, help_text="US state, e.g. CA.")
-    rights = forms.MultipleChoiceField(choices=[(r, RIGHT_LABELS[r]) for r in RIGHTS],
-                                       widget=forms.CheckboxSelectMultiple)
+    rights = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple,
+                                       help_text="The rights the law of this residence gives.")
     is_patient = forms.BooleanField(required=False, label="About data a clinic submitted (patient)")
     appeal_reference = forms.CharField(required=False, max_length=20,
                                        help_text="For an appeal: the reference of the decision appealed.")
@@ -385,6 +389,21 @@ class ManualEntryForm(forms.Form):
     language = forms.ChoiceField(choices=language_choices, initial=DEFAULT_LANGUAGE, required=False,
                                  label="The requester's language",
                                  help_text="Every e-mail about this request is written in it (English if not chosen).")
+
+    def __init__(self, *args, country: str, subdivision: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.country, self.subdivision = country, subdivision
+        self.residence = residence_label(country, subdivision)
+        # As on the public form: patients' rights are listed too; the service refuses them to non-patients.
+        self.fields["rights"].choices = [
+            (right, RIGHT_LABELS[right])
+            for right in deadlines.rights_offered(country, subdivision or None, is_patient=True)
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        cleaned["country"], cleaned["subdivision"] = self.country, self.subdivision
+        return cleaned
 
     def clean_received_at(self) -> dt.datetime:
         value = self.cleaned_data["received_at"]

@@ -330,3 +330,25 @@ class ConsumerConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for case #{self.case_id}"
+
+
+class SavedCaseFilter(models.Model):
+    """A case-list query an officer saved under a name ("My overdue erasures"); theirs alone.
+
+    Only the list's filter parameters are kept (`services.saved_filters`): never a page number, and never an
+    e-mail address searched for, so a saved filter holds no personal data of requesters.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_case_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, help_text="The case list's query string, without the page.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="unique_saved_case_filter_name")]
+
+    def __str__(self) -> str:
+        return self.name

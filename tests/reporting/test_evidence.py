@@ -153,3 +153,19 @@ def test_evidence_pack_command_refuses_an_unknown_reference(db, tmp_path):
 
     with pytest.raises(CommandError, match="No case"):
         call_command("evidence_pack", "DSR-2026-999999", "--out", str(tmp_path / "x.zip"))
+
+
+def test_evidence_summary_times_carry_the_zone_they_are_shown_in(worked_case):
+    """Built from an officer's request (the office zone is active), a time is never labelled UTC by mistake."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from reporting.evidence import evidence_pack_build
+
+    dsr, _, _ = worked_case
+    with timezone.override(ZoneInfo("America/New_York")):
+        summary = read_zip(evidence_pack_build(dsr=dsr))["summary.html"].decode()
+    received = timezone.localtime(dsr.received_at, ZoneInfo("America/New_York"))
+    assert f"{received:%Y-%m-%d %H:%M} {received.tzname()}" in summary
+    assert " UTC" not in summary

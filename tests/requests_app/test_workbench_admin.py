@@ -94,11 +94,12 @@ def test_list_shows_masked_requester_and_due_badges(client, people, cases):
     workbench.case_extend(dsr=cases["olivia_2"], actor=people["olivia"], reason="archives")
     html = client_for(client, people["olivia"]).get(CHANGELIST).content.decode()
     assert olivia_1.subject.masked_email in html and olivia_1.subject.email not in html
-    assert '<span class="mp-badge mp-soon">4d left</span>' in html  # due 2026-04-19, today 04-15
-    assert '<span class="mp-badge mp-extended">extended</span>' in html
+    # due 2026-04-19, today 04-15: words and colour, computed from the stored due date
+    assert '<span class="mp-days mp-days-soon" data-days-left="4" title="due 2026-04-19">4 days left</span>' in html
+    assert "days left (extended)</span>" in html
     with time_machine.travel(dt.datetime(2026, 4, 22, 16, 0, tzinfo=dt.UTC), tick=False):
         html = client_for(client, people["olivia"]).get(CHANGELIST).content.decode()
-    assert '<span class="mp-badge mp-overdue">overdue 3d</span>' in html
+    assert 'mp-days-overdue" data-days-left="-3" title="due 2026-04-19">3 days overdue</span>' in html
 
 
 def test_filters_mine_unassigned_and_due(client, people, cases):
@@ -134,8 +135,12 @@ def test_search_by_reference_and_exact_normalized_email(client, people, cases):
 def test_open_cases_come_first_by_nearest_due_date(client, people, cases):
     workbench.case_withdraw_on_behalf(dsr=cases["olivia_1"], actor=people["olivia"], reason="phoned")
     workbench.case_extend(dsr=cases["olivia_2"], actor=people["olivia"], reason="archives")
-    order = [dsr.pk for dsr in client_for(client, people["boss"]).get(CHANGELIST).context["cl"].result_list]
+    boss = client_for(client, people["boss"])
+    order = [dsr.pk for dsr in boss.get(CHANGELIST, {"state": "all"}).context["cl"].result_list]
     assert order == [cases["oscar"].pk, cases["unassigned"].pk, cases["olivia_2"].pk, cases["olivia_1"].pk]
+    # The list opens on open cases only; "Closed" and "All" are one click away.
+    assert [dsr.pk for dsr in boss.get(CHANGELIST).context["cl"].result_list] == order[:3]
+    assert listed(boss.get(CHANGELIST, {"state": "closed"})) == {cases["olivia_1"].pk}
 
 
 def _changelist_queries(client, n: int) -> int:

@@ -200,7 +200,9 @@ class RiskAssessmentAdmin(ScopedHistoryAdmin):
         obj.pk = saved.pk
 
     def save_related(self, request, form, formsets, change) -> None:
-        """The services set the systems; the inline is read-only."""
+        """The services set the systems (no `save_m2m`); the read-only inline saves nothing."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}),

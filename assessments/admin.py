@@ -80,6 +80,14 @@ class RiskAssessmentForm(forms.ModelForm):
             self.initial["contributors"] = _people_text(self.instance.contributors, dated=False)
             self.initial["reviewers"] = _people_text(self.instance.reviewers, dated=True)
 
+    def clean(self):
+        cleaned = super().clean()
+        processing = cleaned.get("processing")
+        if self.instance.pk is None and processing is not None and processing.assessments.exists():
+            self.add_error("processing", _("This processing already has an assessment: open its approved "
+                                           "revision and start a new revision."))
+        return cleaned
+
     def clean_retention_by_category(self) -> dict[str, str]:
         result = {}
         for line in self.cleaned_data["retention_by_category"].splitlines():
@@ -111,8 +119,22 @@ class SubmissionForm(forms.Form):
     year = forms.IntegerField(min_value=rules.FIRST_SUBMISSION_YEAR, max_value=2100, label=_("Due on 1 April of"))
 
 
+class ProcessingActivityForm(forms.ModelForm):
+    class Meta:
+        model = ProcessingActivity
+        fields = ["name", "description", "started_on", "ended_on", "owner"]
+
+    def clean(self):
+        cleaned = super().clean()
+        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", _("The processing cannot end before it started."))
+        return cleaned
+
+
 @admin.register(ProcessingActivity)
 class ProcessingActivityAdmin(ScopedHistoryAdmin):
+    form = ProcessingActivityForm
     list_display = ["name", "started_on", "ended_on", "owner"]
     list_select_related = ["owner"]
     search_fields = ["name"]

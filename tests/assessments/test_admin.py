@@ -131,3 +131,25 @@ def test_a_new_revision_is_started_from_the_approved_one(client):
     draft = RiskAssessment.objects.get(supersedes=assessment)
     assert response["Location"] == reverse("admin:assessments_riskassessment_change", args=[draft.pk])
     assert (draft.revision, draft.status) == (2, "draft")
+
+
+def test_the_processing_cannot_end_before_it_started(client):
+    assessment = make_assessment(started_on=dt.date(2026, 6, 1))
+    client.force_login(officer())
+    url = reverse("admin:assessments_processingactivity_change", args=[assessment.processing_id])
+    response = client.post(url, {"name": assessment.processing.name, "description": "", "started_on": "2026-06-01",
+                                 "ended_on": "2026-05-01", "owner": assessment.processing.owner_id})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["ended_on"] == ["The processing cannot end before it started."]
+
+
+def test_a_second_assessment_of_the_same_processing_is_sent_to_a_new_revision(client):
+    assessment = make_assessment()
+    client.force_login(officer())
+    response = client.post(reverse("admin:assessments_riskassessment_add"), {
+        "processing": assessment.processing_id, "purpose": "", "material_changes-TOTAL_FORMS": "0",
+        "material_changes-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["processing"] == [
+        "This processing already has an assessment: open its approved revision and start a new revision."]
+    assert RiskAssessment.objects.filter(processing_id=assessment.processing_id).count() == 1

@@ -60,7 +60,8 @@ def make_assessment(*, name: str = "AI triage of chest X-rays", started_on: dt.d
         actor = officer("drafter")
         processing = services.processing_activity_create(name=name, actor=actor, started_on=started_on,
                                                          owner=owner or officer("owner"))
-        system = System.objects.order_by("pk").first()
+        # The data map is seeded by migration; a transactional test elsewhere may have flushed it.
+        system = System.objects.order_by("pk").first() or System.objects.create(name="Imaging platform")
         return services.risk_assessment_create(processing=processing, actor=actor, systems=[system],
                                                **complete_elements(**overrides))
 

@@ -47,6 +47,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.view_reviewflag", "retention.change_reviewflag",
         # The audit chain and its checkpoints: read-only.
         "audit.view_auditentry", "audit.view_auditcheckpoint",
+        # Risk assessments: the register, and approval (11 CCR §7152(a)(9)).
+        "assessments.view_processingactivity", "assessments.add_processingactivity",
+        "assessments.change_processingactivity",
+        "assessments.view_riskassessment", "assessments.add_riskassessment", "assessments.change_riskassessment",
+        "assessments.approve_riskassessment", "assessments.view_materialchange", "assessments.view_reviewreminder",
     ),
     OFFICERS: (
         # The workbench: which cases is decided per case by guardian object permissions.
@@ -64,6 +69,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fulfilment.view_accesspackage",
         # Retention: officers see the schedule and holds (what they must not destroy), not purges.
         "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
+        # Risk assessments: officers draft and keep them up to date; supervisors approve.
+        "assessments.view_processingactivity", "assessments.add_processingactivity",
+        "assessments.change_processingactivity",
+        "assessments.view_riskassessment", "assessments.add_riskassessment", "assessments.change_riskassessment",
+        "assessments.view_materialchange",
     ),
 }
 

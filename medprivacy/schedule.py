@@ -89,4 +89,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         crontab="0 4 * * *",
         description="Verifies the audit chain, records its head hash and e-mails it to the outside addresses.",
     ),
+    PeriodicJob(
+        name="Risk assessments: review reminders",
+        task="assessments.reminders_sweep",
+        every_seconds=3600,
+        description="E-mails the owner of each risk assessment once per due date: 3-year review, update "
+                    "within 45 days of a material change, pre-2026 processing by 2027-12-31.",
+    ),
 )

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "consents",
     "retention",
     "fulfilment",
+    "assessments",
     "referrals",
     "requests_app",
     "drp",
@@ -399,6 +400,13 @@ MEDPRIVACY_REMINDERS = {
     "max_attempts": env.int("MEDPRIVACY_REMINDER_MAX_ATTEMPTS", default=8),
     "retry_base_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_BASE_SECONDS", default=300),
     "retry_cap_seconds": env.int("MEDPRIVACY_REMINDER_RETRY_CAP_SECONDS", default=6 * 3600),
+}
+# Risk assessments (11 CCR §7150-7157, docs/assessments.md): review reminders go this many days before each
+# due date; the annual CPPA submission names the attesting executive (the business is COMPANY_NAME).
+MEDPRIVACY_ASSESSMENTS = {
+    "reminder_lead_days": env.int("MEDPRIVACY_ASSESSMENT_REMINDER_LEAD_DAYS", default=30),
+    "executive_name": env.str("MEDPRIVACY_ASSESSMENT_EXECUTIVE_NAME", default=""),
+    "executive_title": env.str("MEDPRIVACY_ASSESSMENT_EXECUTIVE_TITLE", default=""),
 }
 # A job run still "running" after this long lost its worker; a beat sweep closes it as abandoned.
 MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS = env.int("MEDPRIVACY_JOB_RUN_TIMEOUT_SECONDS", default=2 * 3600)

@@ -90,6 +90,9 @@ _ALL = (
              "Files prepared for access and portability requests."),
     Category("audit_history", "Audit history of your requests", PORTAL, FROM_PORTAL,
              "History rows of records (simple-history) and the admin log."),
+    Category("risk_assessments", "Risk assessments of our processing", PORTAL, FROM_PORTAL,
+             "Risk assessments under 11 CCR §7150–7157 with the names and positions of their contributors, "
+             "reviewers and approvers."),
 )
 
 CATEGORIES: Mapping[str, Category] = MappingProxyType({c.code: c for c in _ALL})

@@ -39,6 +39,12 @@ LEGAL_MINIMUMS: Mapping[str, Minimum] = MappingProxyType({
         24, "months", "case_closure",
         _REQUEST_RECORDS + " 11 CCR §7102: they are counted in the metrics for the calendar year, published by "
         "1 July of the next year, so they must still exist then."),
+    # Each revision (original and updated) while the processing continues, then five years; `retain_from` of
+    # an assessment is the later of the processing's end and the revision's completion (docs/assessments.md).
+    "risk_assessments": Minimum(
+        60, "months", "project_completion",
+        "11 CCR §7155(c): risk assessments, original and updated versions, are kept for as long as the "
+        "processing continues or five years after the completion of the assessment, whichever is later."),
     "consent_ledger": Minimum(
         12, "months", "last_activity",
         "Cal. Civ. Code §1798.135(c)(4): an opt-out must be remembered for at least 12 months before asking "

@@ -70,8 +70,10 @@ def test_every_scheduled_sweep_is_installed_next_to_the_heartbeat():
                      # Clinics reminded of forwarded patient requests (issue 15).
                      "requests_app.referrals_chase_sweep": 3600,
                      # The audit chain's daily checkpoint (issue 16; crontab).
-                     "audit.checkpoint": None}
-    assert len(PERIODIC_JOBS) == 11  # every entry above but the heartbeat, which beat sends itself
+                     "audit.checkpoint": None,
+                     # Review reminders of risk assessments (issue 21).
+                     "assessments.reminders_sweep": 3600}
+    assert len(PERIODIC_JOBS) == 12  # every entry above but the heartbeat, which beat sends itself
 
 
 def test_job_runs_are_read_only_in_the_admin(client):

@@ -9,6 +9,7 @@ _seed_migrations = [importlib.import_module(f"retention.migrations.{name}") for 
     "0002_seed_categories_and_default_rules", "0003_seed_consent_ledger_rule")]
 _labels_migration = importlib.import_module("retention.migrations.0006_category_labels_from_the_one_list")
 _policy_rules_migration = importlib.import_module("retention.migrations.0007_seed_policy_category_rules")
+_risk_assessments_migration = importlib.import_module("assessments.migrations.0002_seed_risk_assessments_retention")
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +34,4 @@ def _seeded_schedule(request):
         migration.seed(apps, None)
     _labels_migration.forward(apps, None)
     _policy_rules_migration.seed(apps, None)
+    _risk_assessments_migration.seed(apps, None)

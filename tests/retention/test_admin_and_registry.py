@@ -39,7 +39,7 @@ def test_seeded_schedule_has_the_policy_categories_and_default_rules():
              for r in RetentionRule.objects.filter(is_active=True)}
     portal = {code: rules.pop(code) for code in ("privacy_request_records", "verification_tokens",
                                                 "unverified_requests", "authorization_documents",
-                                                "access_packages", "consent_ledger")}
+                                                "access_packages", "consent_ledger", "risk_assessments")}
     assert portal == {
         "privacy_request_records": (24, "months", "case_closure", "delete"),
         "verification_tokens": (30, "days", "collection", "delete"),
@@ -48,10 +48,12 @@ def test_seeded_schedule_has_the_policy_categories_and_default_rules():
         "authorization_documents": (0, "days", "case_closure", "anonymize"),
         "access_packages": (7, "days", "delivery", "delete"),
         "consent_ledger": (36, "months", "last_activity", "delete"),
+        # 11 CCR §7155(c): five years after the later of the processing's end and the assessment's completion.
+        "risk_assessments": (60, "months", "project_completion", "delete"),
     }
     # The other rules are those of the 19 policy categories (tests/retention/test_policy_schedule.py).
     assert len(rules) == 19
-    assert RetentionRule.history.filter(history_change_reason="Seeded default (migration)").count() == 25
+    assert RetentionRule.history.filter(history_change_reason="Seeded default (migration)").count() == 26
 
 
 def test_a_supervisor_edits_a_rule_and_the_history_keeps_who_and_why(client, boss):

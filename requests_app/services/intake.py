@@ -350,7 +350,7 @@ def _receipt_template(cases: Sequence[Case], *, is_patient: bool) -> str:
     """Pick the one e-mail a new submission gets, from what the rules say about its cases."""
     if is_patient:
         return "intake_patient_notice"
-    if any(deadlines.rule_for(dsr.regime, dsr.right).acknowledge is not None for dsr in cases):
+    if any(dsr.acknowledge_by is not None for dsr in cases):
         return "intake_acknowledgement"
     if any(dsr.status == Status.AWAITING_VERIFICATION for dsr in cases):
         return "intake_verification"
@@ -388,7 +388,7 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
                         summary=f"Verification link e-mailed; valid until {_utc_text(token.expires_at)}")
     for dsr in cases:
         rule = deadlines.rule_for(dsr.regime, dsr.right)
-        if rule.acknowledge is not None:
+        if dsr.acknowledge_by is not None:  # the case's own dates, after the ⚑ conventions
             dsr.acknowledged_at = timezone.now()
             dsr._change_reason = "Receipt acknowledged"
             dsr.save(update_fields=["acknowledged_at", "updated_at"])

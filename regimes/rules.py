@@ -475,7 +475,7 @@ def _ccpa_rows() -> list[Rule]:
              "11 CCR §7221(c), (n)", grounds, notice,
              note="Tell every service provider, contractor and third party processing with the ADMT to stop "
              "within the same 15 business days (§7221(n)); do not ask again for 12 months."),
-        # Verified like a request to know (§7222(c), §7062); the same acknowledgement as §7021 (⚑ admt_access_acknowledge).
+        # Verified like a request to know (§7222(c), §7062); the acknowledgement of §7021 (⚑ admt_access_acknowledge).
         Rule("ccpa", "admt_access", Clock("calendar", 45), ack, extension, "reasonably_high", False,
              f"11 CCR §7222; {clocked}", grounds, notice,
              note="Trade-secret and security/fraud details may be withheld, with the reason recorded (§7222(c)). "

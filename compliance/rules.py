@@ -130,11 +130,14 @@ OUTCOME_FOR_STATUS: Mapping[str, str] = MappingProxyType({
     "redirected": "forwarded",
 })
 # Rights confirmed once processed (Cal. Civ. Code §1798.135 as amended for 2026; RULES.md §4).
-CONFIRM_PROCESSED_RIGHTS: frozenset[str] = frozenset({
-    "opt_out_sale_sharing", "limit_sensitive",
-    "admt_opt_out",  # 11 CCR §7221: confirm that the opt-out was processed
-    "profiling_opt_out",
+# The template each confirmation is sent with.
+CONFIRMATION_TEMPLATES: Mapping[str, str] = MappingProxyType({
+    "opt_out_sale_sharing": "opt_out_processed",
+    "limit_sensitive": "opt_out_processed",
+    "admt_opt_out": "admt_opt_out_processed",  # 11 CCR §7221: confirm that the opt-out was processed
+    "profiling_opt_out": "admt_opt_out_processed",
 })
+CONFIRM_PROCESSED_RIGHTS: frozenset[str] = frozenset(CONFIRMATION_TEMPLATES)
 
 # ---------------------------------------------------------------------------------------------------------
 # Appeals (VA, CO, CT, TX, OR) and the authority that takes complaints about an appeal decision

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "retention",
     "fulfilment",
     "referrals",
+    "admt",
     "requests_app",
     "drp",
     "reporting",
@@ -324,6 +325,9 @@ MEDPRIVACY_CONVENTIONS = {
     "admt_appeal_days": env.int("MEDPRIVACY_ADMT_APPEAL_DAYS", default=45),
     "admt_access_acknowledge": env.bool("MEDPRIVACY_ADMT_ACCESS_ACKNOWLEDGE", default=True),
 }
+# Where the privacy policy explains the rights (its §7): linked from every ADMT access response (§7222(b)).
+# Empty: the portal's homepage, whose "Your privacy rights" section links every right.
+MEDPRIVACY_POLICY_RIGHTS_URL = env.str("MEDPRIVACY_POLICY_RIGHTS_URL", default="")
 # ⚑ RULES.md §9 (§7102, M): count ADMT access and opt-out requests in the yearly metrics.
 MEDPRIVACY_ADMT_METRICS = env.bool("MEDPRIVACY_ADMT_METRICS", default=True)
 # Intake: how long a verification link stays valid, and submission limits per hour.

@@ -20,7 +20,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from compliance.rules import (
-    CONFIRM_PROCESSED_RIGHTS,
+    CONFIRMATION_TEMPLATES,
     EVIDENCE,
     GROUNDS_NEEDING_EXPLANATION,
     IDENTITY_GROUNDS,
@@ -473,7 +473,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
                    "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at) if is_erasure else "",
                    "rights_notice": compliance.notice_rights_text(texts),
                    "processed_on": clock.regime_today(locked.regime).isoformat()}
-        template = "opt_out_processed" if locked.right in CONFIRM_PROCESSED_RIGHTS else "completion"
+        template = CONFIRMATION_TEMPLATES.get(locked.right, "completion")
         message = message_send(submission=locked.submission, template_key=template, cases=[locked], actor=actor,
                                context=context)
         compliance.notice_assert_complete(message=message, texts=texts)

@@ -46,6 +46,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "retention.view_reviewflag", "retention.change_reviewflag",
         # The audit chain and its checkpoints: read-only.
         "audit.view_auditentry", "audit.view_auditcheckpoint",
+        # The AI register: supervisors keep it and publish its pre-use notices.
+        "admt.view_automatedsystem", "admt.add_automatedsystem", "admt.change_automatedsystem",
+        "admt.view_preusenotice", "admt.add_preusenotice", "admt.change_preusenotice",
+        "admt.publish_preusenotice",
+        "admt.view_clinicinstruction", "admt.change_clinicinstruction", "admt.view_admtaccessresponse",
     ),
     OFFICERS: (
         # The workbench: which cases is decided per case by guardian object permissions.
@@ -63,6 +68,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "fulfilment.view_accesspackage",
         # Retention: officers see the schedule and holds (what they must not destroy), not purges.
         "retention.view_datacategory", "retention.view_retentionrule", "retention.view_legalhold",
+        # The AI register: read; clinics' instructions and ADMT responses of their own cases.
+        "admt.view_automatedsystem", "admt.view_preusenotice",
+        "admt.view_clinicinstruction", "admt.change_clinicinstruction", "admt.view_admtaccessresponse",
     ),
 }
 

@@ -228,6 +228,10 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     _require_change(actor, dsr)
     if kind not in ("clarification", "identity"):
         raise WorkbenchError("Ask for a clarification or for identity information")
+    if kind == "identity" and (dsr.verification_level == "none" or dsr.right in NEVER_UNVERIFIABLE_RIGHTS):
+        # E.g. an ADMT opt-out (11 CCR §7221): only identifying information may be asked, never proof of identity.
+        raise WorkbenchError(f"{dsr.get_right_display()} needs no verification: it cannot wait for identity "
+                             "information. Act on it, or deny only on a documented good-faith belief of fraud.")
     question = _require_text(question, "The question to the requester")
     if pause and dsr.regime in PAUSE_ASK_WITHIN_DAYS:
         # A pause counts only if asked for without undue delay (⚑ compliance.rules.PAUSE_ASK_WITHIN_DAYS).

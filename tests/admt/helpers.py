@@ -33,8 +33,8 @@ def automated_system(*, name: str = "Imaging triage", relationships: list[str] |
         human_role="A radiologist sees the score.", human_can_interpret=qualify,
         human_reviews_other_information=qualify, human_can_change_decision=qualify,
         exception=exception, company_role=company_role, clinic=clinic,
-        alternative_process="Your studies are read in arrival order instead.",
-        future_uses="None planned.", **fields)
+        **{"alternative_process": "Your studies are read in arrival order instead.",
+           "future_uses": "None planned.", **fields})
     services.automated_system_save(automated_system=entry, actor=None, reason="Test register entry")
     entry.recipients.set(recipients)
     return entry

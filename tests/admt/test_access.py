@@ -54,13 +54,13 @@ def test_the_response_is_assembled_from_the_register_and_the_persons_outputs():
     for expected in ("Specific purpose: Imaging triage: ranks imaging studies", "How it works: A gradient-boosted",
                      "How the output was used: Studies above 80 are read first.",
                      "The human role: A radiologist sees the score.",
-                     "Planned future uses: Ultrasound triage from 2028.", "- study: CT-2026-11, score: 87",
+                     "Planned future uses: Ultrasound triage from 2028.", "- score: 87, study: CT-2026-11",
                      "We will not retaliate against you",
                      "privacy policy, section 7 (Your Privacy Choices and Rights): http"):
-        assert expected in body
+        assert expected in body, body
     # On the status page: the conversation holds the response exactly as e-mailed.
     entry = ThreadMessage.objects.get(case=dsr, template_key="admt_access_response")
-    assert "- study: CT-2026-11, score: 87" in entry.body and entry.direction == "to_requester"
+    assert "- score: 87, study: CT-2026-11" in entry.body and entry.direction == "to_requester"
 
 
 def test_trade_secret_details_are_withheld_with_the_reason_recorded():

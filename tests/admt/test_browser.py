@@ -88,5 +88,5 @@ def test_opt_out_through_a_notice_and_access_answered_on_the_status_page(django_
     page.get_by_role("button", name="Show messages").click()
     conversation = page.locator(f"#conversation-{access.reference}").inner_text()
     assert "How we use automated decision-making technology about you" in conversation
-    assert "study: MR-2026-07, score: 91" in conversation and "We will not retaliate against you" in conversation
+    assert "score: 91, study: MR-2026-07" in conversation and "We will not retaliate against you" in conversation
     save_screenshots(page, "admt-access-response")

@@ -79,7 +79,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 form.initial["rights"] = [wanted]
             # A pre-use notice's opt-out link names its automated system too.
             system = request.GET.get("system", "")
-            if system.isdigit() and int(system) in dict(form.fields["admt_system"].choices):
+            if system.isdecimal() and len(system) < 10 and int(system) in dict(form.fields["admt_system"].choices):
                 form.initial["admt_system"] = int(system)
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)

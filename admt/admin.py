@@ -91,6 +91,11 @@ class PreUseNoticeAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: PreUseNotice | None = None) -> bool:
         return False  # versions are the record of what people were told
 
+    def has_change_permission(self, request: HttpRequest, obj: PreUseNotice | None = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False  # published: never edited, a new version instead
+        return super().has_change_permission(request, obj)
+
     @admin.display(description=_("Public page"))
     def public_link(self, obj: PreUseNotice) -> str:
         if not obj.is_published:

@@ -36,8 +36,10 @@ def test_a_supervisor_adds_a_notice_version_and_publishes_it(client):
                 {"action": "publish", "_selected_action": [notice.pk]})
     notice.refresh_from_db()
     assert notice.published_by == crew["boss"]
-    client.post(reverse("admin:admt_preusenotice_change", args=[notice.pk]),
-                {"automated_system": entry.pk, "title": "Changed", "body": "Changed"})
+    assert client.get(reverse("admin:admt_preusenotice_change", args=[notice.pk])).status_code == 200  # to read
+    refused = client.post(reverse("admin:admt_preusenotice_change", args=[notice.pk]),
+                          {"automated_system": entry.pk, "title": "Changed", "body": "Changed"})
+    assert refused.status_code == 403
     notice.refresh_from_db()
     assert notice.title == "Imaging triage notice"  # published: read-only
 

@@ -122,3 +122,21 @@ def test_erasure_removes_the_persons_admt_outputs_everywhere(settings):
     assert not ThreadMessage.objects.filter(body__contains="CT-2026-11").exists()
     assert "CT-2026-11" not in str(FulfilmentTask.objects.get(case=dsr).result)
     assert not FulfilmentTask.history.filter(case_id=dsr.pk, notes__contains="CT-2026-11").exists()
+
+
+def test_the_officer_sends_the_response_from_the_case_list(client):
+    from django.urls import reverse
+
+    from medprivacy import roles
+
+    roles.ensure_roles()
+    crew = people()
+    automated_system()
+    dsr = _verified(crew)
+    fulfilment_task_resolve(task=FulfilmentTask.objects.get(case=dsr), state="not_found", actor=crew["olivia"])
+    client.force_login(crew["olivia"])
+    response = client.post(reverse("admin:requests_app_case_changelist"),
+                           {"action": "admt_access_respond_selected", "_selected_action": [dsr.pk]})
+    assert response.status_code == 302
+    dsr.refresh_from_db()
+    assert dsr.status == "completed" and AdmtAccessResponse.objects.filter(case=dsr).count() == 1

@@ -81,7 +81,11 @@ def evidence_for_level(level: str) -> tuple[str, ...]:
 
 # Rights that may never be refused for want of verification (they need none: 11 CCR §7026(c), §7027(f)),
 # and the only ground on which they may be refused instead, which needs a documented explanation.
-NEVER_UNVERIFIABLE_RIGHTS: frozenset[str] = frozenset({"opt_out_sale_sharing", "limit_sensitive"})
+NEVER_UNVERIFIABLE_RIGHTS: frozenset[str] = frozenset({
+    "opt_out_sale_sharing", "limit_sensitive",
+    # 11 CCR §7221: no verification may be required for an ADMT opt-out; the states' opt-outs need none either.
+    "admt_opt_out", "profiling_opt_out",
+})
 IDENTITY_GROUNDS: frozenset[str] = frozenset({
     "unverifiable", "identity_not_confirmed", "identity_or_authority_not_verified",
 })
@@ -126,7 +130,14 @@ OUTCOME_FOR_STATUS: Mapping[str, str] = MappingProxyType({
     "redirected": "forwarded",
 })
 # Rights confirmed once processed (Cal. Civ. Code §1798.135 as amended for 2026; RULES.md §4).
-CONFIRM_PROCESSED_RIGHTS: frozenset[str] = frozenset({"opt_out_sale_sharing", "limit_sensitive"})
+# The template each confirmation is sent with.
+CONFIRMATION_TEMPLATES: Mapping[str, str] = MappingProxyType({
+    "opt_out_sale_sharing": "opt_out_processed",
+    "limit_sensitive": "opt_out_processed",
+    "admt_opt_out": "admt_opt_out_processed",  # 11 CCR §7221: confirm that the opt-out was processed
+    "profiling_opt_out": "admt_opt_out_processed",
+})
+CONFIRM_PROCESSED_RIGHTS: frozenset[str] = frozenset(CONFIRMATION_TEMPLATES)
 
 # ---------------------------------------------------------------------------------------------------------
 # Appeals (VA, CO, CT, TX, OR) and the authority that takes complaints about an appeal decision

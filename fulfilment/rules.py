@@ -53,6 +53,11 @@ ACTIONS: Mapping[str, str] = MappingProxyType({
     "notify": "Notify the recipient to delete",
     "stop_selling_sharing": "Stop selling or sharing the data",
     "limit_use": "Limit the use of the data",
+    # Automated decisions (admt app): created from the AI register, not from RIGHT_PLANS.
+    "stop_admt": "Stop using the automated decision system on the person",
+    "instruct_stop_admt": "Instruct the recipient to stop processing with the automated decision system",
+    "clinic_instruction": "Carry out the clinic's instruction on the opt-out",
+    "export_admt": "Fetch the person's automated-decision outputs",
 })
 
 ROLES: Mapping[str, str] = MappingProxyType({

@@ -59,18 +59,24 @@ def task_due_on(dsr, *, today: dt.date | None = None) -> dt.date:
     return min(max(wanted, today), dsr.due_on)
 
 
-def fulfilment_create_tasks(*, dsr, actor: Actor = None) -> list[FulfilmentTask]:
+def fulfilment_create_tasks(*, dsr, actor: Actor = None, targets: list[tuple[System, str]] | None = None,
+                            not_applicable: dict[tuple[int, str], str] | None = None) -> list[FulfilmentTask]:
     """Create one task per system that may hold the subject's data, for the action the case's right needs.
 
-    Idempotent: a (case, system, action) that already has a task is skipped. Connector tasks (webhook,
-    Django model) are due for dispatch at once; the retry sweep and an on-commit dispatch send them.
+    `targets` (system, action) replaces the data map's choice for rights planned elsewhere (the AI register
+    of the admt app); `not_applicable` maps (system id, action) to the reason a task is created already
+    closed as not applicable (e.g. the ADMT exception relied on). Idempotent: a (case, system, action) that
+    already has a task is skipped. Connector tasks (webhook, Django model) are due for dispatch at once; the
+    retry sweep and an on-commit dispatch send them.
     """
     now = timezone.now()
     created: list[FulfilmentTask] = []
+    not_applicable = not_applicable or {}
     with transaction.atomic():
         locked = type(dsr).objects.select_for_update().get(pk=dsr.pk)
         existing = set(FulfilmentTask.objects.filter(case=locked).values_list("system_id", "action"))
-        for system, action in fulfilment_selectors.systems_for_case(locked):
+        wanted = fulfilment_selectors.systems_for_case(locked) if targets is None else targets
+        for system, action in wanted:
             if (system.pk, action) in existing:
                 continue
             task = FulfilmentTask(
@@ -78,7 +84,10 @@ def fulfilment_create_tasks(*, dsr, actor: Actor = None) -> list[FulfilmentTask]
                 due_on=task_due_on(locked), request_id=secrets.token_hex(16),
             )
             retained = _retained_exception(system, locked.regime) if action == "delete" else None
-            if retained is not None:
+            if (system.pk, action) in not_applicable:
+                task.state, task.state_reason = State.NOT_APPLICABLE, not_applicable[(system.pk, action)]
+                task.completed_at = now
+            elif retained is not None:
                 # Everything this system holds is kept under an exception: say so instead of deleting.
                 task.state, task.exception, task.state_reason = State.NOT_APPLICABLE, retained[0], retained[1]
                 task.completed_at = now
@@ -88,6 +97,7 @@ def fulfilment_create_tasks(*, dsr, actor: Actor = None) -> list[FulfilmentTask]
             task._change_reason = "Created when the case was verified"
             task.save()
             created.append(task)
+            existing.add((system.pk, action))
         if created:
             names = ", ".join(f"{t.system.name} ({t.action})" for t in created)
             timeline_record(dsr=locked, kind=TimelineEvent.Kind.TASK, actor=actor,

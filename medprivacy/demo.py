@@ -11,8 +11,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from admt import services as admt_services
+from admt.models import AutomatedSystem
+from fulfilment.models import System
 from medprivacy import roles
-from requests_app.models import Case
+from requests_app.models import Case, ControllerOrganization
 from requests_app.services import intake, workbench
 
 LOGINS_FILE = settings.VAR_DIR / "demo-logins.txt"
@@ -63,6 +66,7 @@ def seed_demo(*, logins_file: Path = LOGINS_FILE) -> list[DemoAccount]:
     logins_file.write_text(json.dumps(remembered, indent=2))
     logins_file.chmod(0o600)
     _seed_demo_requests(officer=User.objects.get(username="officer1"), boss=User.objects.get(username="supervisor"))
+    _seed_demo_admt(boss=User.objects.get(username="supervisor"))
     return accounts
 
 
@@ -85,3 +89,43 @@ def _seed_demo_requests(*, officer, boss) -> None:
         result = intake.submission_create(relationship="website_visitor", declaration_accepted=True, **data)
         if data is DEMO_REQUESTS[0]:
             workbench.case_assign(dsr=result.cases[0], assignee=officer, actor=boss, reason="Demo assignment")
+
+
+def _seed_demo_admt(*, boss) -> None:
+    """Register two automated systems with a published pre-use notice, once (production starts empty)."""
+    if AutomatedSystem.objects.exists():
+        return
+    ours = System.objects.create(
+        name="Study priority scoring (demo)", role="internal", categories=["account", "clinician_professional"],
+        purposes="Orders imaging studies for review (privacy policy §3, §4: AI tools for imaging).")
+    scoring = AutomatedSystem(
+        system=ours, public_name="Study priority scoring",
+        specific_purpose="Decides the order in which a clinician's uploaded imaging studies are read, so urgent "
+                         "findings are reviewed first.",
+        significant_decision=True, decision_kind="healthcare", input_categories=["account", "clinician_professional"],
+        relationships=["registered_user", "clinician"],
+        logic="A statistical model scores each study from its modality, body region and the referring note.",
+        output="A priority from 1 (routine) to 5 (urgent).", output_use="Studies are queued by priority.",
+        human_role="No one reviews the score before the queue is ordered.",
+        alternative_process="Your studies are queued in the order they arrive.", future_uses="None planned.")
+    admt_services.automated_system_save(automated_system=scoring, actor=boss, reason="Demo register entry")
+    partners = System.objects.filter(name="AI development partners").first()
+    if partners is not None:
+        scoring.recipients.add(partners)
+    clinic, _ = ControllerOrganization.objects.get_or_create(
+        name="Bayview Clinic (demo)", defaults={"privacy_email": "privacy@bayview.example"})
+    clinic_system = System.objects.create(name="Bayview diagnostic triage (demo)", role="service_provider",
+                                          categories=["patient_medical_images", "patient_clinical"],
+                                          purposes="Runs Bayview Clinic's triage model as its service provider.")
+    triage = AutomatedSystem(
+        system=clinic_system, public_name="Bayview diagnostic triage",
+        specific_purpose="Flags X-rays with a suspected fracture for Bayview Clinic's same-day review.",
+        significant_decision=True, decision_kind="healthcare", input_categories=["patient_medical_images"],
+        relationships=["patient"], logic="An image classifier trained on de-identified X-rays.",
+        output="Fracture suspected: yes or no.", output_use="Flagged X-rays are reviewed the same day.",
+        company_role="service_provider", clinic=clinic,
+        alternative_process="Your X-rays are reviewed in the usual order.")
+    admt_services.automated_system_save(automated_system=triage, actor=boss, reason="Demo register entry")
+    for entry in (scoring, triage):
+        notice = admt_services.notice_draft_create(automated_system=entry, actor=boss)
+        admt_services.notice_publish(notice=notice, actor=boss)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("security", "audit", "subjects", "regimes", "compliance", "timeline", "outbox", "minors", "consents",
-        "retention", "fulfilment", "assessments", "referrals", "requests_app", "drp", "reporting", "medprivacy")
+        "retention", "fulfilment", "assessments", "referrals", "admt", "requests_app", "drp", "reporting", "medprivacy")
 ROOT_NODE = "medprivacy[root]"
 # Modules of the project package that compose the apps: nothing may import them.
 COMPOSITION_ROOT = frozenset({

@@ -52,6 +52,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "assessments.change_processingactivity",
         "assessments.view_riskassessment", "assessments.add_riskassessment", "assessments.change_riskassessment",
         "assessments.approve_riskassessment", "assessments.view_materialchange", "assessments.view_reviewreminder",
+        # The AI register: supervisors keep it and publish its pre-use notices.
+        "admt.view_automatedsystem", "admt.add_automatedsystem", "admt.change_automatedsystem",
+        "admt.view_preusenotice", "admt.add_preusenotice", "admt.change_preusenotice",
+        "admt.publish_preusenotice",
+        "admt.view_clinicinstruction", "admt.change_clinicinstruction", "admt.view_admtaccessresponse",
     ),
     OFFICERS: (
         # The workbench: which cases is decided per case by guardian object permissions.
@@ -74,6 +79,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "assessments.change_processingactivity",
         "assessments.view_riskassessment", "assessments.add_riskassessment", "assessments.change_riskassessment",
         "assessments.view_materialchange",
+        # The AI register: read; clinics' instructions and ADMT responses of their own cases.
+        "admt.view_automatedsystem", "admt.view_preusenotice",
+        "admt.view_clinicinstruction", "admt.change_clinicinstruction", "admt.view_admtaccessresponse",
     ),
 }
 

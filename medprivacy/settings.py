@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "fulfilment",
     "assessments",
     "referrals",
+    "admt",
     "requests_app",
     "drp",
     "reporting",
@@ -325,7 +326,15 @@ MEDPRIVACY_CONVENTIONS = {
     "us_business_day_calendar": env.str("MEDPRIVACY_US_BUSINESS_DAY_CALENDAR", default="federal"),
     "gdpr_pause_mode": env.str("MEDPRIVACY_GDPR_PAUSE_MODE", default="add_paused_days"),
     "gdpr_holiday_calendar": env.str("MEDPRIVACY_GDPR_HOLIDAY_CALENDAR", default="subject_country"),
+    # ⚑ RULES.md §9: the ADMT appeal's clock, and whether ADMT access gets the §7021 acknowledgement.
+    "admt_appeal_days": env.int("MEDPRIVACY_ADMT_APPEAL_DAYS", default=45),
+    "admt_access_acknowledge": env.bool("MEDPRIVACY_ADMT_ACCESS_ACKNOWLEDGE", default=True),
 }
+# Where the privacy policy explains the rights (its §7): linked from every ADMT access response (§7222(b)).
+# Empty: the portal's homepage, whose "Your privacy rights" section links every right.
+MEDPRIVACY_POLICY_RIGHTS_URL = env.str("MEDPRIVACY_POLICY_RIGHTS_URL", default="")
+# ⚑ RULES.md §9 (§7102, M): count ADMT access and opt-out requests in the yearly metrics.
+MEDPRIVACY_ADMT_METRICS = env.bool("MEDPRIVACY_ADMT_METRICS", default=True)
 # Intake: how long a verification link stays valid, and submission limits per hour.
 MEDPRIVACY_VERIFICATION_LINK_DAYS = env.int("MEDPRIVACY_VERIFICATION_LINK_DAYS", default=7)
 MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR = env.int("MEDPRIVACY_SUBMISSIONS_PER_IP_PER_HOUR", default=10)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("privacy-choices/", include("consents.urls")),
     path(".well-known/gpc.json", consents_views.gpc_json, name="gpc_json"),
     path("fulfilment/", include("fulfilment.urls")),
+    path("automated-decisions/", include("admt.urls")),
     path("drp/", include("drp.urls")),
     # The JSON API (django-ninja): the consent API, the Data Rights Protocol (/v1/…) and /api/openapi.json.
     path("", api.urls),

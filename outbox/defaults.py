@@ -423,6 +423,49 @@ DEFAULT_TEMPLATES.update({
 })
 
 
+# Automated decisions (admt app; RULES.md §9).
+DEFAULT_TEMPLATES.update({
+    "admt_opt_out_processed": DefaultTemplate(
+        description="Confirms that an opt-out of automated decision-making or of profiling was processed.",
+        subject="Your privacy request {{ reference }} has been processed",
+        body_text="""Dear {{ subject_name|default:'requester' }},
+
+We have processed your request {{ reference }} ({{ right_label }}) on {{ processed_on }}. We no longer use \
+automated decision-making technology {% if dsr.right == "profiling_opt_out" %}to profile you for decisions \
+with legal or similarly significant effects{% else %}to make decisions about you{% endif %}, and we have told \
+everyone who processes your information with it to stop as well. We will not ask you to opt back in for at \
+least 12 months.
+
+{{ response }}
+{% if rights_notice %}
+{{ rights_notice }}
+{% endif %}""" + _SIGNATURE,
+    ),
+    "admt_clinic_forward": DefaultTemplate(
+        description="Forwards an opt-out of a clinic's automated decision system to the clinic (we are its "
+                    "service provider) and asks for its instruction.",
+        subject="Opt-out of automated decision-making {{ reference }}: your instruction is needed by {{ due_on }}",
+        body_text=(
+            "Dear {{ organization_name }} privacy team,\n\n"
+            "On {{ received_on }} a person ({{ subject_email }}) asked to opt out of automated decision-making "
+            "(our reference {{ reference }}). We run {{ system_name }} for you as your service provider, so the "
+            "decision is yours. The opt-out must be carried out no later than {{ due_on }} (15 business days from "
+            "receipt, 11 CCR §7221(n)).\n\n"
+            "Please tell us at {{ privacy_email }} whether to stop using {{ system_name }} on this person, or that "
+            "you rely on an exception (and answer the person yourself).\n\n"
+            "{{ company_name }} Privacy Office\n{{ privacy_email }}\n"
+        ),
+    ),
+    # Put in the conversation on the status page (no secret link may be added here).
+    "admt_access_response": DefaultTemplate(
+        description="The answer to a request to access information about automated decision-making.",
+        subject="Your privacy request {{ reference }}: how we use automated decision-making about you",
+        body_text="Dear {{ subject_name|default:'requester' }},\n\n{{ body }}\n\n"
+                  "You can answer on your status page.\n" + _SIGNATURE,
+    ),
+})
+
+
 # --- Languages (issue 18) ---------------------------------------------------------------------------------
 # Every key has an English default; the Spanish and German versions (same variables, same legal meaning) live
 # in their own modules. A key without a version in a language is sent in English, with a warning in the admin.
@@ -430,7 +473,7 @@ from outbox import defaults_de, defaults_es  # noqa: E402  (they import DefaultT
 
 # Written to an organization (the clinic that controls a patient's data), not to the requester: always in
 # English, whatever the requester's language.
-ORGANIZATION_TEMPLATES: frozenset[str] = frozenset({"redirect_organization", "referral_chase"})
+ORGANIZATION_TEMPLATES: frozenset[str] = frozenset({"redirect_organization", "referral_chase", "admt_clinic_forward"})
 
 DEFAULTS_BY_LANGUAGE: dict[str, dict[str, DefaultTemplate]] = {
     "en": DEFAULT_TEMPLATES,

@@ -69,6 +69,7 @@ VARIABLE_HELP: Mapping[str, str] = MappingProxyType({
     "preferences_url": _("The link to the preference center."),
     "unsubscribe_url": _("The one-click unsubscribe link."),
     "link_days": _("How many days the link works."),
+    "system_name": _("The automated decision system concerned (messages to the organization only)."),
 })
 
 # The context builders: outbox.services.base_context (every message about a request), the workbench's and
@@ -109,6 +110,10 @@ TEMPLATE_VARIABLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "closed_unverified": (*REQUEST, "reason", "rights_notice"),
     "declaration_request": CONFIRMATION,
     "agent_confirmation_request": CONFIRMATION,
+    # Automated decisions (admt app)
+    "admt_opt_out_processed": DECISION,
+    "admt_access_response": (*CASE, "body"),
+    "admt_clinic_forward": (*REFERRAL, "subject_email", "system_name"),
 })
 
 # Names Django's template engine itself provides inside a template.

@@ -7,6 +7,7 @@ Every number lives in ``regimes.rules``; this module only counts days. Run
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime
 import functools
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from regimes.rules import (
+    ADMT_APPEAL_DAYS_DEFAULT,
     CCPA_PARENT_AUTHORIZATION_AGE,
     CCPA_SALE_OPT_IN_AGE,
     CH_POLICY_RESPOND_DAYS,
@@ -159,6 +161,10 @@ _CONVENTION_HELP: Mapping[str, str] = MappingProxyType(
         "receipt_time_zones": "Time zone in which the UTC receipt instant becomes the receipt date, per regime "
         "(merged over the defaults).",
         "default_time_zone": "Time zone for any regime missing from `receipt_time_zones`.",
+        "admt_appeal_days": "Calendar days to answer an appeal of an automated decision (CCPA `admt_appeal`; "
+        "11 CCR §7221(b)(1)); RULES.md §9 gives the request-to-know clock until the adopted text is confirmed.",
+        "admt_access_acknowledge": "`True` = an ADMT access request gets the 10-business-day acknowledgement of "
+        "§7021 (the amended §7021(b) names it); `False` = no acknowledgement duty.",
         "receipt_zone_from_residence": "`True` = the receipt date is taken in the requester's own zone where "
         "their state or country gives one (the westernmost zone of a state or country that has several); "
         "`receipt_time_zones` (the earliest plausible zone of the regime) applies only when it gives none. "
@@ -182,6 +188,8 @@ class Conventions:
     receipt_time_zones: Mapping[str, str] = field(default_factory=lambda: DEFAULT_RECEIPT_TIME_ZONES)
     default_time_zone: str = "UTC"
     receipt_zone_from_residence: bool = True
+    admt_appeal_days: int = ADMT_APPEAL_DAYS_DEFAULT
+    admt_access_acknowledge: bool = True
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -203,8 +211,18 @@ class Conventions:
                 ZoneInfo(zone)  # fail at start-up, not on the first request
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"Conventions names an unknown time zone {zone!r}") from None
+        if not isinstance(self.admt_appeal_days, int) or not 1 <= self.admt_appeal_days <= 365:
+            raise ValueError(f"Conventions.admt_appeal_days must be 1-365 days; got {self.admt_appeal_days!r}")
         # Frozen: set the merged, read-only mapping through object.__setattr__.
         object.__setattr__(self, "receipt_time_zones", MappingProxyType(merged))
+
+    def apply(self, rule: Rule) -> Rule:
+        """Return ``rule`` with the ⚑ conventions that change a row applied (the ADMT appeal and access)."""
+        if (rule.regime, rule.right) == ("ccpa", "admt_appeal"):
+            return dataclasses.replace(rule, respond=Clock(rule.respond.kind, self.admt_appeal_days))
+        if (rule.regime, rule.right) == ("ccpa", "admt_access") and not self.admt_access_acknowledge:
+            return dataclasses.replace(rule, acknowledge=None)
+        return rule
 
     def calendar_day_offset(self, regime: str) -> int:
         """Return the days added to a calendar-day deadline for ``regime`` (0, or -1 when conservative)."""
@@ -386,8 +404,8 @@ def compute_deadlines(
     to an address the business did not designate (Shine the Light); rules without one ignore it. For
     ``uk_gdpr`` pass the Art. 12A relevant date as ``received_on`` (see ``uk_relevant_date``).
     """
-    rule = rule_for(regime, right)
     conventions = conventions or _DEFAULT_CONVENTIONS
+    rule = conventions.apply(rule_for(regime, right))
     if paused_days < 0:
         raise ValueError(f"paused_days must not be negative; got {paused_days}")
     if paused_days and not _pause_allowed(rule, conventions):

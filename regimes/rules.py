@@ -9,6 +9,7 @@ No Django imports: this must load without settings.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -50,7 +51,24 @@ RIGHTS: tuple[str, ...] = (
     "disclosure",
     "appeal",
     "accounting",
+    # Automated decisions (RULES.md §9): codes fixed, other tools rely on them.
+    "admt_opt_out",
+    "admt_access",
+    "admt_appeal",
+    "profiling_opt_out",
+    "admt_explanation",
+    "admt_human_review",
 )
+
+# The automated-decision rights (RULES.md §9), and those the data map must make relevant (an automated
+# system in the AI register that processes people like the requester) before the form offers them.
+ADMT_RIGHTS: frozenset[str] = frozenset({
+    "admt_opt_out", "admt_access", "admt_appeal", "profiling_opt_out", "admt_explanation", "admt_human_review",
+})
+# The day the California ADMT duties and Colorado SB 26-189 apply (the portal offers the rights before it).
+ADMT_DUTIES_FROM = datetime.date(2027, 1, 1)
+# Offered only where the company relies on the human-appeal exception for a system (11 CCR §7221(b)(1)).
+ADMT_APPEAL_RIGHTS: frozenset[str] = frozenset({"admt_appeal"})
 
 REGIME_LABELS: Mapping[str, str] = MappingProxyType(
     {
@@ -102,6 +120,12 @@ RIGHT_LABELS: Mapping[str, str] = MappingProxyType(
         "disclosure": "Who got my information for their own marketing (Shine the Light)",
         "appeal": "Appeal your decision on my request",
         "accounting": "List who my health information was disclosed to (accounting)",
+        "admt_opt_out": "Opt out of automated decision-making about me (ADMT)",
+        "admt_access": "Tell me how automated decision-making is used about me (ADMT access)",
+        "admt_appeal": "Appeal an automated decision to a human reviewer",
+        "profiling_opt_out": "Opt out of profiling for decisions with significant effects",
+        "admt_explanation": "Explain an adverse decision made with automated technology",
+        "admt_human_review": "Have a human review an automated decision, or correct my data used in it",
     }
 )
 
@@ -307,6 +331,11 @@ _NEXT_WORKING_DAY = Clock("next_working_day", 1)
 _GDPR_EXTENSION = Extension(n=2, citation="GDPR Art. 12(3)")
 _UK_EXTENSION = Extension(n=2, citation="UK GDPR Art. 12(3)")
 _US_STATE_EXTENSION_DAYS = 45
+# ⚑ RULES.md §9: the ADMT appeal's clock (the same 45 days as a request to know, to be confirmed).
+ADMT_APPEAL_DAYS_DEFAULT = 45
+# Colorado SB 26-189: an explanation within 30 days of an adverse outcome (H); human review and correction on
+# request (M): the CPA's own 45 + 45 days until counsel names another.
+CO_ADMT_EXPLANATION_DAYS = 30
 
 # Company-policy defaults (privacy policy §7): one place, so counsel can change them.
 VOLUNTARY_RESPOND_DAYS = 45
@@ -347,8 +376,25 @@ _US_STATE_RIGHT_VERIFICATION: Mapping[str, VerificationLevel] = MappingProxyType
         "erasure": "reasonable",
         "portability": "reasonable",
         "opt_out_sale_sharing": "none",
+        # Opt-out of profiling in furtherance of decisions with legal or similarly significant effects.
+        "profiling_opt_out": "none",
     }
 )
+
+# Where the profiling opt-out sits in each state's law (the 45 + 45 clock and the appeal are its rights' own).
+_US_STATE_PROFILING_CITATIONS: Mapping[str, str] = MappingProxyType({
+    "va": "Va. Code §59.1-577(A)(5)",
+    "co": "C.R.S. §6-1-1306(1)(a)(I)(C); 4 CCR 904-3 Rule 9.04",
+    "ct": "Conn. Gen. Stat. §42-518(a)(5)(C)",
+    "tx": "Tex. Bus. & Com. Code §541.051(b)(5)(C)",
+    "or": "ORS 646A.574(1)(d)(C)",
+})
+# VA, CT and TX exempt HIPAA business associates entirely; OR and CO only the PHI (RULES.md §9).
+_PROFILING_NOTE: Mapping[str, str] = MappingProxyType({
+    **{state: "Not for data we hold as a HIPAA business associate (that law exempts us as one)."
+       for state in ("va", "ct", "tx")},
+    **{state: "Protected health information is exempt; everything else is covered." for state in ("co", "or")},
+})
 
 
 def _gdpr_rows(regime: str, law: str, extension: Extension) -> list[Rule]:
@@ -423,6 +469,22 @@ def _ccpa_rows() -> list[Rule]:
              "Cal. Civ. Code §1798.120; 11 CCR §7026(f)", grounds, notice),
         Rule("ccpa", "limit_sensitive", Clock("business", 15), None, None, "none", False,
              "Cal. Civ. Code §1798.121; 11 CCR §7027(g)", grounds, notice),
+        # ADMT (11 CCR §7200-7222), from 2027-01-01 (ADMT_RIGHTS_FROM). No verification may be required for the
+        # opt-out, only identifying information; stop within 15 business days, no extension; confirm it.
+        Rule("ccpa", "admt_opt_out", Clock("business", 15), None, None, "none", False,
+             "11 CCR §7221(c), (n)", grounds, notice,
+             note="Tell every service provider, contractor and third party processing with the ADMT to stop "
+             "within the same 15 business days (§7221(n)); do not ask again for 12 months."),
+        # Verified like a request to know (§7222(c), §7062); the acknowledgement of §7021 (⚑ admt_access_acknowledge).
+        Rule("ccpa", "admt_access", Clock("calendar", 45), ack, extension, "reasonably_high", False,
+             f"11 CCR §7222; {clocked}", grounds, notice,
+             note="Trade-secret and security/fraud details may be withheld, with the reason recorded (§7222(c)). "
+             "More than four uses in 12 months may be answered in aggregate."),
+        # Only where the company relies on the human-appeal exception for the system (§7221(b)(1)).
+        Rule("ccpa", "admt_appeal", Clock("calendar", ADMT_APPEAL_DAYS_DEFAULT), None, None, "email", False,
+             "11 CCR §7221(b)(1)", grounds, notice,
+             note="A qualified human reviewer with the authority to overturn the decision answers (⚑ "
+             "admt_appeal_days)."),
     ]
 
 
@@ -432,9 +494,25 @@ def _us_state_rows(state: str) -> list[Rule]:
     rights_citation, appeal_citation = _US_STATE_CITATIONS[state]
     extension = Extension(n=_US_STATE_EXTENSION_DAYS, citation=rights_citation)
     rows = [
-        Rule(state, right, Clock("calendar", 45), None, extension, level, False, rights_citation, grounds, notice)
+        Rule(state, right, Clock("calendar", 45), None, extension, level, False,
+             f"{_US_STATE_PROFILING_CITATIONS[state]}; {rights_citation}" if right == "profiling_opt_out"
+             else rights_citation, grounds, notice,
+             note=_PROFILING_NOTE[state] if right == "profiling_opt_out" else "")
         for right, level in _US_STATE_RIGHT_VERIFICATION.items()
     ]
+    if state == "co":
+        # SB 26-189 (from 2027-01-01): explanation of an adverse outcome within 30 days (an officer opens the
+        # case on the day of the outcome, or the person asks); human review / correction on request.
+        rows += [
+            Rule("co", "admt_explanation", Clock("calendar", CO_ADMT_EXPLANATION_DAYS), None, None, "email", False,
+                 "Colo. SB 26-189 (C.R.S. §6-1-1703 as amended)", grounds, notice,
+                 note="Counted from the adverse outcome: a plain-language explanation of the decision and the "
+                 "automated system's role."),
+            Rule("co", "admt_human_review", Clock("calendar", 45), None, extension, "reasonable", False,
+                 "Colo. SB 26-189 (C.R.S. §6-1-1703 as amended); " + rights_citation, grounds, notice,
+                 note="Correction of inaccurate personal data and meaningful human review where commercially "
+                 "reasonable; the CPA's 45 + 45 days (M)."),
+        ]
     appeal_days, appeal_extension = _US_STATE_APPEAL[state]
     rows.append(
         Rule(

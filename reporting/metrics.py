@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reporting.rules import DENIAL_REASONS, REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE, Outcome
+from reporting.rules import ADMT_REQUEST_TYPES, DENIAL_REASONS, REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE, Outcome
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,19 @@ class Metrics:
 
 
 def compute_metrics(facts: Iterable[CaseFact], *, start: dt.date, end: dt.date,
-                    regime: str | None = None) -> Metrics:
-    """Count the §7102 figures of `facts` for the period start..end (inclusive), optionally one regime."""
+                    regime: str | None = None, include_admt: bool = True) -> Metrics:
+    """Count the §7102 figures of `facts` for the period start..end (inclusive), optionally one regime.
+
+    `include_admt` (the ⚑ setting MEDPRIVACY_ADMT_METRICS): also count requests to access and to opt out of
+    automated decision-making, as the amended §7102 asks of large businesses.
+    """
     if end < start:
         raise ValueError("The period ends before it starts")
-    by_type = {code: TypeMetrics(code, label) for code, label in REQUEST_TYPES.items()}
+    by_type = {code: TypeMetrics(code, label) for code, label in REQUEST_TYPES.items()
+               if include_admt or code not in ADMT_REQUEST_TYPES}
     for fact in facts:
         request_type = RIGHT_TO_TYPE.get(fact.right)
-        if request_type is None or (regime and fact.regime != regime):
+        if request_type not in by_type or (regime and fact.regime != regime):
             continue
         row = by_type[request_type]
         if start <= fact.received_on <= end:

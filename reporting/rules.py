@@ -18,7 +18,12 @@ REQUEST_TYPES: Mapping[str, str] = MappingProxyType({
     "correct": "Requests to correct",
     "opt_out": "Requests to opt out of sale or sharing",
     "limit": "Requests to limit use of sensitive personal information",
+    # ⚑ §7102 as amended (RULES.md §9): listed while settings.MEDPRIVACY_ADMT_METRICS is on.
+    "admt_access": "Requests to access information about automated decision-making (ADMT)",
+    "admt_opt_out": "Requests to opt out of automated decision-making (ADMT)",
 })
+# The request types counted only while the ⚑ setting MEDPRIVACY_ADMT_METRICS is on.
+ADMT_REQUEST_TYPES: frozenset[str] = frozenset({"admt_access", "admt_opt_out"})
 
 # Portal right code -> §7102 request type. Rights not listed are not §7102 requests.
 RIGHT_TO_TYPE: Mapping[str, str] = MappingProxyType({
@@ -28,6 +33,8 @@ RIGHT_TO_TYPE: Mapping[str, str] = MappingProxyType({
     "rectification": "correct",
     "opt_out_sale_sharing": "opt_out",
     "limit_sensitive": "limit",
+    "admt_access": "admt_access",
+    "admt_opt_out": "admt_opt_out",
 })
 
 DENIAL_REASONS: Mapping[str, str] = MappingProxyType({

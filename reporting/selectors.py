@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
@@ -19,7 +20,7 @@ from medprivacy import access
 from outbox.models import Message
 from reporting import metrics
 from reporting.models import CaseFact
-from reporting.rules import REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE
+from reporting.rules import ADMT_REQUEST_TYPES, REQUEST_TYPES, RESPONDED, RIGHT_TO_TYPE
 from requests_app import selectors as case_selectors
 from requests_app.models import Case
 from timeline.models import TimelineEvent
@@ -48,7 +49,7 @@ def facts_for_period(*, start: dt.date, end: dt.date, regime: str | None = None)
 
 def metrics_for_period(*, start: dt.date, end: dt.date, regime: str | None = None) -> metrics.Metrics:
     return metrics.compute_metrics(facts_for_period(start=start, end=end, regime=regime), start=start, end=end,
-                                   regime=regime)
+                                   regime=regime, include_admt=settings.MEDPRIVACY_ADMT_METRICS)
 
 
 def regimes_reported() -> list[str]:
@@ -87,7 +88,8 @@ def series_requests_per_month(facts: list[metrics.CaseFact], *, start: dt.date, 
         request_type = RIGHT_TO_TYPE.get(fact.right)
         if request_type and start <= fact.received_on <= end:
             counts[(request_type, (fact.received_on.year, fact.received_on.month))] += 1
-    rows = [(label, [counts[(code, m)] for m in months]) for code, label in REQUEST_TYPES.items()]
+    rows = [(label, [counts[(code, m)] for m in months]) for code, label in REQUEST_TYPES.items()
+            if settings.MEDPRIVACY_ADMT_METRICS or code not in ADMT_REQUEST_TYPES]
     return Series("Requests received per month, by type", [_label(m) for m in months], rows)
 
 

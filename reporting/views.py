@@ -52,7 +52,8 @@ def metrics_report(request: HttpRequest) -> HttpResponse:
         return response
     start, end, regime = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["regime"]
     facts = selectors.facts_for_period(start=start, end=end, regime=regime)
-    figures = metrics.compute_metrics(facts, start=start, end=end, regime=regime)
+    figures = metrics.compute_metrics(facts, start=start, end=end, regime=regime,
+                                      include_admt=settings.MEDPRIVACY_ADMT_METRICS)
     if request.GET.get("download") == "csv":
         return _csv_response(metrics.csv_rows(figures),
                              f"privacy-metrics-{start.isoformat()}-{end.isoformat()}-{regime or 'all'}.csv")

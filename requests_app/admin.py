@@ -51,6 +51,7 @@ from requests_app.forms import ResidenceForm
 from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
+from requests_app.services.admt import case_admt_access_respond
 from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
 from subjects.models import email_digest
 from timeline.models import TimelineEvent
@@ -231,7 +232,7 @@ class CaseAdmin(ScopedHistoryAdmin):
     search_help_text = "A reference (DSR-2026-000123) or the requester's exact e-mail address."
     list_per_page = 50
     action_form = CaseBulkActionForm
-    actions = ("assign_selected", "start_work_selected")
+    actions = ("assign_selected", "start_work_selected", "admt_access_respond_selected")
     inlines = (TimelineInline, AttachmentInline)
     change_form_template = "admin/requests_app/case/change_form.html"
     fieldsets = (
@@ -604,6 +605,21 @@ class CaseAdmin(ScopedHistoryAdmin):
         if skipped:
             refused.append(f"{skipped} shared with you for viewing only")
         _report(self, request, "Work started", done, refused)
+
+
+    @admin.action(description="Send the ADMT access response (from the AI register) for selected cases",
+                  permissions=["work"])
+    def admt_access_respond_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        done, refused = 0, []
+        for dsr in selectors.cases_changeable_among(user=request.user, pks=queryset.values_list("pk", flat=True)):
+            try:
+                case_admt_access_respond(dsr=dsr, actor=request.user)
+            except REFUSALS as exc:
+                refused.append(f"{dsr.reference}: {exc}")
+            else:
+                done += 1
+                self.log_change(request, dsr, "ADMT access response sent")
+        _report(self, request, "ADMT access response sent", done, refused)
 
 
 def due_badge(dsr: Case, *, today: dt.date) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
+from admt import selectors as admt_selectors
 from regimes import deadlines
-from regimes.rules import RIGHT_LABELS
+from regimes.rules import ADMT_RIGHTS, RIGHT_LABELS
 from requests_app.residence import COUNTRIES, US_REGIONS, residence_label
 from requests_app.services.intake import (
     MAX_AUTHORIZATION_BYTES,
@@ -105,6 +106,10 @@ class IntakeForm(SummaryMixin, forms.Form):
     appeal_reference = forms.CharField(
         label="Reference of the decision you appeal", required=False, max_length=20, validators=[_one_line],
         help_text="Needed if you appeal our decision: the reference in our decision e-mail, e.g. DSR-2026-000123.")
+    admt_system = forms.TypedChoiceField(
+        label="Which automated system? (optional)", required=False, coerce=int, empty_value=None,
+        help_text="Only for a request about automated decisions: leave it empty to cover every system.",
+        error_messages={"invalid_choice": "Choose the automated system from the list."})
     is_agent = forms.BooleanField(label="I am an authorized agent making this request for someone else",
                                   required=False)
     agent_name = forms.CharField(label="Agent's name", required=False, max_length=200, validators=[_one_line])
@@ -131,10 +136,16 @@ class IntakeForm(SummaryMixin, forms.Form):
         self.country, self.subdivision = country, subdivision
         self.residence = residence_label(country, subdivision)
         # Patients' rights (e.g. an accounting of disclosures) are listed too; intake refuses them to non-patients.
+        # The automated-decision rights only where the AI register has a system they reach.
         self.fields["rights"].choices = [
             (right, RIGHT_LABELS[right])
-            for right in deadlines.rights_offered(country, subdivision or None, is_patient=True)
+            for right in admt_selectors.rights_relevant(
+                rights=deadlines.rights_offered(country, subdivision or None, is_patient=True))
         ]
+        systems = admt_selectors.opt_out_choices() if set(dict(self.fields["rights"].choices)) & ADMT_RIGHTS else []
+        self.fields["admt_system"].choices = [("", "Every automated system"),
+                                              *((system.pk, system.public_name) for system in systems)]
+        self.offers_admt_system = bool(systems)
         self.offers_appeal = any(right == "appeal" for right, _ in self.fields["rights"].choices)
 
     def clean_email(self) -> str:
@@ -161,6 +172,7 @@ class IntakeForm(SummaryMixin, forms.Form):
             correction_wrong=cleaned.get("correction_wrong", ""),
             correction_right=cleaned.get("correction_right", ""), clinic_name=cleaned.get("clinic_name", ""),
             declaration_accepted=bool(cleaned.get("declaration")),
+            admt_system_ids=[cleaned["admt_system"]] if cleaned.get("admt_system") else [],
         )
         for field, message in problems.items():
             if field in self.fields and field not in self.errors:
@@ -181,6 +193,7 @@ class IntakeForm(SummaryMixin, forms.Form):
             "authorization": data.get("authorization"), "clinic_name": data["clinic_name"],
             "declaration_accepted": data["declaration"], "appeal_reference": data["appeal_reference"],
             "birth_date": data.get("birth_date"),
+            "admt_system_ids": [data["admt_system"]] if data.get("admt_system") else [],
         }
 
 

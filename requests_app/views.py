@@ -79,6 +79,10 @@ def request_form(request: HttpRequest) -> HttpResponse:
             wanted = request.GET.get("right", "")
             if wanted in dict(form.fields["rights"].choices):
                 form.initial["rights"] = [wanted]
+            # A pre-use notice's opt-out link names its automated system too.
+            system = request.GET.get("system", "")
+            if system.isdecimal() and len(system) < 10 and int(system) in dict(form.fields["admt_system"].choices):
+                form.initial["admt_system"] = int(system)
             return _render_form(request, form)
         return render(request, "requests_app/residence.html", {"form": residence}, status=400)
     initial = {key: request.GET.get(key, "") for key in ("country", "subdivision")} if changing else None

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from admt.rules import RIGHT_ACTIONS as ADMT_TASK_RIGHTS
+from admt.services import admt_case_start
 from audit.services import audit_append
 from compliance.rules import OUTCOME_FOR_STATUS
 from consents.services import CONSENT_RIGHTS, consents_apply_request
@@ -194,12 +196,20 @@ def case_start_fulfilment(*, dsr: Case, actor: Actor = None) -> None:
     """Act on a case once its requester's identity is settled at the level the rules ask for.
 
     Rights that act on consents (withdraw consent, stop marketing, opt out of sale/sharing, limit sensitive
-    use) write their ledger events at once; every right gets one fulfilment task per system of the data
+    use) write their ledger events at once; the ADMT rights get their tasks from the AI register
+    (`admt.services.admt_case_start`); every right gets one fulfilment task per system of the data
     map that may hold the subject's data (idempotent). Patient cases are not acted on: the clinic controls that data
     and an officer redirects them. Called by every path that settles verification (intake at receipt for
     rights that need none, the e-mail link, an officer's identity check); safe to call twice.
     """
-    if dsr.is_patient or dsr.verified_at is None or dsr.needs_officer_verification or not dsr.is_open:
+    if dsr.verified_at is None or dsr.needs_officer_verification or not dsr.is_open:
+        return
+    if dsr.right in ADMT_TASK_RIGHTS and (not dsr.is_patient or dsr.verification_level == "none"):
+        # The AI register says which systems and recipients: a clinic's ADMT is forwarded to the clinic, so a
+        # patient's ADMT opt-out is acted on too (it never waits for a verification it may not ask for).
+        admt_case_start(dsr=dsr, actor=actor)
+        return
+    if dsr.is_patient:
         return
     if dsr.right in CONSENT_RIGHTS:
         events = consents_apply_request(subject=dsr.subject, right=dsr.right, dsr_reference=dsr.reference,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from admt.services import admt_minimise
 from consents import services as consent_services
 from fulfilment import services as fulfilment
 from medprivacy import clock
@@ -114,6 +115,7 @@ def subject_erase(*, dsr: Case, actor: Actor) -> dict[str, int]:
         case_ids = list(Case.objects.filter(subject=subject).values_list("pk", flat=True))
         counts |= outbox.messages_erase(data_subject=subject)
         counts |= fulfilment.fulfilment_minimise(case_ids=case_ids)
+        counts |= admt_minimise(case_ids=case_ids)
         counts |= consent_services.consents_record_erasure(subject=subject, dsr_reference=dsr.reference,
                                                            actor=actor)
         counts["timeline_notes"] = TimelineEvent.objects.filter(

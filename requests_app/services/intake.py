@@ -45,6 +45,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from admt import selectors as admt_selectors
+from admt.services import admt_scope_record
 from medprivacy import clock
 from medprivacy.languages import DEFAULT_LANGUAGE, language_normalize
 from medprivacy.links import absolute
@@ -53,7 +55,7 @@ from minors.services import age_statement_record
 from outbox.models import Message
 from outbox.services import message_language, message_send
 from regimes import deadlines
-from regimes.rules import DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
+from regimes.rules import ADMT_RIGHTS, DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
 from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
@@ -140,7 +142,8 @@ def residence_problems(*, country: str, subdivision: str) -> dict[str, str]:
 def intake_problems(*, rights: Sequence[str], email: str, relationship: str, country: str, subdivision: str,
                     is_agent: bool, agent_name: str, agent_email: str, has_authorization: bool,
                     correction_wrong: str, correction_right: str, clinic_name: str,
-                    declaration_accepted: bool, agent_attested: bool = False) -> dict[str, str]:
+                    declaration_accepted: bool, agent_attested: bool = False,
+                    admt_system_ids: Sequence[int] = ()) -> dict[str, str]:
     """Return every rule a request breaks (field → message), from the rules table; empty when acceptable.
 
     `agent_attested`: the agent's authority is proven another way (a request signed with the agent's
@@ -167,6 +170,19 @@ def intake_problems(*, rights: Sequence[str], email: str, relationship: str, cou
         problems["rights"] = "Choose each request only once."
     if relationship not in Relationship.values:
         problems["relationship"] = "Choose how you know us."
+    elif "rights" not in problems:
+        # The ADMT rights reach only systems of the AI register that process people like the requester.
+        irrelevant = [right for right in rights if right in ADMT_RIGHTS
+                      and not admt_selectors.systems_for_right(right=right, relationship=relationship)]
+        if irrelevant:
+            problems["rights"] = ("None of our automated systems uses information about a "
+                                  f"{Relationship(relationship).label.lower()} for: "
+                                  f"{'; '.join(RIGHT_LABELS[right] for right in irrelevant)}.")
+    named = set(admt_system_ids)
+    if named and not named <= {system.pk for system in admt_selectors.opt_out_choices()}:
+        problems["admt_system"] = "Choose the automated system from the list."
+    elif named and not set(rights) & ADMT_RIGHTS:
+        problems["admt_system"] = "An automated system is named only with a request about automated decisions."
     if "rectification" in rights:
         if not correction_wrong.strip():
             problems["correction_wrong"] = "Tell us which information is wrong."
@@ -211,7 +227,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
                       agent_email: str = "", authorization: UploadedFile | None = None, clinic_name: str = "",
                       declaration_accepted: bool, channel: str = Channel.WEB_FORM,
                       appeal_reference: str = "", agent_attested: bool = False,
-                      birth_date: dt.date | None = None, language: str = DEFAULT_LANGUAGE) -> IntakeResult:
+                      birth_date: dt.date | None = None, language: str = DEFAULT_LANGUAGE,
+                      admt_system_ids: Sequence[int] = ()) -> IntakeResult:
     """File a request: one case per right, one verification, the receipt e-mail; all or nothing.
 
     `language`: the requester's (the page's, an agent's, an officer's choice); stored on the submission,
@@ -228,7 +245,7 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
         rights=rights, email=email, relationship=relationship, country=country, subdivision=subdivision,
         is_agent=is_agent, agent_name=agent_name, agent_email=agent_email, has_authorization=bool(authorization),
         correction_wrong=correction_wrong, correction_right=correction_right, clinic_name=clinic_name,
-        declaration_accepted=declaration_accepted, agent_attested=agent_attested,
+        declaration_accepted=declaration_accepted, agent_attested=agent_attested, admt_system_ids=admt_system_ids,
     )
     if not full_name.strip():
         problems.setdefault("full_name", "Enter your full name.")
@@ -275,6 +292,8 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
             )
             submission._change_reason = "Request received"
             submission.save()
+            if admt_system_ids:  # before the cases: an opt-out's tasks are created with them, at once
+                admt_scope_record(submission=submission, automated_system_ids=list(admt_system_ids))
             cases = [
                 case_create(submission=submission, right=right, is_patient=is_patient,
                             regime=deadlines.regime_for(country=country, subdivision=subdivision or None,
@@ -358,7 +377,7 @@ def _receipt_template(cases: Sequence[Case], *, is_patient: bool) -> str:
     """Pick the one e-mail a new submission gets, from what the rules say about its cases."""
     if is_patient:
         return "intake_patient_notice"
-    if any(deadlines.rule_for(dsr.regime, dsr.right).acknowledge is not None for dsr in cases):
+    if any(dsr.acknowledge_by is not None for dsr in cases):
         return "intake_acknowledgement"
     if any(dsr.status == Status.AWAITING_VERIFICATION for dsr in cases):
         return "intake_verification"
@@ -397,7 +416,7 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
                         summary=f"Verification link e-mailed; valid until {_utc_text(token.expires_at)}")
     for dsr in cases:
         rule = deadlines.rule_for(dsr.regime, dsr.right)
-        if rule.acknowledge is not None:
+        if dsr.acknowledge_by is not None:  # the case's own dates, after the ⚑ conventions
             dsr.acknowledged_at = timezone.now()
             dsr._change_reason = "Receipt acknowledged"
             dsr.save(update_fields=["acknowledged_at", "updated_at"])

@@ -20,7 +20,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from compliance.rules import (
-    CONFIRM_PROCESSED_RIGHTS,
+    CONFIRMATION_TEMPLATES,
     EVIDENCE,
     GROUNDS_NEEDING_EXPLANATION,
     IDENTITY_GROUNDS,
@@ -231,6 +231,10 @@ def case_request_info(*, dsr: Case, actor: User, kind: str, question: str, pause
     _require_change(actor, dsr)
     if kind not in ("clarification", "identity"):
         raise WorkbenchError("Ask for a clarification or for identity information")
+    if kind == "identity" and (dsr.verification_level == "none" or dsr.right in NEVER_UNVERIFIABLE_RIGHTS):
+        # E.g. an ADMT opt-out (11 CCR §7221): only identifying information may be asked, never proof of identity.
+        raise WorkbenchError(f"{dsr.get_right_display()} needs no verification: it cannot wait for identity "
+                             "information. Act on it, or deny only on a documented good-faith belief of fraud.")
     question = _require_text(question, "The question to the requester")
     if pause and dsr.regime in PAUSE_ASK_WITHIN_DAYS:
         # A pause counts only if asked for without undue delay (⚑ compliance.rules.PAUSE_ASK_WITHIN_DAYS).
@@ -477,7 +481,7 @@ def case_complete(*, dsr: Case, actor: User, outcome_summary: str, response: str
                        "erasure_summary": erasure_notice(locked, completed_at=locked.closed_at) if is_erasure else "",
                        "rights_notice": compliance.notice_rights_text(texts),
                        "processed_on": clock.regime_today(locked.regime).isoformat()}
-        template = "opt_out_processed" if locked.right in CONFIRM_PROCESSED_RIGHTS else "completion"
+        template = CONFIRMATION_TEMPLATES.get(locked.right, "completion")
         message = message_send(submission=locked.submission, template_key=template, cases=[locked], actor=actor,
                                context=context)
         compliance.notice_assert_complete(message=message, texts=texts)

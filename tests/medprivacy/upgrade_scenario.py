@@ -21,7 +21,7 @@ from django.db import connection  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 OURS = {"requests_app", "consents", "retention", "medprivacy", "subjects", "timeline", "outbox", "fulfilment",
-        "minors", "referrals", "audit", "reporting"}
+        "minors", "referrals", "audit", "reporting", "admt", "assessments"}
 # The leaves of our apps before the restructure; the new apps did not exist.
 OLD_LEAVES = [("requests_app", "0006_history_reasons_as_text"), ("consents", "0003_history_reasons_as_text"),
               ("retention", "0004_history_reasons_as_text"), ("medprivacy", "0001_job_runs")]

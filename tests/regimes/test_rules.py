@@ -108,7 +108,8 @@ def test_each_regime_grants_the_rights_rules_md_lists():
         "withdraw_consent",
     )
     assert rights_for("uk_gdpr") == rights_for("gdpr")
-    assert rights_for("ccpa") == ("access", "rectification", "erasure", "opt_out_sale_sharing", "limit_sensitive")
+    assert rights_for("ccpa") == ("access", "rectification", "erasure", "opt_out_sale_sharing", "limit_sensitive",
+                                  "admt_opt_out", "admt_access", "admt_appeal")
     assert rights_for("shine_the_light") == ("disclosure",)
     assert rights_for("hipaa") == ("access", "rectification", "accounting")
     for state in ("va", "co", "ct", "tx", "or"):
@@ -119,6 +120,8 @@ def test_each_regime_grants_the_rights_rules_md_lists():
             "portability",
             "opt_out_sale_sharing",
             "appeal",
+            "profiling_opt_out",
+            *(("admt_explanation", "admt_human_review") if state == "co" else ()),
         )
 
 
@@ -259,6 +262,9 @@ def test_rights_offered_to_a_californian():
         "opt_out_sale_sharing",
         "limit_sensitive",
         "disclosure",
+        "admt_opt_out",
+        "admt_access",
+        "admt_appeal",
     )
 
 
@@ -272,6 +278,7 @@ def test_rights_offered_to_a_virginian_include_the_appeal():
         "withdraw_consent",
         "opt_out_sale_sharing",
         "appeal",
+        "profiling_opt_out",
     )
 
 

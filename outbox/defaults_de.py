@@ -319,3 +319,26 @@ dasselbe zu tun.
         ),
     ),
 }
+
+# Automated decisions (admt app; RULES.md §9).
+TEMPLATES.update({
+    "admt_opt_out_processed": DefaultTemplate(
+        description="", subject="Ihre Datenschutzanfrage {{ reference }} wurde umgesetzt",
+        body_text=_DEAR + """wir haben Ihre Anfrage {{ reference }} ({{ right_label }}) am {{ processed_on }} \
+umgesetzt. Wir setzen keine Technologie für automatisierte Entscheidungen mehr ein, \
+{% if dsr.right == "profiling_opt_out" %}um Profile über Sie für Entscheidungen mit rechtlicher oder ähnlich \
+erheblicher Wirkung zu erstellen{% else %}um Entscheidungen über Sie zu treffen{% endif %}, und wir haben alle, \
+die Ihre Daten damit verarbeiten, angewiesen, dies ebenfalls einzustellen. Wir werden Sie frühestens nach \
+12 Monaten erneut um Ihre Zustimmung bitten.
+
+{{ response }}
+{% if rights_notice %}
+{{ rights_notice }}
+{% endif %}""" + _SIGNATURE,
+    ),
+    "admt_access_response": DefaultTemplate(
+        description="",
+        subject="Ihre Datenschutzanfrage {{ reference }}: wie wir automatisierte Entscheidungen über Sie einsetzen",
+        body_text=_DEAR + "{{ body }}\n\nSie können auf Ihrer Statusseite antworten.\n" + _SIGNATURE,
+    ),
+})

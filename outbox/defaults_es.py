@@ -311,3 +311,27 @@ personal{% endif %}, y hemos indicado a los terceros afectados que hagan lo mism
         ),
     ),
 }
+
+# Automated decisions (admt app; RULES.md §9).
+TEMPLATES.update({
+    "admt_opt_out_processed": DefaultTemplate(
+        description="", subject="Su solicitud de privacidad {{ reference }} se ha procesado",
+        body_text=_DEAR + """Hemos procesado su solicitud {{ reference }} ({{ right_label }}) el \
+{{ processed_on }}. Ya no utilizamos tecnología de toma de decisiones automatizada \
+{% if dsr.right == "profiling_opt_out" %}para elaborar perfiles sobre usted con miras a decisiones que produzcan \
+efectos jurídicos o de importancia similar{% else %}para tomar decisiones sobre usted{% endif %}, y hemos indicado \
+a todos los que tratan su información con ella que dejen de hacerlo. No le pediremos que vuelva a aceptarla \
+durante al menos 12 meses.
+
+{{ response }}
+{% if rights_notice %}
+{{ rights_notice }}
+{% endif %}""" + _SIGNATURE,
+    ),
+    "admt_access_response": DefaultTemplate(
+        description="",
+        subject="Su solicitud de privacidad {{ reference }}: cómo utilizamos la toma de decisiones automatizada "
+                "sobre usted",
+        body_text=_DEAR + "{{ body }}\n\nPuede responder en su página de estado.\n" + _SIGNATURE,
+    ),
+})

@@ -100,6 +100,7 @@ def sample_context(*, key: str, regime: str, language: str) -> dict[str, Any]:
         "agent_name": "Sample Agent LLC", "expires_on": (dsr.receipt_date + dt.timedelta(days=14)).isoformat(),
         "package_url": SAMPLE_LINK, "expires_at": clock.now() + dt.timedelta(days=14),
         "preferences_url": SAMPLE_LINK, "unsubscribe_url": SAMPLE_LINK, "link_days": 7,
+        "system_name": "Sample imaging AI",
     }
     return {name: values[name] for name in template_variables(key)}
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -244,20 +244,57 @@ def cases_due_for_reminders(*, now: dt.datetime) -> QuerySet[Case]:
 
 def reminders_reschedule(*, cases: Iterable[Case], policy: ReminderPolicy, now: dt.datetime,
                          after: dt.date | None) -> int:
-    """Store each case's next look (reminder_schedule.next_reminder_at); one UPDATE per distinct instant.
-
-    Cases share few next instants (midnights), so this is a handful of set-based UPDATEs, not one per case.
-    """
+    """Store each case's next look (reminder_schedule.next_reminder_at) in one set-based UPDATE; return how
+    many changed."""
+    changes = [(dsr.pk, at) for dsr in cases
+               if (at := next_reminder_at(dsr, policy=policy, now=now, after=after)) != dsr.next_reminder_at]
+    if not changes:
+        return 0
+    if connection.vendor == "postgresql":  # one statement, the ids and instants as two array parameters
+        with connection.cursor() as cursor:
+            cursor.execute(_RESCHEDULE_SQL, [[pk for pk, _ in changes], [at for _, at in changes]])
+            return cursor.rowcount
     by_instant: dict[dt.datetime | None, list[int]] = defaultdict(list)
-    for dsr in cases:
-        at = next_reminder_at(dsr, policy=policy, now=now, after=after)
-        if at != dsr.next_reminder_at:
-            by_instant[at].append(dsr.pk)
-    changed = 0
-    for at, ids in by_instant.items():
-        for start in range(0, len(ids), IN_CHUNK):
-            changed += Case.objects.filter(pk__in=ids[start:start + IN_CHUNK]).update(next_reminder_at=at)
-    return changed
+    for pk, at in changes:
+        by_instant[at].append(pk)
+    return sum(Case.objects.filter(pk__in=ids[start:start + IN_CHUNK]).update(next_reminder_at=at)
+               for at, ids in by_instant.items() for start in range(0, len(ids), IN_CHUNK))
+
+
+# The two set-based statements of the claim on PostgreSQL (elsewhere: bulk_create / grouped updates).
+_RESCHEDULE_SQL = """
+UPDATE requests_app_case SET next_reminder_at = v.at
+FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+WHERE requests_app_case.id = v.id
+"""
+_CLAIM_SQL = """
+INSERT INTO requests_app_reminder (case_id, kind, target_date, due_date, recipients, state, attempts, created_at,
+                                   next_attempt_at, claim_token, last_error)
+SELECT v.case_id, v.kind, v.target_date, v.due_date, v.recipients, %s, 0, %s, %s, %s, ''
+FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::date[], %s::text[])
+     AS v(case_id, kind, target_date, due_date, recipients)
+ON CONFLICT (case_id, kind, target_date) DO NOTHING
+RETURNING id
+"""
+
+
+def _reminders_insert(due: list[DueReminder], *, now: dt.datetime, token: uuid.UUID) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING one row per due reminder; return the ids inserted (sorted)."""
+    if not due:
+        return []
+    if connection.vendor == "postgresql":
+        columns = list(zip(*((d.case_id, str(d.kind), d.target_date, d.due_date, ",".join(d.recipients))
+                             for d in due), strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, [Reminder.State.PENDING.value, now, now, token, *map(list, columns)])
+            return sorted(row[0] for row in cursor.fetchall())
+    Reminder.objects.bulk_create(
+        [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
+                  recipients=",".join(d.recipients), state=Reminder.State.PENDING, created_at=now,
+                  next_attempt_at=now, claim_token=token) for d in due],
+        ignore_conflicts=True, batch_size=1000,
+    )
+    return list(Reminder.objects.filter(claim_token=token).order_by("pk").values_list("pk", flat=True))
 
 
 def reminders_reschedule_open(*, policy: ReminderPolicy | None = None, chunk: int = 2000) -> int:
@@ -282,8 +319,8 @@ def reminders_claim(*, policy: ReminderPolicy | None = None) -> ClaimResult:
     Reads only the cases whose `next_reminder_at` has come, locked (FOR NO KEY UPDATE SKIP LOCKED: a case
     a service is writing right now is left to the next sweep, and a service waits for this transaction and
     then reschedules from what it wrote). Their due reminders are inserted in one set-based
-    INSERT … ON CONFLICT DO NOTHING (bulk_create with ignore_conflicts) on the unique key (case, kind, target
-    day), re-selected by this call's token, and the cases are rescheduled after today — all in one
+    INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING on the unique key (case, kind, target day; the rows
+    passed as arrays), and the cases are rescheduled after today in one UPDATE — all in one
     transaction, so a concurrent sweep blocks on the key until this one commits and then inserts nothing.
     A case with a reminder nobody can receive (no supervisor yet) keeps its time: the next sweep tries again.
     """
@@ -300,13 +337,7 @@ def reminders_claim(*, policy: ReminderPolicy | None = None) -> ClaimResult:
         due = [d for d in reminders_due(today=today, policy=policy, cases=cases_due_for_reminders(now=now))
                if d.case_id in ids]
         sendable = [d for d in due if d.recipients]
-        Reminder.objects.bulk_create(
-            [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
-                      recipients=",".join(d.recipients), state=Reminder.State.PENDING, created_at=now,
-                      next_attempt_at=now, claim_token=token) for d in sendable],
-            ignore_conflicts=True, batch_size=1000,
-        )
-        claimed = list(Reminder.objects.filter(claim_token=token).order_by("pk").values_list("pk", flat=True))
+        claimed = _reminders_insert(sendable, now=now, token=token)
         waiting = {d.case_id for d in due if not d.recipients}
         reminders_reschedule(cases=[dsr for dsr in locked if dsr.pk not in waiting], policy=policy, now=now,
                              after=today)

@@ -1,8 +1,11 @@
 """Scheduled reminders, escalations and verification expiry: found by sweeps, claimed once, sent after commit.
 
-Every job here is a sweep over indexed date and timestamp columns run by beat every few minutes; nothing
-is scheduled days ahead. A staff reminder is claimed by inserting its unique row (case, kind, target
-date) — two sweeps, a retried task or a restarted worker insert nothing the second time — and is sent
+Every job here is a sweep over indexed date and timestamp columns run by beat every few minutes. The staff
+reminder sweep reads only the cases whose stored `Case.next_reminder_at` has come (partial index; the value
+is computed by `requests_app.reminder_schedule` on every save of a case and advanced here after each claim),
+so a sweep with nothing due costs one index probe however many cases are open. A staff reminder is claimed
+by inserting its unique row (case, kind, target date) — two sweeps, a retried task or a restarted worker
+insert nothing the second time — and is sent
 after that transaction commits by a delivery loop that claims rows by compare-and-set. A claim left
 behind by a killed worker goes stale and is taken over; a failed send is retried with doubling backoff.
 

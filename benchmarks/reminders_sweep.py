@@ -1,15 +1,18 @@
-"""Benchmark the reminders sweep: 1,000,000 open cases, 10,000 of them due, on PostgreSQL.
+"""Benchmark the reminders sweep: 1,000,000 open cases, 10,000 of them due, on PostgreSQL (issue 19, P3).
 
 Measures, in one run and on the same data:
-- the claim of the due reminders through the service (`reminders_claim`: every kind of reminder), and the
-  due-soon claim alone through the service's selector + bulk insert, beside the same claim written as one
-  raw `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` statement (the baseline);
-- a steady-state sweep (everything already claimed: what beat pays every five minutes), ORM and raw;
+- the claim through the service (`reminders_claim`: reads the cases whose stored `next_reminder_at` has come,
+  locks them, computes every kind of reminder for them, inserts them with bulk_create(ignore_conflicts), and
+  reschedules the cases), beside the baseline: the due-soon claim written as one raw
+  `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` over the open cases;
+- a steady-state sweep (everything claimed, nothing due: what beat pays every five minutes), against the
+  raw claim repeated (which inserts nothing but still reads every candidate);
 - sending all 10,000 reminders (locmem e-mail backend: the database work, not an SMTP server).
+Each prints p50/p95/p99 over --repeat runs (claims inside rolled-back transactions), the ratio and the load.
 
-Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/mp_bench_jobs .venv/bin/python benchmarks/reminders_sweep.py
-The database is created if missing and its case tables are emptied and refilled on every run.
-Options: --cases N (default 1,000,000), --due N (default 10,000), --repeat N (default 3).
+Run:  .venv/bin/python benchmarks/reminders_sweep.py [--scale 1000000] [--due 10000] [--repeat 5]
+Server from DATABASE_URL; the database is `mpbench_list_jobs`, created if missing, its case tables emptied and
+refilled (set-based: one INSERT … SELECT generate_series) on every run.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mp_bench_jobs")
+_server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
+os.environ["DATABASE_URL"] = f"{_server}/mpbench_list_jobs"
 os.environ["EMAIL_URL"] = ""
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 os.environ.setdefault("DJANGO_DEBUG", "true")  # a throwaway secret key is fine for a local benchmark
@@ -75,8 +79,12 @@ RETURNING id
 """
 
 
-def load(n_cases: int, n_due: int, today) -> None:
-    """Fill the tables with n_cases open, assigned cases; n_due of them due in three days (no extension)."""
+def load(n_cases: int, n_due: int, today, tz: str) -> None:
+    """Fill the tables with n_cases open, assigned cases; n_due of them due in three days (no extension).
+
+    `next_reminder_at` is what `Case.save` stores for these cases (checked on a sample after loading): midnight
+    seven days before the due date (the first due-soon reminder), i.e. now for the due ones.
+    """
     with connection.cursor() as cur:
         cur.execute("TRUNCATE requests_app_reminder, timeline_timelineevent, requests_app_case, "
                     "requests_app_submission, subjects_datasubject, auth_user CASCADE")
@@ -85,8 +93,8 @@ def load(n_cases: int, n_due: int, today) -> None:
                        'officer@meddimensions.example', true, true, now()) RETURNING id""")
         officer_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO subjects_datasubject (email, full_name, phone, relationship, country,
-                       subdivision, created_at, updated_at) VALUES ('bench@example.com', 'Bench', '',
-                       'website_visitor', 'US', 'CA', now(), now()) RETURNING id""")
+                       subdivision, created_at, updated_at, email_hash) VALUES ('bench@example.com', 'Bench', '',
+                       'website_visitor', 'US', 'CA', now(), now(), '') RETURNING id""")
         subject_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                        agent_email, authorization_document, details, correction_wrong, correction_right,
@@ -101,18 +109,19 @@ def load(n_cases: int, n_due: int, today) -> None:
                 verification_method, needs_officer_verification, acknowledge_by, respond_by, extended_respond_by,
                 due_on, acknowledged_at, extended_at, extension_reason, paused_days, paused_since, assignee_id,
                 duplicate_of_id, closed_at, outcome_summary, denial_ground, created_at, updated_at, outcome,
-                verification_evidence, verification_scope)
+                verification_evidence, verification_scope, next_reminder_at)
             SELECT 'B-' || lpad(i::text, 8, '0'), %(sub)s, %(subj)s,
                    CASE WHEN i <= %(due)s THEN 'opt_out_sale_sharing' ELSE 'access' END, 'ccpa',
                    CASE WHEN i %% 2 = 0 THEN 'verified' ELSE 'in_progress' END, 'web_form',
                    now(), %(today)s::date, false, false, 'email', now(), 'bench', false, NULL, d.due,
                    CASE WHEN i <= %(due)s THEN NULL ELSE d.due + 45 END, d.due, now(), NULL, '', 0, NULL, %(off)s,
-                   NULL, NULL, '', '', now(), now(), '', '', ''
+                   NULL, NULL, '', '', now(), now(), '', '', '',
+                   (GREATEST(%(today)s::date, d.due - 7)::timestamp AT TIME ZONE %(tz)s)
             FROM generate_series(1, %(n)s) AS i
             CROSS JOIN LATERAL (SELECT CASE WHEN i <= %(due)s THEN %(today)s::date + 3
                                             ELSE %(today)s::date + 10 + (i %% 300) END AS due) d
         """, {"sub": submission_id, "subj": subject_id, "due": n_due, "today": today, "off": officer_id,
-              "n": n_cases})
+              "n": n_cases, "tz": tz})
         cur.execute("ANALYZE requests_app_case")
         cur.execute("ANALYZE auth_user")
 
@@ -131,22 +140,51 @@ def rolled_back(fn: Callable[[], object]) -> tuple[float, object]:
     return elapsed, result
 
 
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    """p50/p95/p99 in milliseconds (inclusive method: fine for a handful of samples)."""
+    if len(samples) == 1:
+        return (samples[0] * 1000,) * 3
+    q = statistics.quantiles(samples, n=100, method="inclusive")
+    return q[49] * 1000, q[94] * 1000, q[98] * 1000
+
+
+def line(label: str, samples: list[float], base: list[float] | None = None) -> None:
+    p50, p95, p99 = percentiles(samples)
+    ratio = f"   ratio p50 {p50 / percentiles(base)[0]:5.2f}x" if base else ""
+    print(f"  {label:58} p50 {p50:9.1f}  p95 {p95:9.1f}  p99 {p99:9.1f} ms{ratio}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--scale", type=int, default=1_000_000, help="open cases (default 1,000,000)")
     parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--send", type=int, default=None, help="time sending only this many (default: all due)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the loaded cases; forget earlier claims (reminders, timeline, due cases' schedule)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://…/mp_bench_jobs")
+        sys.exit("This benchmark needs PostgreSQL")
 
     call_command("migrate", verbosity=0)
     policy = reminders.reminder_policy()
     now = timezone.now()
     today = policy.today(now)
-    print(f"Loading {args.cases:,} open cases ({args.due:,} due) into {connection.settings_dict['NAME']} …")
-    load_s, _ = timed(lambda: load(args.cases, args.due, today))
-    print(f"  loaded in {load_s:.1f} s")
+    if args.reuse:
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE requests_app_reminder, timeline_timelineevent")
+            cur.execute("""UPDATE requests_app_case SET next_reminder_at = %s::date::timestamp AT TIME ZONE %s
+                           WHERE due_on <= %s::date + 7""", [today, str(policy.time_zone), today])
+    else:
+        print(f"Loading {args.scale:,} open cases ({args.due:,} due) into {connection.settings_dict['NAME']} …")
+        load_s, _ = timed(lambda: load(args.scale, args.due, today, str(policy.time_zone)))
+        print(f"  loaded in {load_s:.1f} s; load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f}")
+    from requests_app.models import Case
+    from requests_app.reminder_schedule import next_reminder_at
+
+    sample = Case.objects.filter(pk__in=[1, 2, args.due, args.due + 1, args.scale // 2, args.scale])
+    for dsr in sample:  # the loaded schedule is what the model would store
+        assert dsr.next_reminder_at == next_reminder_at(dsr, policy=policy, now=now), dsr.pk
 
     horizon = today + dt.timedelta(days=max(policy.due_offsets))
     raw_params = {"offsets": list(policy.due_offsets), "today": today, "horizon": horizon,
@@ -157,52 +195,38 @@ def main() -> None:
             cur.execute(RAW_DUE_SOON_CLAIM, {**raw_params, "token": uuid.uuid4()})
             return len(cur.fetchall())
 
-    def orm_due_soon_claim() -> int:
-        due = list(reminders._due_soon(today, policy, reminders._Recipients(policy)))
-        token = uuid.uuid4()
-        Reminder.objects.bulk_create(
-            [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
-                      recipients=",".join(d.recipients), created_at=now, next_attempt_at=now, claim_token=token)
-             for d in due], ignore_conflicts=True, batch_size=1000)
-        return Reminder.objects.filter(claim_token=token).count()
-
-    candidates = reminders._open_cases().filter(assignee__isnull=False, paused_since__isnull=True,
-                                                due_on__range=(today, horizon))
-    plan = candidates.values_list("pk", "due_on", "assignee__email").explain()
-    print("  plan of the candidate query:", " / ".join(line.strip() for line in plan.splitlines()[:3]))
-
-    raw_times, orm_times, full_times = [], [], []
+    print(f"\nReminders sweep over {args.scale:,} open cases, {args.due:,} due ({args.repeat} runs each; "
+          f"load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f}):", flush=True)
+    raw_times, service_times = [], []
     for _ in range(args.repeat):
         t, n_raw = rolled_back(raw_claim)
         raw_times.append(t)
-        t, n_orm = rolled_back(orm_due_soon_claim)
-        orm_times.append(t)
         t, claim = rolled_back(lambda: reminders.reminders_claim(policy=policy))
-        full_times.append(t)
-    assert n_raw == n_orm == len(claim.claimed_ids) == args.due, (n_raw, n_orm, len(claim.claimed_ids))
+        service_times.append(t)
+    assert n_raw == len(claim.claimed_ids) == args.due, (n_raw, len(claim.claimed_ids))
+    line("claim, raw INSERT…SELECT…ON CONFLICT (due-soon; baseline)", raw_times)
+    line("claim, service reminders_claim (all kinds + reschedule)", service_times, raw_times)
 
-    # Claim for real, then measure the steady state (every key exists) and the delivery of all of them.
+    # Claim for real, then the steady state (nothing due) and the delivery.
     claim_s, claim = timed(lambda: reminders.reminders_claim(policy=policy))
-    steady_orm = statistics.median(timed(lambda: reminders.reminders_claim(policy=policy))[0]
-                                   for _ in range(args.repeat))
-    steady_raw = statistics.median(timed(raw_claim)[0] for _ in range(args.repeat))
+    assert len(claim.claimed_ids) == args.due
+    assert not reminders.cases_due_for_reminders(now=now).exists()
+    print(f"  claim committed (the first real sweep)                     {claim_s * 1000:9.1f} ms", flush=True)
+    steady = [timed(lambda: reminders.reminders_claim(policy=policy))[0] for _ in range(args.repeat * 10)]
+    steady_raw = [timed(raw_claim)[0] for _ in range(args.repeat)]
+    line("steady state, nothing due: service", steady, steady_raw)
+    line("steady state: raw claim re-reading every candidate", steady_raw)
+    plan = reminders.cases_due_for_reminders(now=now).explain()
+    print(f"  steady-state read: {' / '.join(x.strip() for x in plan.splitlines()[:2])}", flush=True)
+    to_send = args.send or args.due
+    if to_send < args.due:  # leave the rest for later: only the first `to_send` rows are due now
+        later = Reminder.objects.order_by("pk").values_list("pk", flat=True)[to_send:]
+        Reminder.objects.filter(pk__in=list(later)).update(next_attempt_at=now + dt.timedelta(days=1))
     mail.outbox = []
     send_s, delivery = timed(lambda: reminders.reminders_deliver(policy=policy, time_budget=None))
-    assert delivery.sent == args.due == len(mail.outbox), (delivery.sent, len(mail.outbox))
-    assert Reminder.objects.filter(state="sent").count() == args.due
-
-    raw_m, orm_m, full_m = (statistics.median(x) for x in (raw_times, orm_times, full_times))
-    print(f"\nReminders sweep over {args.cases:,} open cases, {args.due:,} due (median of {args.repeat}):")
-    print(f"  claim, raw SQL INSERT…SELECT…ON CONFLICT (due-soon)  {raw_m * 1000:9.1f} ms")
-    print(f"  claim, service selector + bulk insert (due-soon)     {orm_m * 1000:9.1f} ms   "
-          f"ratio {orm_m / raw_m:5.2f}x raw")
-    print(f"  claim, service reminders_claim (all 8 kinds)         {full_m * 1000:9.1f} ms   "
-          f"ratio {full_m / raw_m:5.2f}x raw")
-    print(f"  claim committed (first real sweep)                   {claim_s * 1000:9.1f} ms")
-    print(f"  steady-state sweep, nothing new: service             {steady_orm * 1000:9.1f} ms   "
-          f"ratio {steady_orm / steady_raw:5.2f}x raw ({steady_raw * 1000:.1f} ms)")
-    print(f"  send all {args.due:,} (locmem backend)                   {send_s:9.2f} s    "
-          f"{args.due / send_s:,.0f} reminders/s, {send_s / args.due * 1000:.2f} ms each")
+    assert delivery.sent == to_send == len(mail.outbox), (delivery.sent, len(mail.outbox))
+    print(f"  send {to_send:,} (locmem backend): {send_s:.2f} s, {to_send / send_s:,.0f} reminders/s, "
+          f"{send_s / to_send * 1000:.2f} ms each; load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, QuerySet, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -34,6 +34,7 @@ from fulfilment.services import FulfilmentError
 from medprivacy import access, clock
 from medprivacy.admin_base import ReadOnlyAdmin, ScopedHistoryAdmin
 from medprivacy.history_display import user_display_name
+from medprivacy.pagination import LargeTablePaginator
 from outbox.models import ThreadAttachment
 from regimes import deadlines
 from requests_app import admin_work, selectors
@@ -48,12 +49,11 @@ from requests_app.admin_views import (
     task_outcome_forms,
 )
 from requests_app.forms import ResidenceForm
-from requests_app.models import Case, CaseAttachment, ControllerOrganization, Reminder
+from requests_app.models import CASE_LIST_ORDER, Case, CaseAttachment, ControllerOrganization, Reminder, open_rank
 from requests_app.services import compliance as compliance_services
 from requests_app.services import workbench
 from requests_app.services.admt import case_admt_access_respond
-from requests_app.workflow import OPEN_STATUSES, IllegalTransition, Status
-from subjects.models import email_digest
+from requests_app.workflow import IllegalTransition, Status
 from timeline.models import TimelineEvent
 
 admin.site.index_template = "admin/requests_app/index.html"
@@ -64,6 +64,16 @@ REFUSALS = (workbench.WorkbenchError, IllegalTransition, FulfilmentError, compli
 # ---------------------------------------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------------------------------------
+
+
+class AssigneeAutocomplete(AutocompleteSelect):
+    """Django's select2 search box, asking the case admin's own list of case workers (not every user)."""
+
+    def __init__(self) -> None:
+        super().__init__(Case._meta.get_field("assignee"), admin.site)
+
+    def get_url(self) -> str:
+        return reverse("admin:requests_app_case_assignees")
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -199,7 +209,7 @@ class AttachmentInline(_CaseScopedInline):
 
 
 class CaseBulkActionForm(helpers.ActionForm):
-    assignee = forms.ModelChoiceField(queryset=access.case_workers(), required=False,
+    assignee = forms.ModelChoiceField(queryset=access.case_workers(), required=False, widget=AssigneeAutocomplete(),
                                       label="Assign to (for “Assign selected”)")
 
     def __init__(self, *args, **kwargs) -> None:
@@ -228,9 +238,13 @@ class CaseAdmin(ScopedHistoryAdmin):
     list_filter = (CaseStateFilter, "status", "right", "regime", AssigneeSearchFilter, DueFilter, ConversationFilter,
                    VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
-    search_fields = ("reference",)
+    search_fields = ("=reference",)  # the search itself: selectors.cases_search (each branch index-served)
     search_help_text = "A reference (DSR-2026-000123) or the requester's exact e-mail address."
     list_per_page = 50
+    # Counting 1M cases on every page costs more than the page: no "N total" count, and the filtered count is
+    # PostgreSQL's estimate once it is large (LargeTablePaginator).
+    show_full_result_count = False
+    paginator = LargeTablePaginator
     action_form = CaseBulkActionForm
     actions = ("assign_selected", "start_work_selected", "admt_access_respond_selected")
     inlines = (TimelineInline, AttachmentInline)
@@ -246,12 +260,11 @@ class CaseAdmin(ScopedHistoryAdmin):
     # --- scoping -----------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        open_rank = SqlCase(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1),
-                          output_field=IntegerField())
-        return access.cases_for_user(user=request.user).annotate(open_rank=open_rank)
+        # open_rank: the indexed expression of the default order (models.open_rank, index case_open_first)
+        return access.cases_for_user(user=request.user).alias(open_rank=open_rank())
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
-        return ["open_rank", "due_on", "pk"]  # open cases first, nearest due date first
+        return list(CASE_LIST_ORDER)  # open cases first, nearest due date first
 
     def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         if obj is None:
@@ -283,10 +296,15 @@ class CaseAdmin(ScopedHistoryAdmin):
     # --- the list -----------------------------------------------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if "@" in term:  # exact e-mail, normalized as intake stores it
-            return queryset.filter(subject__email_hash=email_digest(term)), False
-        return super().get_search_results(request, queryset, term)
+        return selectors.cases_search(queryset, term=search_term), False
+
+    def assignees_view(self, request: HttpRequest) -> JsonResponse:
+        """The assignee search box's answers (select2's format): case workers by user name, 20 at most."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        choices = selectors.assignee_choices(term=request.GET.get("term", ""))
+        return JsonResponse({"results": [{"id": str(pk), "text": name} for pk, name in choices],
+                             "pagination": {"more": False}})
 
     @admin.display(description=_("right"), ordering="right")
     def right_short(self, obj: Case) -> str:
@@ -441,6 +459,7 @@ class CaseAdmin(ScopedHistoryAdmin):
                  name="requests_app_case_saved_filter_save"),
             path("saved-filters/<int:pk>/delete/", wrap(partial(admin_work.saved_filter_delete_view, self)),
                  name="requests_app_case_saved_filter_delete"),
+            path("assignees/", wrap(self.assignees_view), name="requests_app_case_assignees"),
             path("<path:object_id>/attachments/<int:attachment_id>/", wrap(self.attachment_view),
                  name="requests_app_case_attachment"),
             path("<path:object_id>/authorization/", wrap(self.authorization_view),

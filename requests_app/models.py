@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case as SqlCase
+from django.db.models import F, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -18,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from compliance.rules import OUTCOMES
 from medprivacy.languages import DEFAULT_LANGUAGE, language_choices
 from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICATION_LEVELS
+from requests_app import reminder_schedule
 from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status, disclosure_refusal
 from subjects.models import DataSubject
 
@@ -98,6 +101,21 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+def open_rank() -> SqlCase:
+    """0 for an open case, 1 for a closed one: the first key of the case list's default order.
+
+    The same expression is indexed (`case_open_first`, with the due date and id), so PostgreSQL reads the
+    first page of the list from that index instead of sorting every case. Open statuses are listed in
+    sorted order so the SQL (and the index definition) never varies between processes.
+    """
+    return SqlCase(When(status__in=sorted(OPEN_STATUSES), then=Value(0)), default=Value(1),
+                   output_field=IntegerField())
+
+
+# The case list's default order: open cases first, nearest due date first (served by `case_open_first`).
+CASE_LIST_ORDER = ("open_rank", "due_on", "pk")
+
+
 class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
         """Cases not in a terminal status (workflow.OPEN_STATUSES: the one definition of open)."""
@@ -153,16 +171,27 @@ class Case(models.Model):
                                   help_text="For an appeal: the decision appealed.")
     awaiting_reply_since = models.DateTimeField(
         null=True, blank=True, help_text="The requester wrote on the status page and no officer has answered yet.")
+    # When the reminder sweep must next look at this case (healthchecks' `alert_after`): set by the case
+    # services from the reminder inputs (status, dates, assignee, acknowledgement, replies) and by the sweep
+    # after it claims; None for a closed case. A schedule, not a state of the case: kept out of its history.
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["next_reminder_at"])
 
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
             models.Index(fields=["status", "due_on"], name="case_status_due"),
+            # The case list's default order (open first, nearest due date first) read from an index.
+            models.Index(open_rank(), F("due_on"), F("id"), name="case_open_first"),
+            # Exact, case-insensitive search by reference (`reference__iexact` is UPPER(reference) = UPPER(%s)).
+            models.Index(Upper("reference"), name="case_reference_upper"),
+            # The reminder sweep reads only the cases whose next reminder is due (`next_reminder_at <= now`).
+            models.Index(fields=["next_reminder_at"], name="case_next_reminder",
+                         condition=Q(next_reminder_at__isnull=False)),
             # The "awaiting our reply" queue and its reminder sweep read only the few cases with a reply.
             models.Index(fields=["awaiting_reply_since"], name="case_awaiting_reply",
                          condition=Q(awaiting_reply_since__isnull=False)),
@@ -174,6 +203,17 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, rescheduling the reminder sweep's next look from the inputs as they now are.
+
+        Every write of a case by a service ends here (create, the audited write, intake's acknowledgement),
+        so `next_reminder_at` follows every change of status, dates, assignee, acknowledgement or reply.
+        """
+        self.next_reminder_at = reminder_schedule.next_reminder_at(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "next_reminder_at"}
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -8,6 +8,7 @@ serve the requester's pages.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 
-from medprivacy import clock
+from medprivacy import access, clock
 from medprivacy.access import (  # the one permission layer
     case_get_for_user,
     cases_for_user,
@@ -25,7 +26,7 @@ from medprivacy.languages import language_normalize
 from outbox.models import ThreadAttachment, ThreadMessage
 from requests_app.models import Case, CaseAttachment, Submission, VerificationToken
 from requests_app.workflow import OPEN_STATUSES, Status
-from subjects.models import DataSubject
+from subjects.models import DataSubject, email_digest
 from subjects.selectors import subject_reachable_by_id
 from timeline.models import TimelineEvent
 
@@ -55,6 +56,40 @@ def cases_due_filter(queryset: QuerySet[Case], *, due: str, today: dt.date | Non
     if due == "later":
         return open_cases.filter(due_on__gt=week_end)
     raise ValueError(f"unknown due filter {due!r}")
+
+
+# A whole reference as the officer types it (any case): DSR-2026-000123. Anything else is a fragment.
+FULL_REFERENCE = re.compile(r"[A-Za-z]+-\d{4}-\d+")
+# Fragments shorter than a trigram cannot use the trigram index: they match nothing rather than scan everything.
+MIN_FRAGMENT = 3
+
+
+def cases_search(queryset: QuerySet[Case], *, term: str) -> QuerySet[Case]:
+    """Narrow `queryset` to the cases an officer's search term names, each branch read from an index.
+
+    An e-mail address (it has an "@"): the requester's keyed hash, exact after intake's normalisation
+    (`subjects.email_hash`); a whole reference: case-insensitive equality (index `case_reference_upper`);
+    a fragment of 3+ characters: case-insensitive containment (the trigram index `case_reference_trgm`).
+    """
+    term = term.strip()
+    if not term:
+        return queryset
+    if "@" in term:
+        return queryset.filter(subject__email_hash=email_digest(term))
+    if FULL_REFERENCE.fullmatch(term):
+        return queryset.filter(reference__iexact=term)
+    if len(term) < MIN_FRAGMENT:
+        return queryset.none()
+    return queryset.filter(reference__icontains=term)
+
+
+def assignee_choices(*, term: str, limit: int = 20) -> list[tuple[int, str]]:
+    """Return up to `limit` case workers whose user name starts with `term` (the assignee autocomplete)."""
+    user_model = get_user_model()
+    workers = access.case_workers()
+    if term.strip():
+        workers = workers.filter(**{f"{user_model.USERNAME_FIELD}__istartswith": term.strip()})
+    return [(user.pk, user.get_username()) for user in workers[:limit]]
 
 
 def case_timeline_for_user(*, user: AbstractBaseUser, dsr: Case) -> QuerySet[TimelineEvent]:

@@ -1,8 +1,11 @@
 """Scheduled reminders, escalations and verification expiry: found by sweeps, claimed once, sent after commit.
 
-Every job here is a sweep over indexed date and timestamp columns run by beat every few minutes; nothing
-is scheduled days ahead. A staff reminder is claimed by inserting its unique row (case, kind, target
-date) — two sweeps, a retried task or a restarted worker insert nothing the second time — and is sent
+Every job here is a sweep over indexed date and timestamp columns run by beat every few minutes. The staff
+reminder sweep reads only the cases whose stored `Case.next_reminder_at` has come (partial index; the value
+is computed by `requests_app.reminder_schedule` on every save of a case and advanced here after each claim),
+so a sweep with nothing due costs one index probe however many cases are open. A staff reminder is claimed
+by inserting its unique row (case, kind, target date) — two sweeps, a retried task or a restarted worker
+insert nothing the second time — and is sent
 after that transaction commits by a delivery loop that claims rows by compare-and-set. A claim left
 behind by a killed worker goes stale and is taken over; a failed send is retried with doubling backoff.
 
@@ -19,23 +22,22 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from medprivacy import access, clock
+from medprivacy import access
 from medprivacy.jobs import job_run
 from medprivacy.links import absolute
 from outbox.services import message_language, message_send
 from regimes import deadlines
 from regimes.rules import REGIME_ABBREVIATIONS
 from requests_app.models import Case, Reminder, VerificationToken
+from requests_app.reminder_schedule import ReminderPolicy, latest_offset, next_reminder_at, reminder_policy
 from requests_app.services import compliance
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import OPEN_STATUSES, Status
@@ -49,112 +51,18 @@ IN_CHUNK = 1000  # ids per IN (...) list: well inside SQLite's and PostgreSQL's 
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Policy: every knob from settings, validated once
-# ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReminderPolicy:
-    """Hold the configurable offsets, recipients, quiet rules and retry limits of the scheduler."""
-
-    time_zone: ZoneInfo
-    due_offsets: tuple[int, ...]
-    acknowledge_offsets: tuple[int, ...]
-    extension_offsets: tuple[int, ...]
-    unassigned_every_days: int
-    unassigned_before_due_days: int
-    verification_reminder_after: dt.timedelta
-    awaiting_requester_silence_days: int
-    extra_supervisor_recipients: tuple[str, ...] = ()
-    quiet_hours: tuple[int, int] | None = None
-    quiet_weekends: bool = False
-    send_batch: int = 25
-    sweep_time_budget: float | None = 60.0
-    stale_claim: dt.timedelta = dt.timedelta(minutes=15)
-    max_attempts: int = 8
-    retry_base: dt.timedelta = dt.timedelta(minutes=5)
-    retry_cap: dt.timedelta = dt.timedelta(hours=6)
-
-    def today(self, now: dt.datetime) -> dt.date:
-        """Return the calendar day of `now` in the reminder time zone."""
-        return clock.day_in(self.time_zone, at=now)
-
-    def is_quiet(self, now: dt.datetime) -> bool:
-        """Return whether staff e-mails are held at `now` (quiet hours or a quiet weekend)."""
-        local = now.astimezone(self.time_zone)
-        if self.quiet_weekends and local.weekday() >= 5:
-            return True
-        if self.quiet_hours is None:
-            return False
-        start, end = self.quiet_hours
-        if start < end:
-            return start <= local.hour < end
-        return local.hour >= start or local.hour < end  # spans midnight, e.g. 20-7
-
-    def backoff(self, attempts: int) -> dt.timedelta:
-        """Return the wait after the `attempts`-th failed attempt: base, doubling, capped."""
-        return min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
-
-
-def _offsets(name: str, values: Iterable[int]) -> tuple[int, ...]:
-    result = tuple(sorted({int(v) for v in values}, reverse=True))
-    if any(v < 0 for v in result):
-        raise ImproperlyConfigured(f"MEDPRIVACY_REMINDERS[{name!r}] must list days >= 0; got {list(values)}")
-    return result
-
-
-def _quiet_hours(text: str) -> tuple[int, int] | None:
-    if not text.strip():
-        return None
-    start, sep, end = text.partition("-")
-    try:
-        hours = (int(start), int(end))
-    except ValueError:
-        hours = (-1, -1)
-    if not sep or not all(0 <= h <= 23 for h in hours) or hours[0] == hours[1]:
-        raise ImproperlyConfigured(f"MEDPRIVACY_REMINDER_QUIET_HOURS must look like 20-7; got {text!r}")
-    return hours
-
-
-def reminder_policy() -> ReminderPolicy:
-    """Build the policy from settings.MEDPRIVACY_REMINDERS, refusing impossible values."""
-    conf = settings.MEDPRIVACY_REMINDERS
-    for name in ("unassigned_every_days", "send_batch", "stale_claim_seconds", "max_attempts"):
-        if int(conf[name]) < 1:
-            raise ImproperlyConfigured(f"MEDPRIVACY_REMINDERS[{name!r}] must be at least 1; got {conf[name]}")
-    budget = int(conf["sweep_time_budget_seconds"])
-    return ReminderPolicy(
-        time_zone=ZoneInfo(conf["time_zone"]),
-        due_offsets=_offsets("due_offsets_days", conf["due_offsets_days"]),
-        acknowledge_offsets=_offsets("acknowledge_offsets_days", conf["acknowledge_offsets_days"]),
-        extension_offsets=_offsets("extension_offsets_days", conf["extension_offsets_days"]),
-        unassigned_every_days=int(conf["unassigned_every_days"]),
-        unassigned_before_due_days=int(conf["unassigned_before_due_days"]),
-        verification_reminder_after=dt.timedelta(hours=int(conf["verification_reminder_after_hours"])),
-        awaiting_requester_silence_days=int(conf["awaiting_requester_silence_days"]),
-        extra_supervisor_recipients=tuple(conf["extra_supervisor_recipients"]),
-        quiet_hours=_quiet_hours(conf["quiet_hours"]),
-        quiet_weekends=bool(conf["quiet_weekends"]),
-        send_batch=int(conf["send_batch"]),
-        sweep_time_budget=float(budget) if budget > 0 else None,
-        stale_claim=dt.timedelta(seconds=int(conf["stale_claim_seconds"])),
-        max_attempts=int(conf["max_attempts"]),
-        retry_base=dt.timedelta(seconds=int(conf["retry_base_seconds"])),
-        retry_cap=dt.timedelta(seconds=int(conf["retry_cap_seconds"])),
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------
 # Selectors
 # ---------------------------------------------------------------------------------------------------------
 
 
-def cases_overdue(*, today: dt.date) -> QuerySet[Case]:
-    """Return the open cases whose due date has passed by `today` (for the dashboard and escalations).
+def cases_overdue(*, today: dt.date, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Return the open cases (of `cases`, default all) whose due date has passed by `today`.
 
-    A case whose clock is paused is not overdue: its due date moves when the clock runs again.
+    For the dashboard and escalations. A case whose clock is paused is not overdue: its due date moves
+    when the clock runs again.
     """
-    return Case.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today, paused_since__isnull=True)
+    cases = Case.objects.all() if cases is None else cases
+    return cases.filter(status__in=OPEN_STATUSES, due_on__lt=today, paused_since__isnull=True)
 
 
 def supervisor_emails(*, policy: ReminderPolicy) -> tuple[str, ...]:
@@ -178,16 +86,6 @@ class DueReminder:
     recipients: tuple[str, ...]
 
 
-def latest_offset(deadline: dt.date, today: dt.date, offsets: tuple[int, ...]) -> int | None:
-    """Return the offset whose reminder day is the latest on or before today, or None.
-
-    A sweep that missed a day (beat down) sends the one reminder that is due now, not every missed one.
-    """
-    days_left = (deadline - today).days
-    fitting = [o for o in offsets if o >= days_left >= 0]
-    return min(fitting) if fitting else None
-
-
 class _Recipients:
     """Resolve recipients once per sweep: the assignee, else the supervisors."""
 
@@ -205,16 +103,16 @@ class _Recipients:
         return (email,) if email else self.supervisors
 
 
-def _open_cases() -> QuerySet[Case]:
-    return Case.objects.filter(status__in=OPEN_STATUSES)
+def _open_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.filter(status__in=OPEN_STATUSES)
 
 
-def _due_soon(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+def _due_soon(cases: QuerySet[Case], today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
     if not policy.due_offsets:
         return
     horizon = today + dt.timedelta(days=max(policy.due_offsets))
     # A paused clock's due date is not final: remind once it runs again.
-    rows = (_open_cases().filter(assignee__isnull=False, paused_since__isnull=True, due_on__range=(today, horizon))
+    rows = (_open_cases(cases).filter(assignee__isnull=False, paused_since__isnull=True, due_on__range=(today, horizon))
             .order_by("pk").values_list("pk", "due_on", "assignee__email"))
     for pk, due_on, email in rows:
         offset = latest_offset(due_on, today, policy.due_offsets)
@@ -223,18 +121,19 @@ def _due_soon(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Itera
                               (email,) if email else ())
 
 
-def _overdue(today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
-    rows = (cases_overdue(today=today).filter(assignee__isnull=False)
+def _overdue(cases: QuerySet[Case], today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
+    rows = (cases_overdue(today=today, cases=cases).filter(assignee__isnull=False)
             .order_by("pk").values_list("pk", "due_on", "assignee__email"))
     for pk, due_on, email in rows:
         yield DueReminder(pk, Kind.OVERDUE, due_on + dt.timedelta(days=1), due_on, (email,) if email else ())
 
 
-def _acknowledge(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+def _acknowledge(cases: QuerySet[Case], today: dt.date, policy: ReminderPolicy, who: _Recipients
+                 ) -> Iterator[DueReminder]:
     if not policy.acknowledge_offsets:
         return
     horizon = today + dt.timedelta(days=max(policy.acknowledge_offsets))
-    rows = (_open_cases().filter(acknowledged_at__isnull=True, acknowledge_by__range=(today, horizon))
+    rows = (_open_cases(cases).filter(acknowledged_at__isnull=True, acknowledge_by__range=(today, horizon))
             .order_by("pk").values_list("pk", "acknowledge_by", "assignee__email"))
     for pk, ack_by, email in rows:
         offset = latest_offset(ack_by, today, policy.acknowledge_offsets)
@@ -243,11 +142,12 @@ def _acknowledge(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> It
                               who.assignee_or_supervisors(email))
 
 
-def _extension_notice(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+def _extension_notice(cases: QuerySet[Case], today: dt.date, policy: ReminderPolicy, who: _Recipients
+                      ) -> Iterator[DueReminder]:
     if not policy.extension_offsets:
         return
     horizon = today + dt.timedelta(days=max(policy.extension_offsets))
-    rows = (_open_cases().filter(extended_at__isnull=True, paused_since__isnull=True,
+    rows = (_open_cases(cases).filter(extended_at__isnull=True, paused_since__isnull=True,
                                  respond_by__range=(today, horizon))
             .order_by("pk").values_list("pk", "regime", "right", "acknowledge_by", "respond_by",
                                         "extended_respond_by", "assignee__email"))
@@ -265,8 +165,9 @@ def _extension_notice(today: dt.date, policy: ReminderPolicy, who: _Recipients) 
                               who.assignee_or_supervisors(email))
 
 
-def _awaiting_requester(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
-    rows = (Case.objects.filter(status=Status.AWAITING_REQUESTER)
+def _awaiting_requester(cases: QuerySet[Case], today: dt.date, policy: ReminderPolicy, who: _Recipients
+                        ) -> Iterator[DueReminder]:
+    rows = (cases.filter(status=Status.AWAITING_REQUESTER)
             .order_by("pk").values_list("pk", "paused_since", "updated_at", "due_on", "assignee__email"))
     for pk, paused_since, updated_at, due_on, email in rows:
         silent_since = (paused_since or updated_at).astimezone(policy.time_zone).date()
@@ -275,18 +176,19 @@ def _awaiting_requester(today: dt.date, policy: ReminderPolicy, who: _Recipients
             yield DueReminder(pk, Kind.AWAITING_REQUESTER, target, due_on, who.assignee_or_supervisors(email))
 
 
-def _requester_replied(policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+def _requester_replied(cases: QuerySet[Case], policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
     """One reminder per reply still waiting for an officer, keyed on the day it arrived (never one per message)."""
-    rows = (_open_cases().filter(awaiting_reply_since__isnull=False)
+    rows = (_open_cases(cases).filter(awaiting_reply_since__isnull=False)
             .order_by("pk").values_list("pk", "awaiting_reply_since", "due_on", "assignee__email"))
     for pk, since, due_on, email in rows:
         yield DueReminder(pk, Kind.REQUESTER_REPLIED, since.astimezone(policy.time_zone).date(), due_on,
                           who.assignee_or_supervisors(email))
 
 
-def _unassigned(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Iterator[DueReminder]:
+def _unassigned(cases: QuerySet[Case], today: dt.date, policy: ReminderPolicy, who: _Recipients
+                ) -> Iterator[DueReminder]:
     # Cases still awaiting verification have nothing to assign yet.
-    rows = (_open_cases().filter(assignee__isnull=True).exclude(status=Status.AWAITING_VERIFICATION)
+    rows = (_open_cases(cases).filter(assignee__isnull=True).exclude(status=Status.AWAITING_VERIFICATION)
             .order_by("pk").values_list("pk", "receipt_date", "due_on"))
     every, before = policy.unassigned_every_days, policy.unassigned_before_due_days
     for pk, receipt, due_on in rows:
@@ -298,23 +200,25 @@ def _unassigned(today: dt.date, policy: ReminderPolicy, who: _Recipients) -> Ite
             yield DueReminder(pk, Kind.UNASSIGNED_DUE, due_on - dt.timedelta(days=before), due_on, who.supervisors)
 
 
-def _escalation(today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
-    for pk, due_on in cases_overdue(today=today).order_by("pk").values_list("pk", "due_on"):
+def _escalation(cases: QuerySet[Case], today: dt.date, who: _Recipients) -> Iterator[DueReminder]:
+    for pk, due_on in cases_overdue(today=today, cases=cases).order_by("pk").values_list("pk", "due_on"):
         yield DueReminder(pk, Kind.ESCALATION, today, due_on, who.supervisors)
 
 
-def reminders_due(*, today: dt.date, policy: ReminderPolicy) -> list[DueReminder]:
-    """Return every reminder due on `today`, assignee reminders first, in a stable order."""
+def reminders_due(*, today: dt.date, policy: ReminderPolicy,
+                  cases: QuerySet[Case] | None = None) -> list[DueReminder]:
+    """Return every reminder due on `today` for `cases` (default: every case), assignee first, stably ordered."""
     who = _Recipients(policy)
+    cases = Case.objects.all() if cases is None else cases
     return [
-        *_acknowledge(today, policy, who),
-        *_due_soon(today, policy, who),
-        *_extension_notice(today, policy, who),
-        *_overdue(today, who),
-        *_awaiting_requester(today, policy, who),
-        *_requester_replied(policy, who),
-        *_unassigned(today, policy, who),
-        *_escalation(today, who),
+        *_acknowledge(cases, today, policy, who),
+        *_due_soon(cases, today, policy, who),
+        *_extension_notice(cases, today, policy, who),
+        *_overdue(cases, today, who),
+        *_awaiting_requester(cases, today, policy, who),
+        *_requester_replied(cases, policy, who),
+        *_unassigned(cases, today, policy, who),
+        *_escalation(cases, today, who),
     ]
 
 
@@ -330,43 +234,116 @@ class ClaimResult:
     no_recipients: int = 0
 
 
-def _existing_keys(due: list[DueReminder]) -> set[tuple[int, str, dt.date]]:
-    """Return the keys among `due` that are already stored (so a steady-state sweep inserts nothing)."""
-    by_kind: dict[str, list[DueReminder]] = defaultdict(list)
-    for item in due:
-        by_kind[item.kind].append(item)
-    found: set[tuple[int, str, dt.date]] = set()
-    for kind, items in by_kind.items():
-        for start in range(0, len(items), IN_CHUNK):
-            chunk = items[start:start + IN_CHUNK]
-            rows = Reminder.objects.filter(kind=kind, case_id__in=[i.case_id for i in chunk],
-                                           target_date__in={i.target_date for i in chunk})
-            found.update((case_id, kind, day) for case_id, day in rows.values_list("case_id", "target_date"))
-    return found
+# The fields the schedule reads (reminder_schedule.next_reminder_day): all the sweep loads of a due case.
+SCHEDULE_FIELDS = ("status", "regime", "right", "receipt_date", "acknowledge_by", "acknowledged_at", "respond_by",
+                   "extended_respond_by", "extended_at", "due_on", "paused_since", "assignee_id",
+                   "awaiting_reply_since", "updated_at", "next_reminder_at")
+
+
+def cases_due_for_reminders(*, now: dt.datetime) -> QuerySet[Case]:
+    """Return the cases the sweep must look at now: their stored next look has come (partial index)."""
+    return Case.objects.filter(next_reminder_at__lte=now)
+
+
+def reminders_reschedule(*, cases: Iterable[Case], policy: ReminderPolicy, now: dt.datetime,
+                         after: dt.date | None) -> int:
+    """Store each case's next look (reminder_schedule.next_reminder_at) in one set-based UPDATE; return how
+    many changed."""
+    changes = [(dsr.pk, at) for dsr in cases
+               if (at := next_reminder_at(dsr, policy=policy, now=now, after=after)) != dsr.next_reminder_at]
+    if not changes:
+        return 0
+    if connection.vendor == "postgresql":  # one statement, the ids and instants as two array parameters
+        with connection.cursor() as cursor:
+            cursor.execute(_RESCHEDULE_SQL, [[pk for pk, _ in changes], [at for _, at in changes]])
+            return cursor.rowcount
+    by_instant: dict[dt.datetime | None, list[int]] = defaultdict(list)
+    for pk, at in changes:
+        by_instant[at].append(pk)
+    return sum(Case.objects.filter(pk__in=ids[start:start + IN_CHUNK]).update(next_reminder_at=at)
+               for at, ids in by_instant.items() for start in range(0, len(ids), IN_CHUNK))
+
+
+# The two set-based statements of the claim on PostgreSQL (elsewhere: bulk_create / grouped updates).
+_RESCHEDULE_SQL = """
+UPDATE requests_app_case SET next_reminder_at = v.at
+FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+WHERE requests_app_case.id = v.id
+"""
+_CLAIM_SQL = """
+INSERT INTO requests_app_reminder (case_id, kind, target_date, due_date, recipients, state, attempts, created_at,
+                                   next_attempt_at, claim_token, last_error)
+SELECT v.case_id, v.kind, v.target_date, v.due_date, v.recipients, %s, 0, %s, %s, %s, ''
+FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::date[], %s::text[])
+     AS v(case_id, kind, target_date, due_date, recipients)
+ON CONFLICT (case_id, kind, target_date) DO NOTHING
+RETURNING id
+"""
+
+
+def _reminders_insert(due: list[DueReminder], *, now: dt.datetime, token: uuid.UUID) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING one row per due reminder; return the ids inserted (sorted)."""
+    if not due:
+        return []
+    if connection.vendor == "postgresql":
+        columns = list(zip(*((d.case_id, str(d.kind), d.target_date, d.due_date, ",".join(d.recipients))
+                             for d in due), strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM_SQL, [Reminder.State.PENDING.value, now, now, token, *map(list, columns)])
+            return sorted(row[0] for row in cursor.fetchall())
+    Reminder.objects.bulk_create(
+        [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
+                  recipients=",".join(d.recipients), state=Reminder.State.PENDING, created_at=now,
+                  next_attempt_at=now, claim_token=token) for d in due],
+        ignore_conflicts=True, batch_size=1000,
+    )
+    return list(Reminder.objects.filter(claim_token=token).order_by("pk").values_list("pk", flat=True))
+
+
+def reminders_reschedule_open(*, policy: ReminderPolicy | None = None, chunk: int = 2000) -> int:
+    """Recompute every open case's next look from its inputs (after MEDPRIVACY_REMINDERS changed); return how
+    many changed. Cases are read in primary-key chunks, each chunk rescheduled in its own transaction."""
+    policy = policy or reminder_policy()
+    now = timezone.now()
+    changed, last = 0, 0
+    while True:
+        with transaction.atomic():
+            cases = list(Case.objects.open().filter(pk__gt=last).select_for_update(skip_locked=True, no_key=True)
+                         .only(*SCHEDULE_FIELDS).order_by("pk")[:chunk])
+            if not cases:
+                return changed
+            changed += reminders_reschedule(cases=cases, policy=policy, now=now, after=None)
+        last = cases[-1].pk
 
 
 def reminders_claim(*, policy: ReminderPolicy | None = None) -> ClaimResult:
-    """Insert a row for every reminder due today that has none; return the ids THIS call inserted.
+    """Insert a row for every reminder due now that has none; return the ids THIS call inserted.
 
-    INSERT … ON CONFLICT DO NOTHING (bulk_create with ignore_conflicts) on the unique key, then a
-    re-select by this call's token, all in one transaction: a concurrent sweep blocks on the key until
-    this one commits and then inserts nothing.
+    Reads only the cases whose `next_reminder_at` has come, locked (FOR NO KEY UPDATE SKIP LOCKED: a case
+    a service is writing right now is left to the next sweep, and a service waits for this transaction and
+    then reschedules from what it wrote). Their due reminders are inserted in one set-based
+    INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING on the unique key (case, kind, target day; the rows
+    passed as arrays), and the cases are rescheduled after today in one UPDATE — all in one
+    transaction, so a concurrent sweep blocks on the key until this one commits and then inserts nothing.
+    A case with a reminder nobody can receive (no supervisor yet) keeps its time: the next sweep tries again.
     """
     policy = policy or reminder_policy()
     now = timezone.now()
-    due = reminders_due(today=policy.today(now), policy=policy)
-    sendable = [d for d in due if d.recipients]
-    existing = _existing_keys(sendable)
-    fresh = [d for d in sendable if (d.case_id, d.kind, d.target_date) not in existing]
+    today = policy.today(now)
     token = uuid.uuid4()
     with transaction.atomic():
-        Reminder.objects.bulk_create(
-            [Reminder(case_id=d.case_id, kind=d.kind, target_date=d.target_date, due_date=d.due_date,
-                      recipients=",".join(d.recipients), state=Reminder.State.PENDING, created_at=now,
-                      next_attempt_at=now, claim_token=token) for d in fresh],
-            ignore_conflicts=True, batch_size=1000,
-        )
-        claimed = list(Reminder.objects.filter(claim_token=token).order_by("pk").values_list("pk", flat=True))
+        locked = list(cases_due_for_reminders(now=now).select_for_update(skip_locked=True, no_key=True)
+                      .only(*SCHEDULE_FIELDS).order_by("pk"))
+        if not locked:
+            return ClaimResult(claimed_ids=[])
+        ids = {dsr.pk for dsr in locked}
+        due = [d for d in reminders_due(today=today, policy=policy, cases=cases_due_for_reminders(now=now))
+               if d.case_id in ids]
+        sendable = [d for d in due if d.recipients]
+        claimed = _reminders_insert(sendable, now=now, token=token)
+        waiting = {d.case_id for d in due if not d.recipients}
+        reminders_reschedule(cases=[dsr for dsr in locked if dsr.pk not in waiting], policy=policy, now=now,
+                             after=today)
     return ClaimResult(claimed_ids=claimed, already_claimed=len(sendable) - len(claimed),
                        no_recipients=len(due) - len(sendable))
 

@@ -237,9 +237,12 @@ def test_claim_inserts_each_key_once_and_returns_only_what_this_call_inserted():
     assign(dsr, officer("olivia"), at(dt.date(2026, 3, 6)))
     with time_machine.travel(at(dt.date(2026, 4, 16)), tick=False):
         first = reminders.reminders_claim()
-        second = reminders.reminders_claim()
+        second = reminders.reminders_claim()  # the case's next look is tomorrow: nothing to read
+        Case.objects.filter(pk=dsr.pk).update(next_reminder_at=at(dt.date(2026, 4, 16), 0))  # looked at again
+        third = reminders.reminders_claim()
     assert len(first.claimed_ids) == 2  # due_soon and extension_notice
-    assert second.claimed_ids == [] and second.already_claimed == 2
+    assert second.claimed_ids == [] and second.already_claimed == 0
+    assert third.claimed_ids == [] and third.already_claimed == 2  # the unique key refuses them
     assert Reminder.objects.count() == 2 and mail.outbox == []  # nothing is sent inside the claim
 
 

@@ -48,6 +48,28 @@ def _clean_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _reference_sequences_dropped(request, django_db_blocker) -> Iterator[None]:
+    """Drop the per-year case-reference sequences a committing test created (flush does not reset them).
+
+    A test in a rolled-back transaction leaves none (CREATE SEQUENCE is transactional); one that commits
+    (transactional_db, live_server, worker processes) would otherwise hand later tests DSR-2026-000012.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committing = {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    if not committing and not (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))):
+        return
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S'"
+                           " AND relname LIKE 'requests_app_reference_%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
+
+
+@pytest.fixture(autouse=True)
 def _second_factor_off(settings) -> None:
     """Tests log staff in with force_login; the second factor has its own tests (tests/security)."""
     settings.MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS = False

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, ProgrammingError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -41,7 +41,16 @@ def case_changed(*, dsr: Case) -> None:
 
 
 def next_reference(*, year: int) -> str:
-    """Hand out the next human reference for `year`, e.g. DSR-2026-000123 (gap-free under concurrency)."""
+    """Hand out the next human reference for `year`, e.g. DSR-2026-000123: unique, increasing, never reused.
+
+    On PostgreSQL the number comes from the year's own sequence (`requests_app_reference_<year>`), which
+    never waits for another transaction: concurrent submissions do not queue behind one counter row held
+    until each commits (issue 19). The price is a gap when a submission rolls back, which nothing relies
+    on (the rules ask for a unique reference, not a gap-free one; the audit chain is the gap-free record).
+    Elsewhere (SQLite, one writer at a time anyway) the `ReferenceCounter` row counts, gap-free.
+    """
+    if connection.vendor == "postgresql":
+        return f"DSR-{year}-{_reference_sequence_next(year):06d}"
     for _ in range(2):
         try:
             with transaction.atomic():
@@ -50,6 +59,37 @@ def next_reference(*, year: int) -> str:
                 last = ReferenceCounter.objects.select_for_update().get(year=year).last
             return f"DSR-{year}-{last:06d}"
         except IntegrityError:  # two first cases of a year raced on creating the counter row
+            continue
+    raise RuntimeError("could not allocate a case reference")
+
+
+def reference_sequence_name(year: int) -> str:
+    return f"requests_app_reference_{int(year):04d}"
+
+
+def _reference_sequence_next(year: int) -> int:
+    """Take the next number of the year's sequence, creating it on the year's first case."""
+    name = reference_sequence_name(year)
+    for _ in range(3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a miss leaves no error
+                cursor.execute("SELECT nextval(%s::regclass)", [name])
+                return cursor.fetchone()[0]
+        except (ProgrammingError, OperationalError):  # the year has no sequence yet
+            pass
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Start after every number already handed out: by the counter row (before sequences) or
+                # by any case of that year (a restored backup, an import).
+                cursor.execute(
+                    "SELECT GREATEST("
+                    " (SELECT last FROM requests_app_referencecounter WHERE year = %s),"
+                    " (SELECT max(substring(reference FROM 10)::bigint) FROM requests_app_case"
+                    "  WHERE reference LIKE %s AND substring(reference FROM 10) ~ '^[0-9]+$'), 0)",
+                    [year, f"DSR-{int(year):04d}-%"])
+                start = cursor.fetchone()[0] + 1
+                cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" AS bigint START {int(start)}')
+        except IntegrityError:  # another first case of the year created it at the same moment
             continue
     raise RuntimeError("could not allocate a case reference")
 

@@ -45,6 +45,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.services import audit_batch
 from medprivacy import clock
 from medprivacy.links import absolute
 from minors.models import AgeSource
@@ -249,7 +250,9 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     received_at = timezone.now()
     stored_name = ""
     try:
-        with transaction.atomic():
+        # The audit entries of the whole submission are chained as the transaction's last statements, so
+        # concurrent submissions wait for the audit head only from there to their commit (issue 19).
+        with transaction.atomic(), audit_batch():
             filed_identity = {"full_name": full_name.strip(), "relationship": relationship, "country": country,
                               "subdivision": subdivision}
             # An existing subject keeps its identity: the filer has not yet proved the address is theirs.

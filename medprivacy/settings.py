@@ -365,6 +365,10 @@ MEDPRIVACY_RATE_LIMITS = {
     "fulfilment.callback": env.str("MEDPRIVACY_RATE_CALLBACKS", default="600/m"),
     "admin.2fa": env.str("MEDPRIVACY_RATE_2FA_ATTEMPTS", default="10/15m"),
 }
+# Seconds each web process answers the consent API's token and purpose lookups from memory (0: always ask
+# the database). A token revoked or a purpose changed in one process takes effect there at once and in the
+# others within this time (docs/consents.md).
+MEDPRIVACY_CONSENT_API_CACHE_SECONDS = env.int("MEDPRIVACY_CONSENT_API_CACHE_SECONDS", default=5)
 # Paths whose writes count under their own scopes only, not "public.write" (the JSON APIs: DRP, consents).
 MEDPRIVACY_RATE_OWN_SCOPE_PATHS = ("/v1/", "/api/")
 RATELIMIT_VIEW = "security.views.rate_limited"

@@ -43,7 +43,10 @@ def require_postgres() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
+    from consents.selectors import api_lookups_forget
+
     cache.clear()
+    api_lookups_forget()  # the consent API's per-process cache: rows of a rolled-back test are gone
     yield
 
 

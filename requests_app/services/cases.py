@@ -107,8 +107,13 @@ def deadlines_for(*, regime: str, right: str, received_at: dt.datetime, country:
 
 
 def case_create(*, submission: Submission, right: str, regime: str, is_patient: bool = False,
-                actor: Actor = None, reason: str = "Request received") -> Case:
-    """Create one case for one right of a submission, with its statutory dates and a timeline entry."""
+                actor: Actor = None, reason: str = "Request received",
+                acknowledged_at: dt.datetime | None = None) -> Case:
+    """Create one case for one right of a submission, with its statutory dates and a timeline entry.
+
+    `acknowledged_at`: the receipt acknowledgement the caller sends in the same transaction, stored with
+    the first insert (one history row) instead of by a second save.
+    """
     subject = submission.subject
     rule = deadlines.rule_for(regime, right)
     received_on, dates = deadlines_for(regime=regime, right=right, received_at=submission.received_at,
@@ -123,7 +128,7 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
         verified_at=None if needs_verification else timezone.now(),
         verification_method="" if needs_verification else "not required by the rules",
         acknowledge_by=dates.acknowledge_by, respond_by=dates.respond_by,
-        extended_respond_by=dates.extended_respond_by, due_on=dates.respond_by,
+        extended_respond_by=dates.extended_respond_by, due_on=dates.respond_by, acknowledged_at=acknowledged_at,
     )
     dsr._history_user = actor
     dsr._change_reason = reason

@@ -273,12 +273,16 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
             )
             submission._change_reason = "Request received"
             submission.save()
-            cases = [
-                case_create(submission=submission, right=right, is_patient=is_patient,
-                            regime=deadlines.regime_for(country=country, subdivision=subdivision or None,
-                                                        right=right, is_patient=is_patient))
-                for right in sorted(set(rights), key=RIGHTS.index)
-            ]
+            cases = []
+            for right in sorted(set(rights), key=RIGHTS.index):
+                regime = deadlines.regime_for(country=country, subdivision=subdivision or None, right=right,
+                                              is_patient=is_patient)
+                # The receipt e-mail below acknowledges in this transaction: stored with the case's one insert.
+                acknowledges = deadlines.rule_for(regime, right).acknowledge is not None
+                cases.append(case_create(
+                    submission=submission, right=right, is_patient=is_patient, regime=regime,
+                    acknowledged_at=timezone.now() if acknowledges else None,
+                    reason="Request received; receipt acknowledged" if acknowledges else "Request received"))
             for dsr in cases:
                 if dsr.right == "appeal" and decision is not None:
                     appeal_link(dsr=dsr, decision=decision, actor=None)
@@ -392,9 +396,10 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
     for dsr in cases:
         rule = deadlines.rule_for(dsr.regime, dsr.right)
         if rule.acknowledge is not None:
-            dsr.acknowledged_at = timezone.now()
-            dsr._change_reason = "Receipt acknowledged"
-            dsr.save(update_fields=["acknowledged_at", "updated_at"])
+            if dsr.acknowledged_at is None:  # else stored when the case was created (public intake)
+                dsr.acknowledged_at = timezone.now()
+                dsr._change_reason = "Receipt acknowledged"
+                dsr.save(update_fields=["acknowledged_at", "updated_at"])
             timeline_record(dsr=dsr, kind=TimelineEvent.Kind.ACKNOWLEDGED, message=message,
                             summary=f"Receipt acknowledged with how it will be verified and the respond-by date "
                                     f"(due by {dsr.acknowledge_by.isoformat()}; {rule.citation})")

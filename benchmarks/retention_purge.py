@@ -64,14 +64,15 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
     subjects = max(1, count // per_submission)
     received = CLOSED_AT - dt.timedelta(days=20)
     with transaction.atomic():
-        sql("""INSERT INTO subjects_datasubject (email, full_name, phone, relationship, country, subdivision,
-                   created_at, updated_at, erased_at)
-               SELECT 'bench' || g || '@example.com', 'Bench Person ' || g, '', 'website_visitor', 'US', 'CA',
+        sql("""INSERT INTO subjects_datasubject (email, email_hash, full_name, phone, relationship, country,
+                   subdivision, created_at, updated_at, erased_at)
+               SELECT 'bench' || g || '@example.com', md5('bench' || g), 'Bench Person ' || g, '',
+                   'website_visitor', 'US', 'CA',
                    %s, %s, NULL FROM generate_series(1, %s) g""", (received, received, subjects))
-        sql("""INSERT INTO subjects_historicaldatasubject (id, email, full_name, phone, relationship, country,
-                   subdivision, created_at, updated_at, erased_at, history_date, history_type)
-               SELECT id, email, full_name, phone, relationship, country, subdivision, created_at, updated_at,
-                   erased_at, created_at, '+' FROM subjects_datasubject""")
+        sql("""INSERT INTO subjects_historicaldatasubject (id, email, email_hash, full_name, phone, relationship,
+                   country, subdivision, created_at, updated_at, erased_at, history_date, history_type)
+               SELECT id, email, email_hash, full_name, phone, relationship, country, subdivision, created_at,
+                   updated_at, erased_at, created_at, '+' FROM subjects_datasubject""")
         sql("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                    agent_email, authorization_document, details, correction_wrong, correction_right, clinic_name,
                    declaration_accepted, verified_at, created_at, filed_identity)

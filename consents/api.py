@@ -187,7 +187,7 @@ def _answer(request: HttpRequest) -> HttpResponse:
             raise _BadInput("'email' is not a valid e-mail address.") from exc
         if not params["purpose"]:
             raise _BadInput("'purpose' is required.")
-        purpose = selectors.purpose_get(params["purpose"])
+        purpose = selectors.purpose_get_cached(params["purpose"])
         country, subdivision = params["country"].strip(), params["subdivision"].strip()
         if country and not _COUNTRY.match(country):
             raise _BadInput("'country' must be an ISO 3166-1 alpha-2 code, e.g. DE or US.")

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from consents.models import (
@@ -26,7 +26,7 @@ from consents.models import (
     Purpose,
     Suppression,
 )
-from medprivacy import access
+from medprivacy import access, clock
 from minors import selectors as minors_selectors
 from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
 from regimes.rules import CCPA_PARENT_AUTHORIZATION_AGE
@@ -66,6 +66,56 @@ def purpose_list(*, active_only: bool = True) -> QuerySet[Purpose]:
     """Return purposes in display order."""
     qs = Purpose.objects.all()
     return qs.filter(is_active=True) if active_only else qs
+
+
+class _ProcessCache:
+    """A small per-process cache with a time to live, for the consent API's token and purpose lookups.
+
+    Each web process answers from memory for up to MEDPRIVACY_CONSENT_API_CACHE_SECONDS; a change made in
+    this process (a purpose saved, a token created or revoked: `api_lookups_forget`, called by the services
+    and by the models' save/delete signals) empties it at once, and other processes see it within the TTL.
+    Only found rows are kept (an unknown token or code is looked up every time), at most `max_size`.
+    """
+
+    def __init__(self, max_size: int = 1000) -> None:
+        self.max_size = max_size
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> Any:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < clock.now().timestamp():
+            return None
+        return entry[1]
+
+    def put(self, key: str, value: Any) -> None:
+        ttl = settings.MEDPRIVACY_CONSENT_API_CACHE_SECONDS
+        if ttl <= 0:
+            return
+        if len(self._entries) >= self.max_size:
+            self._entries = {}
+        self._entries[key] = (clock.now().timestamp() + ttl, value)
+
+    def clear(self) -> None:
+        self._entries = {}
+
+
+_API_TOKENS = _ProcessCache()
+_API_PURPOSES = _ProcessCache()
+
+
+def api_lookups_forget() -> None:
+    """Empty this process's cache of API tokens and purposes (after any of them changed)."""
+    _API_TOKENS.clear()
+    _API_PURPOSES.clear()
+
+
+def purpose_get_cached(code: str) -> Purpose:
+    """`purpose_get` for the consent API: the active purpose from this process's short-lived cache."""
+    purpose = _API_PURPOSES.get(code)
+    if purpose is None:
+        purpose = purpose_get(code)
+        _API_PURPOSES.put(code, purpose)
+    return purpose
 
 
 def purpose_get(code: str | Purpose) -> Purpose:
@@ -233,7 +283,7 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
                                subdivision: str | None = None) -> tuple[bool, Decision]:
     """Return (subject known, decision) for an address; an unknown one gets the default of the given residence.
 
-    Now: the subject and its state row come in one query (the API's hot path).
+    Now: one query for a known address (the API's hot path); an unknown one adds the erased-address lookup.
     """
     # An erased address is "not permitted, erased" for every purpose, unless a person using it again has
     # since made a choice of their own (a later request starts a new subject).
@@ -245,23 +295,36 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
         if decision is None:
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
         return True, decision
+    # One query for a known address: the subject, its state row for the purpose, whether the address was
+    # erased before and (for purposes with a minor rule) its latest age statement, as subqueries.
     states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
-    row = (subjects_selectors.subjects_by_email(email)
-           .annotate(c_state=Subquery(states.values("state")[:1]), c_event=Subquery(states.values("last_event_id")[:1]))
-           .values("pk", "country", "subdivision", "c_state", "c_event").first())
-    if (row is None or not row["c_state"]) and suppression_for_email(email) is not None:
+    annotations = {"c_state": Subquery(states.values("state")[:1]),
+                   "c_event": Subquery(states.values("last_event_id")[:1]),
+                   "c_erased": Exists(Suppression.objects.filter(email_hash=suppression_hash(email)))}
+    wants_age = age is None and purpose.minor_rule != MinorRule.NONE
+    if wants_age:
+        ages = minors_selectors.age_statements_latest_first(subject_id=OuterRef("pk"))
+        annotations.update({f"a_{name}": Subquery(ages.values(name)[:1])
+                            for name in ("birth_date", "age", "stated_on")})
+    row = (subjects_selectors.subjects_by_email(email).annotate(**annotations)
+           .values("pk", "country", "subdivision", *annotations).first())
+    erased = row["c_erased"] if row is not None else suppression_for_email(email) is not None
+    if (row is None or not row["c_state"]) and erased:
         return row is not None, erased_decision(purpose, country=row["country"] if row else country,
                                                 subdivision=row["subdivision"] if row else subdivision)
     if row is None:
         return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
-    if age is None and purpose.minor_rule != MinorRule.NONE:
-        age = minors_selectors.known_age(subject_id=row["pk"])
+    if wants_age:
+        age = minors_selectors.age_from_statement(birth_date=row["a_birth_date"], age=row["a_age"],
+                                                  stated_on=row["a_stated_on"])
     fallback = default_decision(purpose, country=row["country"], subdivision=row["subdivision"], age=age)
     if not row["c_state"]:
         return True, fallback
     decision = Decision(purpose=purpose.code, permitted=row["c_state"] in PERMITTING_KINDS, basis="event",
                         state=row["c_state"], default=fallback.default, regimes=fallback.regimes,
                         event_id=row["c_event"])
+    if wants_age and age is None:  # the query found no age statement: not a known child
+        return True, decision
     return True, _unless_parent_needed(decision, subject_id=row["pk"], purpose=purpose, country=row["country"],
                                        subdivision=row["subdivision"], age=age, at=None)
 
@@ -314,10 +377,16 @@ def api_token_hash(raw: str) -> str:
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:
-    """Return the active token whose hash matches ``raw``, or None."""
+    """Return the active token whose hash matches ``raw``, or None (found tokens cached, see _ProcessCache)."""
     if not raw:
         return None
-    return ApiToken.objects.filter(token_hash=api_token_hash(raw), revoked_at=None).first()
+    digest = api_token_hash(raw)
+    token = _API_TOKENS.get(digest)
+    if token is None:
+        token = ApiToken.objects.filter(token_hash=digest, revoked_at=None).first()
+        if token is not None:
+            _API_TOKENS.put(digest, token)
+    return token
 
 
 def consent_events_for_reference(reference: str) -> QuerySet[ConsentEvent]:

@@ -302,8 +302,14 @@ def api_token_create(*, name: str) -> tuple[ApiToken, str]:
 
 
 def api_token_revoke(*, token: ApiToken) -> bool:
-    """Revoke a token; return False when it was already revoked."""
-    return bool(ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now()))
+    """Revoke a token; return False when it was already revoked.
+
+    This process stops accepting it at once; other web processes within MEDPRIVACY_CONSENT_API_CACHE_SECONDS.
+    """
+    revoked = bool(ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now()))
+    selectors.api_lookups_forget()
+    transaction.on_commit(selectors.api_lookups_forget)  # and once more after a lookup re-cached it meanwhile
+    return revoked
 
 
 # --- Messages ------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from minors.models import AgeStatement, ParentalAuthorization
@@ -21,13 +21,27 @@ def known_age(*, subject_id: int, on: dt.date | None = None) -> int | None:
     A birth date gives the exact age; an age stated on a day grows by the whole years since (the lowest
     age consistent with the statement, so a child is never taken for older than they may be).
     """
-    on = on or timezone.now().date()
-    statement = AgeStatement.objects.filter(subject_id=subject_id).order_by("-created_at", "-pk").first()
+    statement = age_statements_latest_first(subject_id=subject_id).first()
     if statement is None:
         return None
-    if statement.birth_date is not None:
-        return age_on(statement.birth_date, on)
-    return statement.age + max((on - statement.stated_on).days // 366, 0)
+    return age_from_statement(birth_date=statement.birth_date, age=statement.age, stated_on=statement.stated_on,
+                              on=on)
+
+
+def age_statements_latest_first(*, subject_id) -> QuerySet[AgeStatement]:
+    """The subject's age statements, the one `known_age` reads first (`subject_id` may be an OuterRef)."""
+    return AgeStatement.objects.filter(subject_id=subject_id).order_by("-created_at", "-pk")
+
+
+def age_from_statement(*, birth_date: dt.date | None, age: int | None, stated_on: dt.date | None,
+                       on: dt.date | None = None) -> int | None:
+    """Return the age on ``on`` (today) that one statement gives (see `known_age`); None without one."""
+    on = on or timezone.now().date()
+    if birth_date is not None:
+        return age_on(birth_date, on)
+    if age is None or stated_on is None:
+        return None
+    return age + max((on - stated_on).days // 366, 0)
 
 
 def parent_authorized(*, subject_id: int, purpose_id: int, at: dt.datetime | None = None) -> bool:

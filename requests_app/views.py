@@ -103,10 +103,9 @@ def _request_form_post(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_form(request, form, status=400)
     # Counted once the form is valid (a typo does not use up the allowance), atomically per client and
-    # per address before anything is written.
-    ratelimit.rate_limit_enforce(request, scope="intake.submit.ip")
-    ratelimit.rate_limit_enforce(request, scope="intake.submit.email",
-                                 value=ratelimit.email_key(form.cleaned_data["email"]))
+    # per address before anything is written, in one round trip to the cache.
+    address = ratelimit.email_key(form.cleaned_data["email"])
+    ratelimit.rate_limit_enforce_all(request, [("intake.submit.ip", None), ("intake.submit.email", address)])
     try:
         # The language the form was shown in (LocaleMiddleware: the switcher, else Accept-Language).
         result = intake.submission_create(**form.service_arguments(), language=language_active())
@@ -283,8 +282,8 @@ def new_link(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "requests_app/new_link.html", {"form": form}, status=400)
     email = form.cleaned_data["email"]
-    ratelimit.rate_limit_enforce(request, scope="intake.new_link.ip")
-    ratelimit.rate_limit_enforce(request, scope="intake.new_link.email", value=ratelimit.email_key(email))
+    ratelimit.rate_limit_enforce_all(request, [("intake.new_link.ip", None),
+                                               ("intake.new_link.email", ratelimit.email_key(email))])
     intake.status_link_send(email=email)
     return render(request, "requests_app/new_link_sent.html")
 

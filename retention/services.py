@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -292,19 +293,25 @@ def _history_model(model: type[models.Model]) -> type[models.Model] | None:
     return get_history_model_for_model(model)
 
 
-def _history_rows(model: type[models.Model], pks: Sequence[int]):
+def _by_ids(field: str, pks: Sequence[int] | QuerySet) -> dict[str, Any]:
+    """Filter `field` on a batch: an id list as one array parameter, or a subquery of ids (set-based)."""
+    return {f"{field}__in": pks} if isinstance(pks, QuerySet) else {f"{field}__retention_any": pks}
+
+
+def _history_rows(model: type[models.Model], pks: Sequence[int] | QuerySet):
     history = _history_model(model)
     if history is None:
         return None
-    return history._base_manager.filter(**{f"{model._meta.pk.attname}__retention_any": pks}).order_by()
+    return history._base_manager.filter(**_by_ids(model._meta.pk.attname, pks)).order_by()
 
 
-def _collect_files(model: type[models.Model], pks: Sequence[int], fields: Sequence[str]) -> set[tuple[str, str]]:
+def _collect_files(model: type[models.Model], pks: Sequence[int] | QuerySet,
+                   fields: Sequence[str]) -> set[tuple[str, str]]:
     """Return (field, stored name) of every file the rows and their history rows name."""
     names: set[tuple[str, str]] = set()
     if not fields:
         return names
-    querysets = [model._base_manager.filter(pk__retention_any=pks).order_by()]
+    querysets = [model._base_manager.filter(**_by_ids("pk", pks)).order_by()]
     history = _history_rows(model, pks)
     if history is not None:
         querysets.append(history)
@@ -322,26 +329,35 @@ def _delete_files(model: type[models.Model], names: set[tuple[str, str]]) -> Non
         model._meta.get_field(field_name).storage.delete(name)
 
 
-def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool) -> int:
+def _delete_rows(model: type[models.Model], pks: Sequence[int] | QuerySet, *, cascade: bool) -> int:
     """Delete rows and, first, what depends on them; delete their history rows. Return rows deleted.
 
     Follows each relation's on_delete like Django's collector, without loading instances or sending
     delete signals (simple-history's would write a "deleted" history row holding a copy of the data).
     The stored files of every FileField of every deleted row go too.
+
+    Set-based: one statement per relation over the whole batch. A cascade passes its dependents on as a
+    subquery (`… WHERE case_id = ANY(batch)`), never as ids fetched into Python; only a relation of a
+    model to itself fetches its ids (each level of such a chain is one more statement).
     """
     for rel in get_candidate_relations_to_delete(model._meta):
         field = rel.field
         on_delete = field.remote_field.on_delete
         if on_delete is DO_NOTHING:
             continue
-        dependents = rel.related_model._base_manager.filter(**{f"{field.name}__retention_any": pks}).order_by()
+        dependents = rel.related_model._base_manager.filter(**_by_ids(field.name, pks)).order_by()
         if on_delete is CASCADE:
-            child_pks = list(dependents.values_list("pk", flat=True))
-            if child_pks:
-                if not cascade:
+            if not cascade:
+                if dependents.exists():
                     raise RowBlocked(f"{rel.related_model._meta.label} rows depend on it and the target "
                                      f"does not allow cascades")
-                _delete_rows(rel.related_model, child_pks, cascade=True)
+                continue
+            if rel.related_model is model:  # a chain within one table: fetch each level (ends when empty)
+                child_pks = list(dependents.values_list("pk", flat=True))
+                if child_pks:
+                    _delete_rows(model, child_pks, cascade=True)
+            else:
+                _delete_rows(rel.related_model, dependents.values("pk"), cascade=True)
         elif on_delete is SET_NULL:
             dependents.update(**{field.name: None})
         elif on_delete in (PROTECT, RESTRICT):
@@ -355,7 +371,7 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int], *, cascade: bool
     history = _history_rows(model, pks)
     if history is not None:
         history._raw_delete(history.db)
-    qs = model._base_manager.filter(pk__retention_any=pks)
+    qs = model._base_manager.filter(**_by_ids("pk", pks))
     deleted = qs._raw_delete(qs.db)
     _delete_files(model, files)
     return deleted

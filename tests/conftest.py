@@ -43,8 +43,33 @@ def require_postgres() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
+    from consents.selectors import api_lookups_forget
+
     cache.clear()
+    api_lookups_forget()  # the consent API's per-process cache: rows of a rolled-back test are gone
     yield
+
+
+@pytest.fixture(autouse=True)
+def _reference_sequences_dropped(request, django_db_blocker) -> Iterator[None]:
+    """Drop the per-year case-reference sequences a committing test created (flush does not reset them).
+
+    A test in a rolled-back transaction leaves none (CREATE SEQUENCE is transactional); one that commits
+    (transactional_db, live_server, worker processes) would otherwise hand later tests DSR-2026-000012.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committing = {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    if not committing and not (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))):
+        return
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S'"
+                           " AND relname LIKE 'requests_app_reference_%'")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, ProgrammingError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,7 +43,16 @@ def case_changed(*, dsr: Case) -> None:
 
 
 def next_reference(*, year: int) -> str:
-    """Hand out the next human reference for `year`, e.g. DSR-2026-000123 (gap-free under concurrency)."""
+    """Hand out the next human reference for `year`, e.g. DSR-2026-000123: unique, increasing, never reused.
+
+    On PostgreSQL the number comes from the year's own sequence (`requests_app_reference_<year>`), which
+    never waits for another transaction: concurrent submissions do not queue behind one counter row held
+    until each commits (issue 19). The price is a gap when a submission rolls back, which nothing relies
+    on (the rules ask for a unique reference, not a gap-free one; the audit chain is the gap-free record).
+    Elsewhere (SQLite, one writer at a time anyway) the `ReferenceCounter` row counts, gap-free.
+    """
+    if connection.vendor == "postgresql":
+        return f"DSR-{year}-{_reference_sequence_next(year):06d}"
     for _ in range(2):
         try:
             with transaction.atomic():
@@ -52,6 +61,37 @@ def next_reference(*, year: int) -> str:
                 last = ReferenceCounter.objects.select_for_update().get(year=year).last
             return f"DSR-{year}-{last:06d}"
         except IntegrityError:  # two first cases of a year raced on creating the counter row
+            continue
+    raise RuntimeError("could not allocate a case reference")
+
+
+def reference_sequence_name(year: int) -> str:
+    return f"requests_app_reference_{int(year):04d}"
+
+
+def _reference_sequence_next(year: int) -> int:
+    """Take the next number of the year's sequence, creating it on the year's first case."""
+    name = reference_sequence_name(year)
+    for _ in range(3):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a miss leaves no error
+                cursor.execute("SELECT nextval(%s::regclass)", [name])
+                return cursor.fetchone()[0]
+        except (ProgrammingError, OperationalError):  # the year has no sequence yet
+            pass
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Start after every number already handed out: by the counter row (before sequences) or
+                # by any case of that year (a restored backup, an import).
+                cursor.execute(
+                    "SELECT GREATEST("
+                    " (SELECT last FROM requests_app_referencecounter WHERE year = %s),"
+                    " (SELECT max(substring(reference FROM 10)::bigint) FROM requests_app_case"
+                    "  WHERE reference LIKE %s AND substring(reference FROM 10) ~ '^[0-9]+$'), 0)",
+                    [year, f"DSR-{int(year):04d}-%"])
+                start = cursor.fetchone()[0] + 1
+                cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" AS bigint START {int(start)}')
+        except IntegrityError:  # another first case of the year created it at the same moment
             continue
     raise RuntimeError("could not allocate a case reference")
 
@@ -69,8 +109,13 @@ def deadlines_for(*, regime: str, right: str, received_at: dt.datetime, country:
 
 
 def case_create(*, submission: Submission, right: str, regime: str, is_patient: bool = False,
-                actor: Actor = None, reason: str = "Request received") -> Case:
-    """Create one case for one right of a submission, with its statutory dates and a timeline entry."""
+                actor: Actor = None, reason: str = "Request received",
+                acknowledged_at: dt.datetime | None = None) -> Case:
+    """Create one case for one right of a submission, with its statutory dates and a timeline entry.
+
+    `acknowledged_at`: the receipt acknowledgement the caller sends in the same transaction, stored with
+    the first insert (one history row) instead of by a second save.
+    """
     subject = submission.subject
     rule = deadlines.rule_for(regime, right)
     received_on, dates = deadlines_for(regime=regime, right=right, received_at=submission.received_at,
@@ -86,9 +131,10 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
         verification_method="" if needs_verification else "not required by the rules",
         acknowledge_by=dates.acknowledge_by, respond_by=dates.respond_by,
         extended_respond_by=dates.extended_respond_by, due_on=dates.respond_by,
+        acknowledged_at=acknowledged_at if dates.acknowledge_by is not None else None,
     )
     dsr._history_user = actor
-    dsr._change_reason = reason
+    dsr._change_reason = f"{reason}; receipt acknowledged" if dsr.acknowledged_at else reason
     dsr.save()
     audit_append(kind="case.created", obj=dsr, case_id=dsr.pk, actor=actor, facts={
         "reference": dsr.reference, "regime": regime, "right": right, "status": dsr.status,

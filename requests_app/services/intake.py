@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from admt import selectors as admt_selectors
 from admt.services import admt_scope_record
+from audit.services import audit_batch
 from medprivacy import clock
 from medprivacy.languages import DEFAULT_LANGUAGE, language_normalize
 from medprivacy.links import absolute
@@ -270,7 +271,9 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
     received_at = timezone.now()
     stored_name = ""
     try:
-        with transaction.atomic():
+        # The audit entries of the whole submission are chained as the transaction's last statements, so
+        # concurrent submissions wait for the audit head only from there to their commit (issue 19).
+        with transaction.atomic(), audit_batch():
             filed_identity = {"full_name": full_name.strip(), "relationship": relationship, "country": country,
                               "subdivision": subdivision}
             # An existing subject keeps its identity: the filer has not yet proved the address is theirs.
@@ -294,8 +297,11 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
             submission.save()
             if admt_system_ids:  # before the cases: an opt-out's tasks are created with them, at once
                 admt_scope_record(submission=submission, automated_system_ids=list(admt_system_ids))
+            # The receipt e-mail below acknowledges in this transaction: stored with each case's one insert
+            # (case_create keeps it only where the case has an acknowledgement duty).
+            now = timezone.now()
             cases = [
-                case_create(submission=submission, right=right, is_patient=is_patient,
+                case_create(submission=submission, right=right, is_patient=is_patient, acknowledged_at=now,
                             regime=deadlines.regime_for(country=country, subdivision=subdivision or None,
                                                         right=right, is_patient=is_patient))
                 for right in sorted(set(rights), key=RIGHTS.index)
@@ -417,9 +423,10 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
     for dsr in cases:
         rule = deadlines.rule_for(dsr.regime, dsr.right)
         if dsr.acknowledge_by is not None:  # the case's own dates, after the ⚑ conventions
-            dsr.acknowledged_at = timezone.now()
-            dsr._change_reason = "Receipt acknowledged"
-            dsr.save(update_fields=["acknowledged_at", "updated_at"])
+            if dsr.acknowledged_at is None:  # else stored when the case was created (public intake)
+                dsr.acknowledged_at = timezone.now()
+                dsr._change_reason = "Receipt acknowledged"
+                dsr.save(update_fields=["acknowledged_at", "updated_at"])
             timeline_record(dsr=dsr, kind=TimelineEvent.Kind.ACKNOWLEDGED, message=message,
                             summary=f"Receipt acknowledged with how it will be verified and the respond-by date "
                                     f"(due by {dsr.acknowledge_by.isoformat()}; {rule.citation})")

@@ -181,3 +181,36 @@ def test_appends_carry_gap_free_sequences_and_links():
     assert second.sequence == first.sequence + 1
     assert second.previous_hash == first.entry_hash
     assert chain.entry_hash(first.entry_hash, second.chain_fields()) == second.entry_hash
+
+
+def test_a_batch_writes_its_entries_at_its_end_in_order_and_the_chain_verifies():
+    from audit.services import audit_batch
+
+    before = audit_append(kind="test.before")
+    with audit_batch():
+        first = audit_append(kind="test.one", facts={"n": 1})
+        with audit_batch():  # a nested batch joins the outer one
+            second = audit_append(kind="test.two", facts={"n": 2})
+        assert first.pk is None and not AuditEntry.objects.filter(kind__startswith="test.t").exists()
+    stored = list(AuditEntry.objects.filter(sequence__gt=before.sequence).order_by("sequence"))
+    assert [(e.kind, e.sequence) for e in stored] == [("test.one", before.sequence + 1),
+                                                      ("test.two", before.sequence + 2)]
+    assert stored[0].previous_hash == before.entry_hash and stored[1].previous_hash == stored[0].entry_hash
+    assert (first.sequence, second.sequence) == (before.sequence + 1, before.sequence + 2)
+    assert audit_verify_chain().ok
+    assert audit_append(kind="test.after").sequence == before.sequence + 3
+
+
+def test_a_batch_that_fails_writes_nothing():
+    from django.db import transaction
+
+    from audit.models import AuditHead
+    from audit.services import audit_batch
+
+    before = audit_append(kind="test.before")
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
+        audit_append(kind="test.lost")
+        raise RuntimeError("boom")
+    assert not AuditEntry.objects.filter(kind="test.lost").exists()
+    assert AuditHead.objects.get().sequence == before.sequence
+    assert audit_verify_chain().ok

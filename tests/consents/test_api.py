@@ -134,3 +134,77 @@ def test_tokens_are_stored_hashed(api_token):
     token = ApiToken.objects.get(name="crm")
     assert api_token not in (token.token_hash, token.prefix) and token.prefix == api_token[:8]
     assert len(token.token_hash) == 64
+
+
+# --- One query per answer; cached tokens and purposes follow their changes (issue 19) -------------------
+
+
+def test_a_warm_answer_is_one_query(client, api_token, django_assert_num_queries):
+    subject = DataSubjectFactory(email="ada@example.com", country="US", subdivision="CA")
+    services.consent_record(subject=subject, purpose="marketing_email", kind=Kind.GIVEN, source=Source.API)
+    DataSubjectFactory(email="bob@example.com", country="US", subdivision="CA")
+    _get(client, api_token, email="ada@example.com", purpose="sale_sharing")  # token and purposes cached
+    _get(client, api_token, email="ada@example.com", purpose="marketing_email")
+    # A recorded choice, a known person without one (erased-address and age checks in the same query).
+    with django_assert_num_queries(1):
+        assert _get(client, api_token, email="ada@example.com", purpose="marketing_email").json()["permitted"]
+    with django_assert_num_queries(1):
+        body = _get(client, api_token, email="bob@example.com", purpose="sale_sharing").json()
+    assert (body["basis"], body["permitted"]) == ("default", True)
+
+
+def test_the_one_query_still_sees_an_age_statement(client, api_token, django_assert_num_queries):
+    from minors.models import AgeSource
+    from minors.services import age_statement_record
+
+    child = DataSubjectFactory(email="kid@example.com", country="US", subdivision="CA")
+    with time_machine.travel(NOW, tick=False):
+        age_statement_record(subject=child, birth_date=dt.date(NOW.year - 14, 1, 1), source=AgeSource.REQUEST)
+        _get(client, api_token, email="bob@example.com", purpose="sale_sharing")
+        with django_assert_num_queries(1):
+            body = _get(client, api_token, email="kid@example.com", purpose="sale_sharing").json()
+    assert (body["permitted"], body["default"]) == (False, "opt_in")  # a 14-year-old Californian: opt-in
+
+
+def test_an_erased_address_is_still_refused_from_the_one_query(client, api_token):
+    from consents.models import Suppression
+    from consents.selectors import suppression_hash
+
+    DataSubjectFactory(email="back@example.com", country="US", subdivision="CA")
+    Suppression.objects.create(email_hash=suppression_hash("back@example.com"))
+    body = _get(client, api_token, email="back@example.com", purpose="sale_sharing").json()
+    assert (body["permitted"], body["basis"]) == (False, "erasure")
+
+
+def test_revoking_a_cached_token_takes_effect_at_once(client, api_token):
+    from consents.models import ApiToken
+
+    assert _get(client, api_token, email="a@example.com", purpose="marketing_email").status_code == 200
+    services.api_token_revoke(token=ApiToken.objects.get(name="crm"))
+    assert _get(client, api_token, email="a@example.com", purpose="marketing_email").status_code == 401
+
+
+def test_a_token_revoked_by_another_process_is_refused_within_the_cache_time(client, api_token, settings):
+    from consents.models import ApiToken
+
+    settings.MEDPRIVACY_CONSENT_API_CACHE_SECONDS = 5
+    with time_machine.travel(NOW, tick=False) as clock:
+        assert _get(client, api_token, email="a@example.com", purpose="marketing_email").status_code == 200
+        ApiToken.objects.filter(name="crm").update(revoked_at=NOW)  # no signal: as another process would
+        assert _get(client, api_token, email="a@example.com", purpose="marketing_email").status_code == 200
+        clock.shift(6)
+        assert _get(client, api_token, email="a@example.com", purpose="marketing_email").status_code == 401
+
+
+def test_changing_a_cached_purpose_takes_effect_at_once(client, api_token):
+    from consents.models import Purpose
+
+    DataSubjectFactory(email="bob@example.com", country="US", subdivision="CA")
+    assert _get(client, api_token, email="bob@example.com", purpose="sale_sharing").json()["permitted"] is True
+    purpose = Purpose.objects.get(code="sale_sharing")
+    purpose.regime_defaults = {**purpose.regime_defaults, "ccpa": "opt_in", "shine_the_light": "opt_in"}
+    purpose.save()
+    assert _get(client, api_token, email="bob@example.com", purpose="sale_sharing").json()["permitted"] is False
+    purpose.is_active = False
+    purpose.save()
+    assert _get(client, api_token, email="bob@example.com", purpose="sale_sharing").status_code == 400

@@ -106,3 +106,59 @@ def test_a_long_reason_is_kept_whole_in_history():
     reason = "The requester confirmed by phone and by letter; " * 8
     case_change_status(dsr=dsr, to=Status.VERIFIED, actor=None, reason=reason)
     assert dsr.history.first().history_change_reason == reason
+
+
+def test_a_years_first_reference_follows_the_numbers_already_handed_out():
+    from requests_app.models import ReferenceCounter
+
+    ReferenceCounter.objects.create(year=2029, last=41)  # counted by the row before sequences existed
+    assert next_reference(year=2029) == "DSR-2029-000042"
+    assert next_reference(year=2029) == "DSR-2029-000043"
+    if connection.vendor == "postgresql":  # a year's sequence also starts after the year's existing cases
+        Case.objects.filter(pk=make_case().pk).update(reference="DSR-2030-000977")
+        assert next_reference(year=2030) == "DSR-2030-000978"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_never_wait_for_each_others_reference_and_never_share_one():
+    """A transaction holding a new reference does not make the next one wait (issue 19)."""
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    import threading
+
+    from django.db import connections, transaction
+
+    next_reference(year=2031)  # the year's sequence exists (created and committed)
+    taken, holding, release = [], threading.Event(), threading.Event()
+
+    def hold_open() -> None:
+        with transaction.atomic():
+            taken.append(next_reference(year=2031))
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_open)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '500ms'")  # a wait on the holder's row would fail here
+            taken.append(next_reference(year=2031))
+    finally:
+        release.set()
+        holder.join()
+
+    def many() -> None:
+        for _ in range(10):
+            taken.append(next_reference(year=2031))
+        connections.close_all()
+
+    threads = [threading.Thread(target=many) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(taken) == 62 and len(set(taken)) == 62
+    assert all(ref.startswith("DSR-2031-") for ref in taken)

@@ -4,6 +4,7 @@ duplicates, withdrawal, new links, and nothing half-written on failure. Time is 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 
+from audit.models import AuditEntry
 from outbox.models import Message
 from regimes.deadlines import compute_deadlines
 from requests_app.models import Case, Submission, VerificationToken
@@ -192,7 +194,8 @@ def test_a_ccpa_receipt_email_is_the_acknowledgement_and_is_on_the_timeline():
         event = dsr.timeline.get(kind=TimelineEvent.Kind.ACKNOWLEDGED)
         assert event.message == result.message
         assert "11 CCR §7021" in event.summary
-        assert dsr.history.first().history_change_reason == "Receipt acknowledged"
+        # One history row: the acknowledgement is stored with the case's insert, not by a second save.
+        assert [h.history_change_reason for h in dsr.history.all()] == ["Request received; receipt acknowledged"]
 
 
 def test_a_gdpr_request_gets_the_verification_email_and_no_acknowledgement_event():
@@ -457,3 +460,23 @@ def test_a_case_closed_by_an_officer_meanwhile_does_not_stop_the_others_verifyin
     access.refresh_from_db()
     erasure.refresh_from_db()
     assert (access.status, erasure.status) == (Status.DENIED, Status.VERIFIED)
+
+
+def test_a_submission_takes_the_audit_head_only_as_its_last_statements():
+    """Concurrent submissions queue on the audit head only from there to commit (issue 19)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.selectors import audit_verify_chain
+
+    with CaptureQueriesContext(connection) as queries:
+        result = submission_create(**service_kwargs(rights=["access", "opt_out_sale_sharing"]))
+    sql = [q["sql"] for q in queries.captured_queries]
+    head_lock = next(i for i, text in enumerate(sql) if 'FROM "audit_audithead"' in text)  # FOR UPDATE on PG
+    after = [re.match(r'(\w+)\D*?("\w+")', text).groups() for text in sql[head_lock + 1:]
+             if not text.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert after == [("INSERT", '"audit_auditentry"'), ("UPDATE", '"audit_audithead"')]
+    assert sum('FROM "audit_audithead"' in text for text in sql) == 1
+    cases = {dsr.pk for dsr in result.cases}
+    assert {e.case_id for e in AuditEntry.objects.filter(kind="case.created")} >= cases
+    assert audit_verify_chain().ok

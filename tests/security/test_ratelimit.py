@@ -113,3 +113,70 @@ def test_the_machine_apis_count_under_their_own_scopes_not_the_anonymous_write_a
     assert [client.post("/v1/data-rights-request", b"{}", content_type="application/json").status_code
             for _ in range(4)] == [403, 403, 403, 403]
     assert [client.post("/requests/new-link/", {"email": "nope"}).status_code for _ in range(3)][-1] == 429
+
+
+def test_several_scopes_counted_together_stay_exact_under_concurrency(settings):
+    require_redis()
+    settings.MEDPRIVACY_RATE_LIMITS = {**settings.MEDPRIVACY_RATE_LIMITS, "test.ip": "12/h", "test.email": "1000/h"}
+    allowed = []
+    barrier = threading.Barrier(8)
+
+    def hammer() -> None:
+        barrier.wait()
+        for _ in range(5):
+            checks = [("test.ip", None), ("test.email", ratelimit.email_key("ada@example.com"))]
+            if not ratelimit.rate_limit_hit_all(_request("198.51.100.10"), checks).limited:
+                allowed.append(1)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 12  # 40 attempts, exactly the tighter limit got through
+    # Both scopes counted every attempt, on the keys django-ratelimit's own reading uses.
+    assert ratelimit.rate_limit_usage(_request("198.51.100.10"), scope="test.ip") == 40
+    assert ratelimit.rate_limit_usage(_request("0.0.0.0"), scope="test.email",
+                                      value=ratelimit.email_key("ada@example.com")) == 40
+
+
+def test_all_scopes_of_a_request_cost_one_round_trip_to_redis(settings, monkeypatch):
+    require_redis()
+    import redis.client
+
+    settings.MEDPRIVACY_RATE_LIMITS = {**settings.MEDPRIVACY_RATE_LIMITS, "test.a": "1/h", "test.b": "5/h",
+                                       "test.c": "5/h"}
+    calls = []
+    real_execute, real_command = redis.client.Pipeline.execute, redis.client.Redis.execute_command
+
+    def execute(self, *args, **kwargs):
+        calls.append("pipeline")
+        return real_execute(self, *args, **kwargs)
+
+    def command(self, *args, **kwargs):
+        if not isinstance(self, redis.client.Pipeline):
+            calls.append(args[0])
+        return real_command(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    monkeypatch.setattr(redis.client.Redis, "execute_command", command)
+    checks = [("test.a", None), ("test.b", None), ("test.c", "someone")]
+    first = ratelimit.rate_limit_hit_all(_request("198.51.100.11"), checks)
+    assert calls == ["pipeline"]
+    second = ratelimit.rate_limit_hit_all(_request("198.51.100.11"), checks)
+    assert not first.limited
+    assert second.limited and second.scope == "test.a" and 1 <= second.retry_after <= 3600
+    with pytest.raises(ratelimit.RateLimited) as raised:
+        ratelimit.rate_limit_enforce_all(_request("198.51.100.11"), checks)
+    assert raised.value.scope == "test.a"
+
+
+def test_without_redis_the_file_cache_counts_the_same_scopes(settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path)}}
+    settings.MEDPRIVACY_RATE_LIMITS = {**settings.MEDPRIVACY_RATE_LIMITS, "test.a": "2/h", "test.b": "5/h"}
+    checks = [("test.a", None), ("test.b", None)]
+    results = [ratelimit.rate_limit_hit_all(_request("198.51.100.12"), checks) for _ in range(3)]
+    assert [usage.limited for usage in results] == [False, False, True]
+    assert results[2].scope == "test.a"
+    assert ratelimit.rate_limit_usage(_request("198.51.100.12"), scope="test.b") == 3

@@ -13,6 +13,8 @@ admin.site.index_title = "Privacy office"
 urlpatterns = [
     path("", requests_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The language switcher posts here (Django's set_language: sets the cookie, back to the same page).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("requests/", include("requests_app.urls")),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -20,9 +21,10 @@ from regimes.rules import REGIME_LABELS, REGIMES, RIGHT_LABELS, RIGHTS, VERIFICA
 from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status
 from subjects.models import DataSubject
 
-REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
-RIGHT_CHOICES = [(code, RIGHT_LABELS[code]) for code in RIGHTS]
-STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
+# Labels from the rules table and the workflow, in the language of the page that shows them.
+REGIME_CHOICES = [(code, gettext_lazy(REGIME_LABELS[code])) for code in REGIMES]
+RIGHT_CHOICES = [(code, gettext_lazy(RIGHT_LABELS[code])) for code in RIGHTS]
+STATUS_CHOICES = [(s.value, gettext_lazy(STATUS_LABELS[s])) for s in Status]
 VERIFICATION_CHOICES = [(code, code.replace("_", " ")) for code in VERIFICATION_LEVELS]
 OUTCOME_CHOICES = list(OUTCOMES.items())
 

@@ -39,13 +39,24 @@ def language_from_query(request: HttpRequest) -> str | None:
         return None
 
 
+def _language_from_cookie(request: HttpRequest) -> str | None:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if not chosen or len(chosen) > 16:
+        return None
+    try:
+        return translation.get_supported_language_variant(chosen)
+    except LookupError:
+        return None
+
+
 class LocaleMiddleware(DjangoLocaleMiddleware):
-    """Django's LocaleMiddleware (language cookie from the switcher, then Accept-Language), and first a
-    `?lang=` parameter: the hreflang alternates of a page are its own URL with `?lang=es` and `?lang=de`."""
+    """Django's LocaleMiddleware: the language chosen with the switcher (its cookie) first, then a `?lang=`
+    parameter (the hreflang alternates of a page are its own URL with `?lang=es`, `?lang=de`), then the
+    browser's Accept-Language."""
 
     def process_request(self, request: HttpRequest) -> None:
         language = language_from_query(request)
-        if language is None:
+        if language is None or _language_from_cookie(request) is not None:
             super().process_request(request)
             return
         translation.activate(language)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
@@ -8,9 +9,9 @@ from medprivacy import views
 from medprivacy.api import api
 from requests_app import views as requests_views
 
-admin.site.site_header = "MedPrivacy — privacy requests"
+admin.site.site_header = _("MedPrivacy — privacy requests")
 admin.site.site_title = "MedPrivacy"
-admin.site.index_title = "Privacy office"
+admin.site.index_title = _("Privacy office")
 
 urlpatterns = [
     path("", requests_views.home, name="home"),

@@ -76,18 +76,17 @@ def test_the_committed_mo_says_what_the_po_says(language):
 def test_every_string_marked_in_the_sources_has_a_translation(tmp_path, monkeypatch, settings):
     require(shutil.which("xgettext") is not None and shutil.which("msgmerge") is not None,
             "needs GNU gettext (xgettext, msgmerge) to collect the marked strings: apt-get install gettext")
-    # makemessages merges the sources into a copy of the catalogues, as scripts/i18n-update does.
-    for language in LANGUAGES:
-        target = tmp_path / language / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        shutil.copy(LOCALE / language / "LC_MESSAGES" / "django.po", target / "django.po")
-    settings.LOCALE_PATHS = [tmp_path]
-    monkeypatch.chdir(settings.BASE_DIR)
+    # makemessages merges the sources into a copy of the catalogues, as scripts/i18n-update does, in a copy
+    # of the project (it writes next to the sources it reads, and the real catalogues must stay untouched).
+    project = tmp_path / "project"
+    shutil.copytree(settings.BASE_DIR, project, ignore=shutil.ignore_patterns(
+        ".*", "__pycache__", "var", "artifacts", "tests", "benchmarks", "scripts", "static", "node_modules"))
+    settings.LOCALE_PATHS = [project / "locale"]
+    monkeypatch.chdir(project)
     call_command("makemessages", locale=LANGUAGES, no_obsolete=True, verbosity=0, add_location="file",
-                 ignore_patterns=["tests/*", "benchmarks/*", "scripts/*", "var/*", "artifacts/*", "static/*",
-                                  "locale/*"])
+                 ignore_patterns=["locale/*"])
     for language in LANGUAGES:
-        merged = _po(language, tmp_path)
+        merged = _po(language, project / "locale")
         missing = [entry.msgid for entry in merged if not entry.obsolete and not entry.translated()]
         assert not missing, (f"{language}: marked in the sources but not translated (run scripts/i18n-update "
                              f"and translate): {missing}")

@@ -15,11 +15,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from regimes.rules import (
-    DENIAL_RIGHTS_NOTICES,
     REGIMES,
     RULES,
     US_STATE_REGIMES,
+    gettext_noop,
 )
+from regimes.statements import Gettext, denial_rights_notice
+
+
+def _english(message: str) -> str:
+    return message
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Verification: what evidence satisfies which level (RULES.md §3; 11 CCR §7060-7063; GDPR Art. 12(6))
@@ -152,21 +158,22 @@ class Authority:
     url: str
     phone: str
 
-    def contact_text(self) -> str:
-        return f"{self.name}: {self.url}, telephone {self.phone}"
+    def contact_text(self, *, gettext: Gettext = _english) -> str:
+        return gettext("%(name)s: %(url)s, telephone %(phone)s") % {
+            "name": gettext(self.name), "url": self.url, "phone": self.phone}
 
 
 ATTORNEYS_GENERAL: Mapping[str, Authority] = MappingProxyType({
-    "va": Authority("the Office of the Attorney General of Virginia, Consumer Protection Section",
+    "va": Authority(gettext_noop("the Office of the Attorney General of Virginia, Consumer Protection Section"),
                     "https://www.oag.state.va.us/consumer-protection/", "+1 800 552 9963"),
-    "co": Authority("the Colorado Attorney General, Consumer Protection Section",
+    "co": Authority(gettext_noop("the Colorado Attorney General, Consumer Protection Section"),
                     "https://coag.gov/file-complaint/", "+1 800 222 4444"),
-    "ct": Authority("the Connecticut Attorney General, Privacy and Data Security Section",
+    "ct": Authority(gettext_noop("the Connecticut Attorney General, Privacy and Data Security Section"),
                     "https://portal.ct.gov/ag", "+1 860 808 5318"),
-    "tx": Authority("the Texas Attorney General, Consumer Protection Division",
+    "tx": Authority(gettext_noop("the Texas Attorney General, Consumer Protection Division"),
                     "https://www.texasattorneygeneral.gov/consumer-protection/file-consumer-complaint",
                     "+1 800 621 0508"),
-    "or": Authority("the Oregon Department of Justice, Consumer Protection",
+    "or": Authority(gettext_noop("the Oregon Department of Justice, Consumer Protection"),
                     "https://www.doj.state.or.us/consumer-protection/", "+1 877 877 9392"),
 })
 
@@ -236,26 +243,45 @@ def required_variables(kind: str) -> tuple[str, ...]:
     return tuple(sorted(needed))
 
 
-def complaint_text(regime: str) -> str:
+# The statements below are sentence patterns (translated with the `gettext` the caller passes: Django's in
+# the web app, English without it); names, links, telephone numbers and citations are filled in from the tables.
+
+
+def complaint_text(regime: str, *, gettext: Gettext = _english) -> str:
     """Return the regime's complaint / authority sentence (the denial rights notice of the rules table)."""
-    return DENIAL_RIGHTS_NOTICES[regime]
+    return denial_rights_notice(regime, gettext=gettext)
 
 
-def appeal_route_text(regime: str, appeal_url: str) -> str:
+def appeal_route_text(regime: str, appeal_url: str, *, gettext: Gettext = _english) -> str:
     """Return the sentence telling a US-state requester how to appeal, with the link."""
-    return (f"You may appeal this decision within a reasonable time: use our appeal form at {appeal_url} "
-            "or reply to this notice. We answer appeals in writing.")
+    return gettext("You may appeal this decision within a reasonable time: use our appeal form at %(appeal_url)s "
+                   "or reply to this notice. We answer appeals in writing.") % {"appeal_url": appeal_url}
 
 
-def authority_text(regime: str) -> str:
+def authority_text(regime: str, *, gettext: Gettext = _english) -> str:
     """Return how to reach the Attorney General after an appeal is denied."""
-    return (f"This decision on your appeal is final with us. You may contact "
-            f"{ATTORNEYS_GENERAL[regime].contact_text()}, to submit a complaint.")
+    return gettext("This decision on your appeal is final with us. You may contact %(authority)s, to submit a "
+                   "complaint.") % {"authority": ATTORNEYS_GENERAL[regime].contact_text(gettext=gettext)}
 
 
-def authority_after_appeal_text(regime: str) -> str:
+def authority_after_appeal_text(regime: str, *, gettext: Gettext = _english) -> str:
     """Return the sentence naming the Attorney General, with contact data, in a first decision's notice."""
-    return f"If we deny your appeal, you may contact {ATTORNEYS_GENERAL[regime].contact_text()}."
+    return gettext("If we deny your appeal, you may contact %(authority)s.") % {
+        "authority": ATTORNEYS_GENERAL[regime].contact_text(gettext=gettext)}
+
+
+def rights_statement_text(regime: str, *, gettext: Gettext = _english) -> str:
+    """Return the rights statement of a completion that did not do everything asked."""
+    text = gettext("We did not do everything you asked; the reasons are above.")
+    return text if regime in APPEAL_REGIMES else f"{text} {complaint_text(regime, gettext=gettext)}"
+
+
+def categories_fallback_text(policy_url: str, *, gettext: Gettext = _english) -> str:
+    """Return the statement that an unverified request for specific pieces was treated as one for categories."""
+    return gettext("We also treated your request as a request for the categories of personal information we "
+                   "collect (11 CCR §7024(a)). We could not verify your identity for that either, so we direct you "
+                   "to our general practices described in our privacy policy: %(policy_url)s") % {
+        "policy_url": policy_url}
 
 
 # ---------------------------------------------------------------------------------------------------------

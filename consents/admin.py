@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from consents import selectors, services
 from consents.models import ApiToken, ConsentEvent, ConsentState, Default, NoticeVersion, Purpose
@@ -94,7 +95,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest):
         return selectors.ledger_queryset(user=request.user)
 
-    @admin.display(description="Who")
+    @admin.display(description=_("Who"))
     def holder(self, obj: ConsentEvent) -> str:
         if obj.subject_id is None:
             return f"browser {obj.browser_id[:8]}…"
@@ -178,7 +179,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset) -> None:
         revoked = sum(services.api_token_revoke(token=token) for token in queryset)
         self.message_user(request, f"Revoked {revoked} token(s).")

@@ -14,37 +14,39 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from subjects.models import DataSubject
 
 
 class LawfulBasis(models.TextChoices):
-    CONSENT = "consent", "Consent"
-    CONSENT_WHERE_REQUIRED = "consent_where_required", "Consent where the law requires it, otherwise notice and opt-out"
-    NOTICE_OPT_OUT = "notice_opt_out", "Notice with a right to opt out"
+    CONSENT = "consent", _("Consent")
+    CONSENT_WHERE_REQUIRED = "consent_where_required", _("Consent where the law requires it, otherwise notice and "
+                                                          "opt-out")
+    NOTICE_OPT_OUT = "notice_opt_out", _("Notice with a right to opt out")
 
 
 class Default(models.TextChoices):
-    OPT_IN = "opt_in", "Opt-in (not permitted until the person agrees)"
-    OPT_OUT = "opt_out", "Opt-out (permitted until the person objects)"
+    OPT_IN = "opt_in", _("Opt-in (not permitted until the person agrees)")
+    OPT_OUT = "opt_out", _("Opt-out (permitted until the person objects)")
 
 
 class MinorRule(models.TextChoices):
     """How the age below which a parent must consent (or the person must opt in) is found."""
 
-    NONE = "none", "No age rule"
-    DIGITAL_CONSENT_AGE = "digital_consent_age", "Digital consent age of the country (GDPR Art. 8, COPPA)"
-    SALE_OPT_IN_AGE = "sale_opt_in_age", "CCPA under-16 opt-in for sale/sharing, else the digital consent age"
+    NONE = "none", _("No age rule")
+    DIGITAL_CONSENT_AGE = "digital_consent_age", _("Digital consent age of the country (GDPR Art. 8, COPPA)")
+    SALE_OPT_IN_AGE = "sale_opt_in_age", _("CCPA under-16 opt-in for sale/sharing, else the digital consent age")
 
 
 class Kind(models.TextChoices):
-    GIVEN = "given", "Consent given"
-    REFUSED = "refused", "Consent refused"
-    WITHDRAWN = "withdrawn", "Consent withdrawn"
-    OPTED_OUT = "opted_out", "Opted out"
-    EXPIRED = "expired", "Consent expired"
-    ERASED = "erased", "Erased on request (not permitted)"
+    GIVEN = "given", _("Consent given")
+    REFUSED = "refused", _("Consent refused")
+    WITHDRAWN = "withdrawn", _("Consent withdrawn")
+    OPTED_OUT = "opted_out", _("Opted out")
+    EXPIRED = "expired", _("Consent expired")
+    ERASED = "erased", _("Erased on request (not permitted)")
 
 
 # Only a consent given and not since refused, withdrawn, opted out or expired permits the use.
@@ -52,13 +54,13 @@ PERMITTING_KINDS: frozenset[str] = frozenset({Kind.GIVEN})
 
 
 class Source(models.TextChoices):
-    PREFERENCE_CENTER = "preference_center", "Preference center"
-    PUBLIC_REQUEST = "public_request", "Privacy request"
-    OFFICER = "officer", "Privacy officer"
-    GPC = "gpc", "Global Privacy Control signal"
-    UNSUBSCRIBE_LINK = "unsubscribe_link", "Unsubscribe link"
-    IMPORT = "import", "Import"
-    API = "api", "API"
+    PREFERENCE_CENTER = "preference_center", _("Preference center")
+    PUBLIC_REQUEST = "public_request", _("Privacy request")
+    OFFICER = "officer", _("Privacy officer")
+    GPC = "gpc", _("Global Privacy Control signal")
+    UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
 
 
 class Purpose(models.Model):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -121,7 +122,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "consents/unsubscribe_confirm.html", {"token": token})
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return render(request, "consents/unsubscribe_confirm.html",
-                      {"token": token, "error": "The unsubscribe request was incomplete. Press the button below."},
+                      {"token": token, "error": _("The unsubscribe request was incomplete. Press the button below.")},
                       status=400)
     ratelimit.rate_limit_enforce(request, scope="consents.unsubscribe")
     services.consent_unsubscribe(subject=subject, evidence=services.evidence_from_request(request))

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from drp import services, signing
 from drp.models import Agent, Callback, CallbackAttempt, DrpRequest
@@ -22,7 +23,7 @@ class AgentAddForm(forms.ModelForm):
     class Meta:
         model = Agent
         fields = ("agent_id", "name", "verify_key")
-        help_texts = {"verify_key": "The agent's Ed25519 verify key, base64 or hex (32 bytes)."}
+        help_texts = {"verify_key": _("The agent's Ed25519 verify key, base64 or hex (32 bytes).")}
 
     def clean_verify_key(self) -> str:
         try:
@@ -65,11 +66,11 @@ class AgentAdmin(ScopedHistoryAdmin):
     def save_form(self, request, form, change):
         return form.save(commit=False)
 
-    @admin.display(description="active", boolean=True)
+    @admin.display(description=_("active"), boolean=True)
     def active(self, obj: Agent) -> bool:
         return obj.is_active
 
-    @admin.action(description="Revoke selected agents (their bearer tokens stop working)")
+    @admin.action(description=_("Revoke selected agents (their bearer tokens stop working)"))
     def revoke_selected(self, request: HttpRequest, queryset) -> None:
         count = 0
         for agent in queryset:
@@ -98,13 +99,13 @@ class DrpRequestInline(_CaseScopedInline):
 
     model = DrpRequest
     fk_name = "case"
-    verbose_name = "Data Rights Protocol request"
-    verbose_name_plural = "Data Rights Protocol request (filed by an authorized agent)"
+    verbose_name = _("Data Rights Protocol request")
+    verbose_name_plural = _("Data Rights Protocol request (filed by an authorized agent)")
     fields = ("agent", "request_id", "exercise", "regime", "relationships", "claims_shown", "status_callback",
               "revoked_at", "revoke_reason")
     readonly_fields = fields
 
-    @admin.display(description="identity claims (as the agent attests them)")
+    @admin.display(description=_("identity claims (as the agent attests them)"))
     def claims_shown(self, obj: DrpRequest) -> str:
         return claims_html(obj.claims)
 
@@ -122,7 +123,7 @@ class DrpRequestAdmin(ReadOnlyAdmin):
               "claims_shown", "status_callback", "case", "refusal", "received_at", "revoked_at", "revoke_reason")
     readonly_fields = fields
 
-    @admin.display(description="identity claims")
+    @admin.display(description=_("identity claims"))
     def claims_shown(self, obj: DrpRequest) -> str:
         return claims_html(obj.claims)
 

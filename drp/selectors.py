@@ -128,7 +128,7 @@ def status_object(drp: DrpRequest, *, now: dt.datetime | None = None) -> dict[st
             status["reason"] = protocol.DENIAL_REASONS.get(dsr.denial_ground, "other")
         else:
             status["reason"] = protocol.REASON_FOR_STATUS.get(dsr.status, "other")
-        status["processing_details"] = dsr.outcome_summary or dsr.get_status_display()
+        status["processing_details"] = dsr.outcome_summary or str(dsr.get_status_display())
     return status
 
 

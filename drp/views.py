@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -38,8 +39,8 @@ def verify(request: HttpRequest, request_id) -> HttpResponse:  # noqa: ANN001 - 
     drp = selectors.drp_request_public(request_id)
     named = request.GET.get("request_id") or request.POST.get("request_id")
     if drp is None or (named and named != str(request_id)):
-        return _page(request, {"problem": "This verification link does not match a request. Go back to the "
-                                          "app you made the request with and try again."}, status=404)
+        return _page(request, {"problem": _("This verification link does not match a request. Go back to the "
+                                            "app you made the request with and try again.")}, status=404)
     redirect_to = _safe_redirect(request.GET.get("redirect_to") or request.POST.get("redirect_to", ""))
     context = {"drp": drp, "dsr": drp.case, "masked_email": drp.submission.subject.masked_email,
                "redirect_to": redirect_to, "request_id": str(request_id),
@@ -48,8 +49,8 @@ def verify(request: HttpRequest, request_id) -> HttpResponse:  # noqa: ANN001 - 
         email_key = ratelimit.email_key(drp.submission.subject.email)
         if (ratelimit.rate_limit_hit(request, scope="intake.new_link.ip").limited
                 or ratelimit.rate_limit_hit(request, scope="intake.new_link.email", value=email_key).limited):
-            return _page(request, {**context, "problem": "Too many links were asked for this hour; please try "
-                                                         "again later."}, status=429)
+            return _page(request, {**context, "problem": _("Too many links were asked for this hour; please "
+                                                           "try again later.")}, status=429)
         services.drp_verification_link_send(drp=drp)
         context["sent"] = True
     return _page(request, context)

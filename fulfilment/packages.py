@@ -25,6 +25,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from fulfilment import selectors as fulfilment_selectors
 from fulfilment.errors import FulfilmentError
@@ -244,18 +245,18 @@ def package_from_token(token: str, *, now: dt.datetime | None = None) -> AccessP
         data = signing.loads(token, salt=PACKAGE_SALT,
                              max_age=dt.timedelta(days=settings.MEDPRIVACY_PACKAGE_LINK_DAYS))
     except signing.SignatureExpired:
-        raise PackageUnavailable("This download link has expired. Contact us to receive a new one.",
+        raise PackageUnavailable(_("This download link has expired. Contact us to receive a new one."),
                                  status=410) from None
     except signing.BadSignature:
-        raise PackageUnavailable("This download link is not valid. Check that you copied the whole link.",
+        raise PackageUnavailable(_("This download link is not valid. Check that you copied the whole link."),
                                  status=404) from None
     package = AccessPackage.objects.select_related("case__subject").filter(pk=data.get("p")).first()
     if package is None:
-        raise PackageUnavailable("This download link is not valid.", status=404)
+        raise PackageUnavailable(_("This download link is not valid."), status=404)
     if package.case.subject.erased_at is not None:
-        raise PackageUnavailable("The data of this package was erased.", status=410, subject_erased=True)
+        raise PackageUnavailable(_("The data of this package was erased."), status=410, subject_erased=True)
     if package.deleted_at is not None or package.expires_at <= now or not package.file:
-        raise PackageUnavailable("This package has expired and was deleted. Contact us to receive a new one.",
+        raise PackageUnavailable(_("This package has expired and was deleted. Contact us to receive a new one."),
                                  status=410)
     return package
 
@@ -273,7 +274,7 @@ def access_package_download(*, package: AccessPackage, email: str) -> PackageDow
     expected = package.case.subject.email
     if not expected or _normalize_email(email) != _normalize_email(expected):
         logger.info("access package %s: e-mail confirmation failed", package.pk)
-        raise EmailMismatch("This is not the e-mail address the request was made with.")
+        raise EmailMismatch(_("This is not the e-mail address the request was made with."))
     now = timezone.now()
     with transaction.atomic():
         download = PackageDownload.objects.create(package=package, at=now)

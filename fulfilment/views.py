@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -56,14 +57,14 @@ def package_download(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         email = request.POST.get("email", "")
         if not email.strip():
-            context["error"] = "Enter the e-mail address you made the request with."
+            context["error"] = _("Enter the e-mail address you made the request with.")
             return render(request, "fulfilment/package_download.html", context, status=400)
         # Every confirmation attempt counts, atomically, per client (not per link): a stranger's guesses
         # lock out the stranger, never the requester.
         if ratelimit.rate_limit_hit(request, scope="packages.email_attempts").limited:
             return render(request, "fulfilment/package_unavailable.html", {
-                "message": "Too many wrong e-mail addresses were entered from your connection. "
-                           "Try again in 15 minutes."}, status=429)
+                "message": _("Too many wrong e-mail addresses were entered from your connection. "
+                             "Try again in 15 minutes.")}, status=429)
         try:
             packages.access_package_download(package=package, email=email)
         except packages.EmailMismatch as exc:

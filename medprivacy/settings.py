@@ -90,9 +90,11 @@ MIDDLEWARE = [
     "security.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The page's language: ?lang= (the hreflang alternates), the switcher's cookie, else Accept-Language.
+    # Before the bad-input guard so that even its 400 answers speak the visitor's language; it needs no session.
+    "medprivacy.middleware.LocaleMiddleware",
     "security.middleware.BadInputMiddleware",  # unreadable input: 400 before anything parses it
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",  # after sessions, before common (Django's order)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "medprivacy.context_processors.company",
+                "medprivacy.context_processors.languages",
                 "consents.context_processors.gpc",
             ],
         },
@@ -218,13 +221,22 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # storage and server clock
 # What officers see in the admin; stored instants stay UTC.
 DISPLAY_TIME_ZONE = env.str("MEDPRIVACY_DISPLAY_TIME_ZONE", default="America/New_York")
-LANGUAGE_CODE = "en-us"
-# The languages of the public pages and of every message to a person (medprivacy/languages.py); English is
-# the fallback of every message template (docs/messages.md).
-LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch")]
-# Date-times are shown with their zone's abbreviation (medprivacy/formats).
-FORMAT_MODULE_PATH = ["medprivacy.formats"]
+# --- Languages (docs/i18n.md) --------------------------------------------------------------------
+# The public pages, the legal statements and MedPrivacy's own admin strings in each of these; the catalogues
+# are in locale/ (one for the whole project; scripts/i18n-update refreshes and compiles them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("de", "Deutsch"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Date-times are shown with their zone's abbreviation (medprivacy/formats, per language).
+FORMAT_MODULE_PATH = ["medprivacy.formats"]
 
 # --- Security ------------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = HTTPS

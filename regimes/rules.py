@@ -4,7 +4,9 @@ This module is data. The engine that reads it lives in ``regimes.deadlines``; co
 ``docs/deadlines.md``, which is generated from it (``python -m regimes.deadlines``). Adding a US state is
 a few rows here, not a new ``if`` anywhere else.
 
-No Django imports: this must load without settings.
+No Django imports: this must load without settings. Labels and sentences people read are marked with
+``gettext_noop`` (an identity function here) so that ``makemessages`` collects them; ``regimes.statements``
+puts them into the active language when they are shown, with the numbers and citations of this table.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a label or sentence for translation (collected by makemessages); return it unchanged."""
+    return message
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Codes and plain-words labels
@@ -72,18 +80,18 @@ ADMT_APPEAL_RIGHTS: frozenset[str] = frozenset({"admt_appeal"})
 
 REGIME_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        "gdpr": "EU/EEA data protection law (GDPR)",
-        "uk_gdpr": "UK data protection law (UK GDPR)",
-        "ch_fadp": "Swiss data protection law (FADP)",
-        "ccpa": "California Consumer Privacy Act (CCPA)",
-        "shine_the_light": "California Shine the Light law",
-        "va": "Virginia Consumer Data Protection Act",
-        "co": "Colorado Privacy Act",
-        "ct": "Connecticut Data Privacy Act",
-        "tx": "Texas Data Privacy and Security Act",
-        "or": "Oregon Consumer Privacy Act",
-        "hipaa": "HIPAA (health information held for your clinic)",
-        "voluntary": "Our privacy policy",
+        "gdpr": gettext_noop("EU/EEA data protection law (GDPR)"),
+        "uk_gdpr": gettext_noop("UK data protection law (UK GDPR)"),
+        "ch_fadp": gettext_noop("Swiss data protection law (FADP)"),
+        "ccpa": gettext_noop("California Consumer Privacy Act (CCPA)"),
+        "shine_the_light": gettext_noop("California Shine the Light law"),
+        "va": gettext_noop("Virginia Consumer Data Protection Act"),
+        "co": gettext_noop("Colorado Privacy Act"),
+        "ct": gettext_noop("Connecticut Data Privacy Act"),
+        "tx": gettext_noop("Texas Data Privacy and Security Act"),
+        "or": gettext_noop("Oregon Consumer Privacy Act"),
+        "hipaa": gettext_noop("HIPAA (health information held for your clinic)"),
+        "voluntary": gettext_noop("Our privacy policy"),
     }
 )
 
@@ -107,25 +115,25 @@ REGIME_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
 
 RIGHT_LABELS: Mapping[str, str] = MappingProxyType(
     {
-        "access": "Know what personal information we hold (access)",
-        "rectification": "Correct wrong information (rectification)",
-        "erasure": "Delete my information (erasure)",
-        "restriction": "Pause the use of my information (restriction)",
-        "portability": "Get my information to take elsewhere (portability)",
-        "objection": "Object to how my information is used (objection)",
-        "direct_marketing_objection": "Stop marketing messages (unsubscribe)",
-        "withdraw_consent": "Withdraw a consent I gave",
-        "opt_out_sale_sharing": "Do not sell or share my information (opt-out)",
-        "limit_sensitive": "Limit the use of my sensitive information",
-        "disclosure": "Who got my information for their own marketing (Shine the Light)",
-        "appeal": "Appeal your decision on my request",
-        "accounting": "List who my health information was disclosed to (accounting)",
-        "admt_opt_out": "Opt out of automated decision-making about me (ADMT)",
-        "admt_access": "Tell me how automated decision-making is used about me (ADMT access)",
-        "admt_appeal": "Appeal an automated decision to a human reviewer",
-        "profiling_opt_out": "Opt out of profiling for decisions with significant effects",
-        "admt_explanation": "Explain an adverse decision made with automated technology",
-        "admt_human_review": "Have a human review an automated decision, or correct my data used in it",
+        "access": gettext_noop("Know what personal information we hold (access)"),
+        "rectification": gettext_noop("Correct wrong information (rectification)"),
+        "erasure": gettext_noop("Delete my information (erasure)"),
+        "restriction": gettext_noop("Pause the use of my information (restriction)"),
+        "portability": gettext_noop("Get my information to take elsewhere (portability)"),
+        "objection": gettext_noop("Object to how my information is used (objection)"),
+        "direct_marketing_objection": gettext_noop("Stop marketing messages (unsubscribe)"),
+        "withdraw_consent": gettext_noop("Withdraw a consent I gave"),
+        "opt_out_sale_sharing": gettext_noop("Do not sell or share my information (opt-out)"),
+        "limit_sensitive": gettext_noop("Limit the use of my sensitive information"),
+        "disclosure": gettext_noop("Who got my information for their own marketing (Shine the Light)"),
+        "appeal": gettext_noop("Appeal your decision on my request"),
+        "accounting": gettext_noop("List who my health information was disclosed to (accounting)"),
+        "admt_opt_out": gettext_noop("Opt out of automated decision-making about me (ADMT)"),
+        "admt_access": gettext_noop("Tell me how automated decision-making is used about me (ADMT access)"),
+        "admt_appeal": gettext_noop("Appeal an automated decision to a human reviewer"),
+        "profiling_opt_out": gettext_noop("Opt out of profiling for decisions with significant effects"),
+        "admt_explanation": gettext_noop("Explain an adverse decision made with automated technology"),
+        "admt_human_review": gettext_noop("Have a human review an automated decision, or correct my data used in it"),
     }
 )
 
@@ -215,66 +223,74 @@ class Rule:
 # ---------------------------------------------------------------------------------------------------------
 
 _GDPR_DENIAL: tuple[DenialGround, ...] = (
-    ("identity_not_confirmed", "We could not confirm who you are (Art. 12(2), 12(6))"),
-    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive (Art. 12(5))"),
-    ("rights_of_others", "Answering would harm the rights and freedoms of others (Art. 15(4))"),
-    ("erasure_exception", "We must keep it: legal duty, public health, research or legal claims (Art. 17(3))"),
-    ("no_data", "We hold no personal data about you"),
+    ("identity_not_confirmed", gettext_noop("We could not confirm who you are (Art. 12(2), 12(6))")),
+    ("manifestly_unfounded_or_excessive",
+     gettext_noop("The request is manifestly unfounded or excessive (Art. 12(5))")),
+    ("rights_of_others", gettext_noop("Answering would harm the rights and freedoms of others (Art. 15(4))")),
+    ("erasure_exception",
+     gettext_noop("We must keep it: legal duty, public health, research or legal claims (Art. 17(3))")),
+    ("no_data", gettext_noop("We hold no personal data about you")),
 )
 
 _CH_DENIAL: tuple[DenialGround, ...] = (
-    ("identity_not_confirmed", "We could not confirm who you are"),
-    ("required_by_law", "A formal law requires or allows us to refuse (FADP Art. 26(1)(a))"),
-    ("overriding_third_party_interests", "Overriding interests of third parties (FADP Art. 26(1)(b))"),
-    ("manifestly_unfounded", "The request is manifestly unfounded or querulous (FADP Art. 26(1)(c))"),
-    ("no_data", "We hold no personal data about you"),
+    ("identity_not_confirmed", gettext_noop("We could not confirm who you are")),
+    ("required_by_law", gettext_noop("A formal law requires or allows us to refuse (FADP Art. 26(1)(a))")),
+    ("overriding_third_party_interests", gettext_noop("Overriding interests of third parties (FADP Art. 26(1)(b))")),
+    ("manifestly_unfounded", gettext_noop("The request is manifestly unfounded or querulous (FADP Art. 26(1)(c))")),
+    ("no_data", gettext_noop("We hold no personal data about you")),
 )
 
 _CCPA_DENIAL: tuple[DenialGround, ...] = (
-    ("unverifiable", "We could not verify your identity (11 CCR §7062)"),
-    ("deletion_exception", "An exception to deletion applies (Cal. Civ. Code §1798.105(d))"),
-    ("exempt_data", "The information is exempt, e.g. health information covered by HIPAA (§1798.146)"),
-    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive (§1798.145(h)(3))"),
-    ("fraud_suspected", "Documented good-faith belief that the opt-out request is fraudulent (11 CCR §7026(e))"),
+    ("unverifiable", gettext_noop("We could not verify your identity (11 CCR §7062)")),
+    ("deletion_exception", gettext_noop("An exception to deletion applies (Cal. Civ. Code §1798.105(d))")),
+    ("exempt_data", gettext_noop("The information is exempt, e.g. health information covered by HIPAA (§1798.146)")),
+    ("manifestly_unfounded_or_excessive",
+     gettext_noop("The request is manifestly unfounded or excessive (§1798.145(h)(3))")),
+    ("fraud_suspected",
+     gettext_noop("Documented good-faith belief that the opt-out request is fraudulent (11 CCR §7026(e))")),
 )
 
 _STL_DENIAL: tuple[DenialGround, ...] = (
-    ("not_a_customer", "You are not a California customer with an established business relationship"),
-    ("no_disclosures", "Last calendar year we gave no one your information for their own direct marketing"),
-    ("already_answered_this_year", "We already answered a request from you this calendar year"),
+    ("not_a_customer", gettext_noop("You are not a California customer with an established business relationship")),
+    ("no_disclosures",
+     gettext_noop("Last calendar year we gave no one your information for their own direct marketing")),
+    ("already_answered_this_year", gettext_noop("We already answered a request from you this calendar year")),
 )
 
 _US_STATE_DENIAL: tuple[DenialGround, ...] = (
-    ("unverifiable", "We could not authenticate your request"),
-    ("exempt_data", "The information is exempt, e.g. health information covered by HIPAA"),
-    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded, excessive or repetitive"),
-    ("deidentified_data", "The information is de-identified or pseudonymous data"),
-    ("trade_secret", "Answering would reveal a trade secret"),
+    ("unverifiable", gettext_noop("We could not authenticate your request")),
+    ("exempt_data", gettext_noop("The information is exempt, e.g. health information covered by HIPAA")),
+    ("manifestly_unfounded_or_excessive", gettext_noop("The request is manifestly unfounded, excessive or repetitive")),
+    ("deidentified_data", gettext_noop("The information is de-identified or pseudonymous data")),
+    ("trade_secret", gettext_noop("Answering would reveal a trade secret")),
 )
 
 _HIPAA_DENIAL: tuple[DenialGround, ...] = (
-    ("identity_or_authority_not_verified", "Identity or authority to act could not be verified (§164.514(h))"),
-    ("unreviewable_ground", "Psychotherapy notes or material compiled for legal proceedings (§164.524(a)(1)-(2))"),
-    ("reviewable_endangerment", "A licensed professional judged that access would endanger someone (§164.524(a)(3))"),
-    ("not_in_record_set", "The information is not part of the designated record set"),
-    ("accurate_and_complete", "The record is accurate and complete (amendment, §164.526(a)(2))"),
+    ("identity_or_authority_not_verified",
+     gettext_noop("Identity or authority to act could not be verified (§164.514(h))")),
+    ("unreviewable_ground",
+     gettext_noop("Psychotherapy notes or material compiled for legal proceedings (§164.524(a)(1)-(2))")),
+    ("reviewable_endangerment",
+     gettext_noop("A licensed professional judged that access would endanger someone (§164.524(a)(3))")),
+    ("not_in_record_set", gettext_noop("The information is not part of the designated record set")),
+    ("accurate_and_complete", gettext_noop("The record is accurate and complete (amendment, §164.526(a)(2))")),
 )
 
 _VOLUNTARY_DENIAL: tuple[DenialGround, ...] = (
-    ("identity_not_confirmed", "We could not confirm who you are"),
-    ("legal_obligation", "A law requires us to keep the information"),
-    ("rights_of_others", "Answering would harm the rights of others"),
-    ("manifestly_unfounded_or_excessive", "The request is manifestly unfounded or excessive"),
-    ("no_data", "We hold no personal information about you"),
+    ("identity_not_confirmed", gettext_noop("We could not confirm who you are")),
+    ("legal_obligation", gettext_noop("A law requires us to keep the information")),
+    ("rights_of_others", gettext_noop("Answering would harm the rights of others")),
+    ("manifestly_unfounded_or_excessive", gettext_noop("The request is manifestly unfounded or excessive")),
+    ("no_data", gettext_noop("We hold no personal information about you")),
 )
 
 _US_STATE_AUTHORITY: Mapping[str, str] = MappingProxyType(
     {
-        "va": "the Virginia Attorney General",
-        "co": "the Colorado Attorney General",
-        "ct": "the Connecticut Attorney General",
-        "tx": "the Texas Attorney General",
-        "or": "the Oregon Attorney General",
+        "va": gettext_noop("the Virginia Attorney General"),
+        "co": gettext_noop("the Colorado Attorney General"),
+        "ct": gettext_noop("the Connecticut Attorney General"),
+        "tx": gettext_noop("the Texas Attorney General"),
+        "or": gettext_noop("the Oregon Attorney General"),
     }
 )
 
@@ -291,36 +307,43 @@ DENIAL_GROUNDS: Mapping[str, tuple[DenialGround, ...]] = MappingProxyType(
     }
 )
 
-DENIAL_RIGHTS_NOTICES: Mapping[str, str] = MappingProxyType(
+# The rights notice of a denial per regime, as a sentence pattern: %(authority)s is the state's authority above.
+US_STATE_DENIAL_NOTICE = gettext_noop(
+    "You may appeal this decision: reply to this notice or use the appeal form within a reasonable time. If we "
+    "deny your appeal, you may contact %(authority)s.")
+DENIAL_RIGHTS_NOTICE_PATTERNS: Mapping[str, str] = MappingProxyType(
     {
-        "gdpr": "You may lodge a complaint with a data protection supervisory authority and seek a judicial "
-        "remedy (GDPR Art. 12(4)).",
-        "uk_gdpr": "You may complain to the Information Commissioner's Office and seek a judicial remedy "
-        "(UK GDPR Art. 12(4)).",
-        "ch_fadp": "You may contact the Federal Data Protection and Information Commissioner (FDPIC) and bring "
-        "a claim before the civil courts (FADP Art. 32).",
-        "ccpa": "We have explained the reason for this decision. You may file a complaint with the California "
-        "Privacy Protection Agency or the California Attorney General.",
-        "shine_the_light": "You may contact the California Attorney General.",
-        **{
-            state: "You may appeal this decision: reply to this notice or use the appeal form within a "
-            f"reasonable time. If we deny your appeal, you may contact {authority}."
-            for state, authority in _US_STATE_AUTHORITY.items()
-        },
-        "hipaa": "Your clinic decides on health-record requests. Where the law allows, you may ask for a review "
-        "by another licensed professional or file a statement of disagreement, and you may complain to the "
-        "clinic or to the U.S. Department of Health and Human Services (45 CFR §164.524(d), §164.526(d)).",
-        "voluntary": "You may reply to ask us to reconsider, or contact the data protection authority where "
-        "you live.",
+        "gdpr": gettext_noop("You may lodge a complaint with a data protection supervisory authority and seek a "
+                             "judicial remedy (GDPR Art. 12(4))."),
+        "uk_gdpr": gettext_noop("You may complain to the Information Commissioner's Office and seek a judicial "
+                                "remedy (UK GDPR Art. 12(4))."),
+        "ch_fadp": gettext_noop("You may contact the Federal Data Protection and Information Commissioner (FDPIC) "
+                                "and bring a claim before the civil courts (FADP Art. 32)."),
+        "ccpa": gettext_noop("We have explained the reason for this decision. You may file a complaint with the "
+                             "California Privacy Protection Agency or the California Attorney General."),
+        "shine_the_light": gettext_noop("You may contact the California Attorney General."),
+        **{state: US_STATE_DENIAL_NOTICE for state in US_STATE_REGIMES},
+        "hipaa": gettext_noop(
+            "Your clinic decides on health-record requests. Where the law allows, you may ask for a review by "
+            "another licensed professional or file a statement of disagreement, and you may complain to the "
+            "clinic or to the U.S. Department of Health and Human Services (45 CFR §164.524(d), §164.526(d))."),
+        "voluntary": gettext_noop("You may reply to ask us to reconsider, or contact the data protection "
+                                  "authority where you live."),
     }
+)
+US_STATE_AUTHORITY: Mapping[str, str] = _US_STATE_AUTHORITY
+
+# The same notices in English, as the rows of the table carry them (regimes.statements translates them).
+DENIAL_RIGHTS_NOTICES: Mapping[str, str] = MappingProxyType(
+    {regime: pattern % {"authority": _US_STATE_AUTHORITY.get(regime, "")}
+     for regime, pattern in DENIAL_RIGHTS_NOTICE_PATTERNS.items()}
 )
 
 # An appeal decision is final with the business: only the authority remains.
+APPEAL_DENIAL_NOTICE = gettext_noop(
+    "This decision on your appeal is final with us. You may contact %(authority)s to submit a complaint.")
 _APPEAL_DENIAL_NOTICES: Mapping[str, str] = MappingProxyType(
-    {
-        state: f"This decision on your appeal is final with us. You may contact {authority} to submit a complaint."
-        for state, authority in _US_STATE_AUTHORITY.items()
-    }
+    {state: APPEAL_DENIAL_NOTICE % {"authority": authority} for state, authority in _US_STATE_AUTHORITY.items()}
 )
 
 # ---------------------------------------------------------------------------------------------------------
@@ -562,8 +585,8 @@ def _stl_rows() -> list[Rule]:
 def _voluntary_rows() -> list[Rule]:
     """Build the company-policy rows granted to everyone, wherever they live."""
     grounds, notice = DENIAL_GROUNDS["voluntary"], DENIAL_RIGHTS_NOTICES["voluntary"]
-    extension = Extension(n=VOLUNTARY_EXTENSION_DAYS, citation="company policy")
-    policy = "company policy (privacy policy §7)"
+    extension = Extension(n=VOLUNTARY_EXTENSION_DAYS, citation=gettext_noop("company policy"))
+    policy = gettext_noop("company policy (privacy policy §7)")
     rows = [
         Rule("voluntary", right, Clock("calendar", VOLUNTARY_RESPOND_DAYS), None, extension, level, False,
              policy, grounds, notice)
@@ -797,11 +820,11 @@ POLICY_CHILD_DELETION = (
 
 # (exact title, the right the link files); each leads to the request form for a Californian with it ticked.
 CCPA_HOMEPAGE_LINKS: tuple[tuple[str, str], ...] = (
-    ("Do Not Sell or Share My Personal Information", "opt_out_sale_sharing"),
-    ("Limit the Use of My Sensitive Personal Information", "limit_sensitive"),
+    (gettext_noop("Do Not Sell or Share My Personal Information"), "opt_out_sale_sharing"),
+    (gettext_noop("Limit the Use of My Sensitive Personal Information"), "limit_sensitive"),
 )
 # The single link a business may show instead of both (§1798.135(a)(3); 11 CCR §7015(b)), with the icon.
-CCPA_ALTERNATIVE_LINK_TITLE = "Your Privacy Choices"
+CCPA_ALTERNATIVE_LINK_TITLE = gettext_noop("Your Privacy Choices")
 CCPA_LINK_RESIDENCE: tuple[str, str] = ("US", "CA")
 
 

@@ -6,11 +6,15 @@ from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from admt import selectors as admt_selectors
 from regimes import deadlines
-from regimes.rules import ADMT_RIGHTS, RIGHT_LABELS
-from requests_app.residence import COUNTRIES, US_REGIONS, residence_label
+from regimes.rules import ADMT_RIGHTS
+from regimes.statements import right_label
+from requests_app.residence import country_choices, residence_label, us_region_choices
 from requests_app.services.intake import (
     MAX_AUTHORIZATION_BYTES,
     IntakeRejected,
@@ -20,7 +24,17 @@ from requests_app.services.intake import (
 )
 from subjects.models import Relationship
 
-_one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Use a single line without special characters.")
+_one_line = RegexValidator(r"^[^\x00-\x1f\x7f]*$", _("Use a single line without special characters."))
+
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", _("Choose a country")), *country_choices()]  # names in the page's language
+
+
+def _region_choices() -> list[tuple[str, str]]:
+    return [("", _("I do not live in the United States")), *us_region_choices()]
+
 
 # Fields that are a group of inputs: the error summary links to the first one.
 _GROUPED = {"rights", "relationship"}
@@ -44,15 +58,14 @@ class ResidenceForm(SummaryMixin, forms.Form):
     """Step one: where the requester lives decides which rights the form offers."""
 
     country = forms.ChoiceField(
-        label="Country where you live", choices=[("", "Choose a country"), *COUNTRIES],
-        error_messages={"required": "Choose the country where you live.",
-                        "invalid_choice": "Choose the country where you live from the list."},
+        label=_("Country where you live"), choices=_country_choices,
+        error_messages={"required": _("Choose the country where you live."),
+                        "invalid_choice": _("Choose the country where you live from the list.")},
     )
     subdivision = forms.ChoiceField(
-        label="US state or region", required=False, choices=[("", "I do not live in the United States"),
-                                                             *US_REGIONS],
-        help_text="Only if you live in the United States.",
-        error_messages={"invalid_choice": "Choose the US state or region from the list."},
+        label=_("US state or region"), required=False, choices=_region_choices,
+        help_text=_("Only if you live in the United States."),
+        error_messages={"invalid_choice": _("Choose the US state or region from the list.")},
     )
 
     def clean(self) -> dict[str, Any]:
@@ -71,64 +84,66 @@ class IntakeForm(SummaryMixin, forms.Form):
     """Step two: the request itself, for a residence already chosen."""
 
     rights = forms.MultipleChoiceField(
-        label="What do you want us to do?", widget=forms.CheckboxSelectMultiple,
-        help_text="Choose one or more. Each becomes its own request with its own reference.",
-        error_messages={"required": "Choose at least one thing you want us to do.",
-                        "invalid_choice": "That choice is not available where you live. Choose from the list shown."},
+        label=_("What do you want us to do?"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose one or more. Each becomes its own request with its own reference."),
+        error_messages={"required": _("Choose at least one thing you want us to do."),
+                        "invalid_choice": _("That choice is not available where you live. Choose from the list "
+                                            "shown.")},
     )
-    full_name = forms.CharField(label="Full name", max_length=200, validators=[_one_line],
-                                error_messages={"required": "Enter your full name."})
-    email = forms.EmailField(label="E-mail address", max_length=254,
-                             help_text="We send a link to this address to confirm the request is yours.",
-                             error_messages={"required": "Enter your e-mail address.",
-                                             "invalid": "Enter an e-mail address like name@example.com."})
-    relationship = forms.ChoiceField(label="How do you know us?", widget=forms.RadioSelect,
+    full_name = forms.CharField(label=_("Full name"), max_length=200, validators=[_one_line],
+                                error_messages={"required": _("Enter your full name.")})
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             help_text=_("We send a link to this address to confirm the request is yours."),
+                             error_messages={"required": _("Enter your e-mail address."),
+                                             "invalid": _("Enter an e-mail address like name@example.com.")})
+    relationship = forms.ChoiceField(label=_("How do you know us?"), widget=forms.RadioSelect,
                                      choices=Relationship.choices,
-                                     error_messages={"required": "Choose how you know us.",
-                                                     "invalid_choice": "Choose how you know us from the list."})
+                                     error_messages={"required": _("Choose how you know us."),
+                                                     "invalid_choice": _("Choose how you know us from the list.")})
     birth_date = forms.DateField(
-        label="Your date of birth (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Only if you want to tell us. The law protects children's information more: for example, we "
-                  "need a parent's permission before a child under 13 can allow the sale of their information.",
-        error_messages={"invalid": "Enter a date of birth like 2010-05-31."})
+        label=_("Your date of birth (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Only if you want to tell us. The law protects children's information more: for example, we "
+                  "need a parent's permission before a child under 13 can allow the sale of their information."),
+        error_messages={"invalid": _("Enter a date of birth like 2010-05-31.")})
     clinic_name = forms.CharField(
-        label="Clinic or organization that gave us your information", required=False, max_length=200,
-        validators=[_one_line], help_text="Needed if you are a patient whose images a clinic sent us.")
-    details = forms.CharField(label="Anything else we should know (optional)", required=False, max_length=5000,
+        label=_("Clinic or organization that gave us your information"), required=False, max_length=200,
+        validators=[_one_line], help_text=_("Needed if you are a patient whose images a clinic sent us."))
+    details = forms.CharField(label=_("Anything else we should know (optional)"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text="For example, accounts or services you used. Do not send medical records.")
-    correction_wrong = forms.CharField(label="Which information is wrong?", required=False, max_length=2000,
+                              help_text=_("For example, accounts or services you used. Do not send medical records."))
+    correction_wrong = forms.CharField(label=_("Which information is wrong?"), required=False, max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 3}),
-                                       help_text="Needed if you ask us to correct information.")
-    correction_right = forms.CharField(label="What should it say?", required=False, max_length=2000,
+                                       help_text=_("Needed if you ask us to correct information."))
+    correction_right = forms.CharField(label=_("What should it say?"), required=False, max_length=2000,
                                        widget=forms.Textarea(attrs={"rows": 3}),
-                                       help_text="Needed if you ask us to correct information.")
+                                       help_text=_("Needed if you ask us to correct information."))
     appeal_reference = forms.CharField(
-        label="Reference of the decision you appeal", required=False, max_length=20, validators=[_one_line],
-        help_text="Needed if you appeal our decision: the reference in our decision e-mail, e.g. DSR-2026-000123.")
+        label=_("Reference of the decision you appeal"), required=False, max_length=20, validators=[_one_line],
+        help_text=_("Needed if you appeal our decision: the reference in our decision e-mail, e.g. DSR-2026-000123."))
     admt_system = forms.TypedChoiceField(
-        label="Which automated system? (optional)", required=False, coerce=int, empty_value=None,
-        help_text="Only for a request about automated decisions: leave it empty to cover every system.",
-        error_messages={"invalid_choice": "Choose the automated system from the list."})
-    is_agent = forms.BooleanField(label="I am an authorized agent making this request for someone else",
+        label=_("Which automated system? (optional)"), required=False, coerce=int, empty_value=None,
+        help_text=_("Only for a request about automated decisions: leave it empty to cover every system."),
+        error_messages={"invalid_choice": _("Choose the automated system from the list.")})
+    is_agent = forms.BooleanField(label=_("I am an authorized agent making this request for someone else"),
                                   required=False)
-    agent_name = forms.CharField(label="Agent's name", required=False, max_length=200, validators=[_one_line])
-    agent_email = forms.EmailField(label="Agent's e-mail address", required=False, max_length=254,
-                                   error_messages={"invalid": "Enter an e-mail address like name@example.com."})
+    agent_name = forms.CharField(label=_("Agent's name"), required=False, max_length=200, validators=[_one_line])
+    agent_email = forms.EmailField(label=_("Agent's e-mail address"), required=False, max_length=254,
+                                   error_messages={"invalid": _("Enter an e-mail address like name@example.com.")})
     authorization = forms.FileField(
-        label="Authorization signed by the person you act for", required=False,
-        help_text=f"PDF, PNG or JPEG, at most {MAX_AUTHORIZATION_BYTES // (1024 * 1024)} MB.",
+        label=_("Authorization signed by the person you act for"), required=False,
+        help_text=format_lazy(_("PDF, PNG or JPEG, at most {megabytes} MB."),
+                              megabytes=MAX_AUTHORIZATION_BYTES // (1024 * 1024)),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
-        error_messages={"invalid": "The file could not be read. Upload it again.",
-                        "empty": "The file is empty. Upload the signed authorization."},
+        error_messages={"invalid": _("The file could not be read. Upload it again."),
+                        "empty": _("The file is empty. Upload the signed authorization.")},
     )
     declaration = forms.BooleanField(
-        label="I confirm that the information in this request is true, and that I am the person it is about "
-              "or am authorized to act for them.",
-        error_messages={"required": "Tick the declaration to send your request."},
+        label=_("I confirm that the information in this request is true, and that I am the person it is about "
+              "or am authorized to act for them."),
+        error_messages={"required": _("Tick the declaration to send your request.")},
     )
     # Honeypot: hidden from people (and screen readers); bots fill every field they find.
-    website = forms.CharField(label="Leave this field empty", required=False,
+    website = forms.CharField(label=_("Leave this field empty"), required=False,
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
     def __init__(self, *args: Any, country: str, subdivision: str, **kwargs: Any) -> None:
@@ -138,7 +153,7 @@ class IntakeForm(SummaryMixin, forms.Form):
         # Patients' rights (e.g. an accounting of disclosures) are listed too; intake refuses them to non-patients.
         # The automated-decision rights only where the AI register has a system they reach.
         self.fields["rights"].choices = [
-            (right, RIGHT_LABELS[right])
+            (right, right_label(right, gettext=gettext))
             for right in admt_selectors.rights_relevant(
                 rights=deadlines.rights_offered(country, subdivision or None, is_patient=True))
         ]
@@ -198,18 +213,18 @@ class IntakeForm(SummaryMixin, forms.Form):
 
 
 class NewLinkForm(SummaryMixin, forms.Form):
-    email = forms.EmailField(label="E-mail address you used for your request", max_length=254,
-                             error_messages={"required": "Enter your e-mail address.",
-                                             "invalid": "Enter an e-mail address like name@example.com."})
+    email = forms.EmailField(label=_("E-mail address you used for your request"), max_length=254,
+                             error_messages={"required": _("Enter your e-mail address."),
+                                             "invalid": _("Enter an e-mail address like name@example.com.")})
 
 
 class ConfirmationForm(forms.Form):
     """The consumer's answer on a confirmation link: a declaration needs their typed name to be signed."""
 
-    answer = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect,
-                               error_messages={"required": "Choose Yes or No.",
-                                               "invalid_choice": "Choose Yes or No."})
-    signed_name = forms.CharField(label="Type your full name to sign", required=False, max_length=200)
+    answer = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect,
+                               error_messages={"required": _("Choose Yes or No."),
+                                               "invalid_choice": _("Choose Yes or No.")})
+    signed_name = forms.CharField(label=_("Type your full name to sign"), required=False, max_length=200)
 
     def __init__(self, *args: Any, needs_signature: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,5 +235,5 @@ class ConfirmationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.needs_signature and cleaned.get("answer") == "yes" and not cleaned.get("signed_name", "").strip():
-            self.add_error("signed_name", "Type your full name to sign the declaration.")
+            self.add_error("signed_name", _("Type your full name to sign the declaration."))
         return cleaned

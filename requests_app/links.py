@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from regimes.rules import CCPA_HOMEPAGE_LINKS, CCPA_LINK_RESIDENCE
 
@@ -16,7 +17,7 @@ def request_form_url(*, country: str, subdivision: str = "", right: str = "") ->
 
 
 def ccpa_homepage_links() -> list[tuple[str, str]]:
-    """Return (exact title, URL) of each link the CCPA requires on the homepage (rules table)."""
+    """Return (exact title in the page's language, URL) of each link the CCPA requires on the homepage (rules table)."""
     country, subdivision = CCPA_LINK_RESIDENCE
-    return [(title, request_form_url(country=country, subdivision=subdivision, right=right))
+    return [(_(title), request_form_url(country=country, subdivision=subdivision, right=right))
             for title, right in CCPA_HOMEPAGE_LINKS]

@@ -14,6 +14,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -24,9 +25,10 @@ from requests_app import reminder_schedule
 from requests_app.workflow import OPEN, OPEN_STATUSES, STATUS_LABELS, Status, disclosure_refusal
 from subjects.models import DataSubject
 
-REGIME_CHOICES = [(code, REGIME_LABELS[code]) for code in REGIMES]
-RIGHT_CHOICES = [(code, RIGHT_LABELS[code]) for code in RIGHTS]
-STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
+# Labels from the rules table and the workflow, in the language of the page that shows them.
+REGIME_CHOICES = [(code, gettext_lazy(REGIME_LABELS[code])) for code in REGIMES]
+RIGHT_CHOICES = [(code, gettext_lazy(RIGHT_LABELS[code])) for code in RIGHTS]
+STATUS_CHOICES = [(s.value, gettext_lazy(STATUS_LABELS[s])) for s in Status]
 VERIFICATION_CHOICES = [(code, code.replace("_", " ")) for code in VERIFICATION_LEVELS]
 OUTCOME_CHOICES = list(OUTCOMES.items())
 

@@ -1,333 +1,72 @@
 """Places of residence for the public form: ISO 3166-1 countries and the US states and regions.
 
-Generated from Debian's iso-codes (iso_3166-1.json, iso_3166-2.json; common names where given) so the
-form needs no extra package. Which law applies to a residence is decided by the rules table, not here.
+Names come from pycountry (Debian's iso-codes: ISO 3166-1 with common names where given, ISO 3166-2:US) and
+are shown in the page's language through iso-codes' own translations. The stored values stay the codes (the
+alpha-2 country, the part of the ISO 3166-2 code after "US-"). Which law applies to a residence is decided by
+the rules table, not here.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext as gettext_module
+import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
-COUNTRIES: tuple[tuple[str, str], ...] = (
-    ("AF", "Afghanistan"),
-    ("AX", "Åland Islands"),
-    ("AL", "Albania"),
-    ("DZ", "Algeria"),
-    ("AS", "American Samoa"),
-    ("AD", "Andorra"),
-    ("AO", "Angola"),
-    ("AI", "Anguilla"),
-    ("AQ", "Antarctica"),
-    ("AG", "Antigua and Barbuda"),
-    ("AR", "Argentina"),
-    ("AM", "Armenia"),
-    ("AW", "Aruba"),
-    ("AU", "Australia"),
-    ("AT", "Austria"),
-    ("AZ", "Azerbaijan"),
-    ("BS", "Bahamas"),
-    ("BH", "Bahrain"),
-    ("BD", "Bangladesh"),
-    ("BB", "Barbados"),
-    ("BY", "Belarus"),
-    ("BE", "Belgium"),
-    ("BZ", "Belize"),
-    ("BJ", "Benin"),
-    ("BM", "Bermuda"),
-    ("BT", "Bhutan"),
-    ("BO", "Bolivia"),
-    ("BQ", "Bonaire, Sint Eustatius and Saba"),
-    ("BA", "Bosnia and Herzegovina"),
-    ("BW", "Botswana"),
-    ("BV", "Bouvet Island"),
-    ("BR", "Brazil"),
-    ("IO", "British Indian Ocean Territory"),
-    ("BN", "Brunei Darussalam"),
-    ("BG", "Bulgaria"),
-    ("BF", "Burkina Faso"),
-    ("BI", "Burundi"),
-    ("CV", "Cabo Verde"),
-    ("KH", "Cambodia"),
-    ("CM", "Cameroon"),
-    ("CA", "Canada"),
-    ("KY", "Cayman Islands"),
-    ("CF", "Central African Republic"),
-    ("TD", "Chad"),
-    ("CL", "Chile"),
-    ("CN", "China"),
-    ("CX", "Christmas Island"),
-    ("CC", "Cocos (Keeling) Islands"),
-    ("CO", "Colombia"),
-    ("KM", "Comoros"),
-    ("CG", "Congo"),
-    ("CD", "Congo, The Democratic Republic of the"),
-    ("CK", "Cook Islands"),
-    ("CR", "Costa Rica"),
-    ("CI", "Côte d'Ivoire"),
-    ("HR", "Croatia"),
-    ("CU", "Cuba"),
-    ("CW", "Curaçao"),
-    ("CY", "Cyprus"),
-    ("CZ", "Czechia"),
-    ("DK", "Denmark"),
-    ("DJ", "Djibouti"),
-    ("DM", "Dominica"),
-    ("DO", "Dominican Republic"),
-    ("EC", "Ecuador"),
-    ("EG", "Egypt"),
-    ("SV", "El Salvador"),
-    ("GQ", "Equatorial Guinea"),
-    ("ER", "Eritrea"),
-    ("EE", "Estonia"),
-    ("SZ", "Eswatini"),
-    ("ET", "Ethiopia"),
-    ("FK", "Falkland Islands (Malvinas)"),
-    ("FO", "Faroe Islands"),
-    ("FJ", "Fiji"),
-    ("FI", "Finland"),
-    ("FR", "France"),
-    ("GF", "French Guiana"),
-    ("PF", "French Polynesia"),
-    ("TF", "French Southern Territories"),
-    ("GA", "Gabon"),
-    ("GM", "Gambia"),
-    ("GE", "Georgia"),
-    ("DE", "Germany"),
-    ("GH", "Ghana"),
-    ("GI", "Gibraltar"),
-    ("GR", "Greece"),
-    ("GL", "Greenland"),
-    ("GD", "Grenada"),
-    ("GP", "Guadeloupe"),
-    ("GU", "Guam"),
-    ("GT", "Guatemala"),
-    ("GG", "Guernsey"),
-    ("GN", "Guinea"),
-    ("GW", "Guinea-Bissau"),
-    ("GY", "Guyana"),
-    ("HT", "Haiti"),
-    ("HM", "Heard Island and McDonald Islands"),
-    ("VA", "Holy See (Vatican City State)"),
-    ("HN", "Honduras"),
-    ("HK", "Hong Kong"),
-    ("HU", "Hungary"),
-    ("IS", "Iceland"),
-    ("IN", "India"),
-    ("ID", "Indonesia"),
-    ("IR", "Iran"),
-    ("IQ", "Iraq"),
-    ("IE", "Ireland"),
-    ("IM", "Isle of Man"),
-    ("IL", "Israel"),
-    ("IT", "Italy"),
-    ("JM", "Jamaica"),
-    ("JP", "Japan"),
-    ("JE", "Jersey"),
-    ("JO", "Jordan"),
-    ("KZ", "Kazakhstan"),
-    ("KE", "Kenya"),
-    ("KI", "Kiribati"),
-    ("KW", "Kuwait"),
-    ("KG", "Kyrgyzstan"),
-    ("LA", "Laos"),
-    ("LV", "Latvia"),
-    ("LB", "Lebanon"),
-    ("LS", "Lesotho"),
-    ("LR", "Liberia"),
-    ("LY", "Libya"),
-    ("LI", "Liechtenstein"),
-    ("LT", "Lithuania"),
-    ("LU", "Luxembourg"),
-    ("MO", "Macao"),
-    ("MG", "Madagascar"),
-    ("MW", "Malawi"),
-    ("MY", "Malaysia"),
-    ("MV", "Maldives"),
-    ("ML", "Mali"),
-    ("MT", "Malta"),
-    ("MH", "Marshall Islands"),
-    ("MQ", "Martinique"),
-    ("MR", "Mauritania"),
-    ("MU", "Mauritius"),
-    ("YT", "Mayotte"),
-    ("MX", "Mexico"),
-    ("FM", "Micronesia, Federated States of"),
-    ("MD", "Moldova"),
-    ("MC", "Monaco"),
-    ("MN", "Mongolia"),
-    ("ME", "Montenegro"),
-    ("MS", "Montserrat"),
-    ("MA", "Morocco"),
-    ("MZ", "Mozambique"),
-    ("MM", "Myanmar"),
-    ("NA", "Namibia"),
-    ("NR", "Nauru"),
-    ("NP", "Nepal"),
-    ("NL", "Netherlands"),
-    ("NC", "New Caledonia"),
-    ("NZ", "New Zealand"),
-    ("NI", "Nicaragua"),
-    ("NE", "Niger"),
-    ("NG", "Nigeria"),
-    ("NU", "Niue"),
-    ("NF", "Norfolk Island"),
-    ("KP", "North Korea"),
-    ("MK", "North Macedonia"),
-    ("MP", "Northern Mariana Islands"),
-    ("NO", "Norway"),
-    ("OM", "Oman"),
-    ("PK", "Pakistan"),
-    ("PW", "Palau"),
-    ("PS", "Palestine, State of"),
-    ("PA", "Panama"),
-    ("PG", "Papua New Guinea"),
-    ("PY", "Paraguay"),
-    ("PE", "Peru"),
-    ("PH", "Philippines"),
-    ("PN", "Pitcairn"),
-    ("PL", "Poland"),
-    ("PT", "Portugal"),
-    ("PR", "Puerto Rico"),
-    ("QA", "Qatar"),
-    ("RE", "Réunion"),
-    ("RO", "Romania"),
-    ("RU", "Russian Federation"),
-    ("RW", "Rwanda"),
-    ("BL", "Saint Barthélemy"),
-    ("SH", "Saint Helena, Ascension and Tristan da Cunha"),
-    ("KN", "Saint Kitts and Nevis"),
-    ("LC", "Saint Lucia"),
-    ("MF", "Saint Martin (French part)"),
-    ("PM", "Saint Pierre and Miquelon"),
-    ("VC", "Saint Vincent and the Grenadines"),
-    ("WS", "Samoa"),
-    ("SM", "San Marino"),
-    ("ST", "Sao Tome and Principe"),
-    ("SA", "Saudi Arabia"),
-    ("SN", "Senegal"),
-    ("RS", "Serbia"),
-    ("SC", "Seychelles"),
-    ("SL", "Sierra Leone"),
-    ("SG", "Singapore"),
-    ("SX", "Sint Maarten (Dutch part)"),
-    ("SK", "Slovakia"),
-    ("SI", "Slovenia"),
-    ("SB", "Solomon Islands"),
-    ("SO", "Somalia"),
-    ("ZA", "South Africa"),
-    ("GS", "South Georgia and the South Sandwich Islands"),
-    ("KR", "South Korea"),
-    ("SS", "South Sudan"),
-    ("ES", "Spain"),
-    ("LK", "Sri Lanka"),
-    ("SD", "Sudan"),
-    ("SR", "Suriname"),
-    ("SJ", "Svalbard and Jan Mayen"),
-    ("SE", "Sweden"),
-    ("CH", "Switzerland"),
-    ("SY", "Syria"),
-    ("TW", "Taiwan"),
-    ("TJ", "Tajikistan"),
-    ("TZ", "Tanzania"),
-    ("TH", "Thailand"),
-    ("TL", "Timor-Leste"),
-    ("TG", "Togo"),
-    ("TK", "Tokelau"),
-    ("TO", "Tonga"),
-    ("TT", "Trinidad and Tobago"),
-    ("TN", "Tunisia"),
-    ("TR", "Türkiye"),
-    ("TM", "Turkmenistan"),
-    ("TC", "Turks and Caicos Islands"),
-    ("TV", "Tuvalu"),
-    ("UG", "Uganda"),
-    ("UA", "Ukraine"),
-    ("AE", "United Arab Emirates"),
-    ("GB", "United Kingdom"),
-    ("US", "United States"),
-    ("UM", "United States Minor Outlying Islands"),
-    ("UY", "Uruguay"),
-    ("UZ", "Uzbekistan"),
-    ("VU", "Vanuatu"),
-    ("VE", "Venezuela"),
-    ("VN", "Vietnam"),
-    ("VG", "Virgin Islands, British"),
-    ("VI", "Virgin Islands, U.S."),
-    ("WF", "Wallis and Futuna"),
-    ("EH", "Western Sahara"),
-    ("YE", "Yemen"),
-    ("ZM", "Zambia"),
-    ("ZW", "Zimbabwe"),
-)
+import pycountry
+from django.utils import translation
 
-# The 50 states, the District of Columbia and the inhabited territories.
-US_REGIONS: tuple[tuple[str, str], ...] = (
-    ("AL", "Alabama"),
-    ("AK", "Alaska"),
-    ("AS", "American Samoa"),
-    ("AZ", "Arizona"),
-    ("AR", "Arkansas"),
-    ("CA", "California"),
-    ("CO", "Colorado"),
-    ("CT", "Connecticut"),
-    ("DE", "Delaware"),
-    ("DC", "District of Columbia"),
-    ("FL", "Florida"),
-    ("GA", "Georgia"),
-    ("GU", "Guam"),
-    ("HI", "Hawaii"),
-    ("ID", "Idaho"),
-    ("IL", "Illinois"),
-    ("IN", "Indiana"),
-    ("IA", "Iowa"),
-    ("KS", "Kansas"),
-    ("KY", "Kentucky"),
-    ("LA", "Louisiana"),
-    ("ME", "Maine"),
-    ("MD", "Maryland"),
-    ("MA", "Massachusetts"),
-    ("MI", "Michigan"),
-    ("MN", "Minnesota"),
-    ("MS", "Mississippi"),
-    ("MO", "Missouri"),
-    ("MT", "Montana"),
-    ("NE", "Nebraska"),
-    ("NV", "Nevada"),
-    ("NH", "New Hampshire"),
-    ("NJ", "New Jersey"),
-    ("NM", "New Mexico"),
-    ("NY", "New York"),
-    ("NC", "North Carolina"),
-    ("ND", "North Dakota"),
-    ("MP", "Northern Mariana Islands"),
-    ("OH", "Ohio"),
-    ("OK", "Oklahoma"),
-    ("OR", "Oregon"),
-    ("PA", "Pennsylvania"),
-    ("PR", "Puerto Rico"),
-    ("RI", "Rhode Island"),
-    ("SC", "South Carolina"),
-    ("SD", "South Dakota"),
-    ("TN", "Tennessee"),
-    ("TX", "Texas"),
-    ("UT", "Utah"),
-    ("VT", "Vermont"),
-    ("VI", "Virgin Islands, U.S."),
-    ("VA", "Virginia"),
-    ("WA", "Washington"),
-    ("WV", "West Virginia"),
-    ("WI", "Wisconsin"),
-    ("WY", "Wyoming"),
-)
+# The 50 states, the District of Columbia and the inhabited territories: ISO 3166-2:US without the
+# uninhabited Minor Outlying Islands (nobody files a request from there).
+_UNINHABITED = frozenset({"UM"})
 
-COUNTRY_NAMES: Mapping[str, str] = MappingProxyType(dict(COUNTRIES))
-US_REGION_NAMES: Mapping[str, str] = MappingProxyType(dict(US_REGIONS))
+# English names by code (the iso-codes msgids: what the DRP address parser, logs and the rules read).
+COUNTRY_NAMES: Mapping[str, str] = MappingProxyType(
+    {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries})
+US_REGION_NAMES: Mapping[str, str] = MappingProxyType(
+    {s.code[3:]: s.name for s in pycountry.subdivisions.get(country_code="US") if s.code[3:] not in _UNINHABITED})
+
+
+@functools.cache
+def _iso_codes(domain: str, language: str) -> gettext_module.NullTranslations:
+    return gettext_module.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+def _language() -> str:
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def country_name(code: str) -> str:
+    """Return a country's name in the active language, or the code if unknown."""
+    name = COUNTRY_NAMES.get(code)
+    return _iso_codes("iso3166-1", _language()).gettext(name) if name else code
+
+
+def region_name(code: str) -> str:
+    """Return a US state's or territory's name in the active language, or the code if unknown."""
+    name = US_REGION_NAMES.get(code)
+    return _iso_codes("iso3166-2", _language()).gettext(name) if name else code
+
+
+def _sort_key(item: tuple[str, str]) -> str:
+    """Sort names as a reader expects: "Åland" with the A's, "Österreich" with the O's."""
+    return unicodedata.normalize("NFKD", item[1]).encode("ascii", "ignore").decode().casefold()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Return (code, name) for every country, sorted by name in the active language."""
+    return sorted(((code, country_name(code)) for code in COUNTRY_NAMES), key=_sort_key)
+
+
+def us_region_choices() -> list[tuple[str, str]]:
+    """Return (code, name) for the US states and territories, sorted by name in the active language."""
+    return sorted(((code, region_name(code)) for code in US_REGION_NAMES), key=_sort_key)
 
 
 def residence_label(country: str, subdivision: str = "") -> str:
-    """Return a residence in words, e.g. "California, United States"."""
-    name = COUNTRY_NAMES.get(country, country)
+    """Return a residence in words in the active language, e.g. "California, United States"."""
+    name = country_name(country)
     if country == "US" and subdivision:
-        return f"{US_REGION_NAMES.get(subdivision, subdivision)}, {name}"
+        return f"{region_name(subdivision)}, {name}"
     return name

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 # File type → the bytes a real file of that type starts with.
 SIGNATURES: Mapping[str, bytes] = MappingProxyType({
@@ -30,14 +31,14 @@ class UploadRejected(ValueError):
 def upload_kind(upload: UploadedFile, *, max_bytes: int) -> str:
     """Return "pdf", "png" or "jpg" judged by the file's first bytes, or raise UploadRejected."""
     if not upload.size:
-        raise UploadRejected("The file is empty.", reason="empty")
+        raise UploadRejected(_("The file is empty."), reason="empty")
     if upload.size > max_bytes:
-        raise UploadRejected(f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is "
-                             f"{max_bytes // (1024 * 1024)} MB.", reason="size")
+        raise UploadRejected(_("The file is %(size).1f MB; the limit is %(limit)d MB.") % {
+            "size": upload.size / (1024 * 1024), "limit": max_bytes // (1024 * 1024)}, reason="size")
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     for kind, magic in SIGNATURES.items():
         if head.startswith(magic):
             return kind
-    raise UploadRejected("This file is not a PDF, PNG or JPEG, whatever its name says.", reason="type")
+    raise UploadRejected(_("This file is not a PDF, PNG or JPEG, whatever its name says."), reason="type")

@@ -18,11 +18,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from medprivacy.languages import language_active
 from medprivacy.views import erased_page
+from regimes import deadlines, statements
 from requests_app import selectors
 from requests_app.forms import ConfirmationForm, IntakeForm, NewLinkForm, ResidenceForm
 from requests_app.links import ccpa_homepage_links
@@ -48,6 +51,18 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _link_invalid(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "requests_app/link_invalid.html", status=404))
+
+
+def _with_deadline_statements(cases: list) -> list:
+    """Give each case the sentence saying how long the law gives us (from the rules table, in the page's language)."""
+    for dsr in cases:
+        try:
+            rule = deadlines.rule_for(dsr.regime, dsr.right)
+        except deadlines.UnknownRuleError:
+            dsr.deadline_statement = ""
+            continue
+        dsr.deadline_statement = statements.deadline_statement(rule, gettext=gettext, ngettext=ngettext)
+    return cases
 
 
 def _render_form(request: HttpRequest, form: IntakeForm, status: int = 200) -> HttpResponse:
@@ -128,7 +143,7 @@ def request_submitted(request: HttpRequest) -> HttpResponse:
         submission_id = None
     if isinstance(submission_id, int):
         submission = selectors.public_submission_get(submission_id=submission_id)
-    cases = list(submission.cases.all()) if submission is not None else []
+    cases = _with_deadline_statements(list(submission.cases.all()) if submission is not None else [])
     return _private(render(request, "requests_app/submitted.html", {
         "submission": submission, "cases": cases,
         "link_days": settings.MEDPRIVACY_VERIFICATION_LINK_DAYS,
@@ -146,7 +161,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     except intake.LinkInvalid as exc:
         logger.info("intake: verification link refused (%s)", exc.reason)
         return _link_invalid(request)
-    messages.success(request, "Thank you: your e-mail address is confirmed.")
+    messages.success(request, _("Thank you: your e-mail address is confirmed."))
     return redirect("requests_app:status", token=links.status_token(submission.subject))
 
 
@@ -188,7 +203,7 @@ def _render_status(request: HttpRequest, token: str, subject: DataSubject, *, st
                    confirm_error: str = "", reply_error: str = "", reply_reference: str = "") -> HttpResponse:
     _requester_language(request, subject)
     confirmed = intake.status_confirmed(session=request.session, subject=subject)
-    cases = selectors.public_cases_for_subject(subject=subject)
+    cases = _with_deadline_statements(list(selectors.public_cases_for_subject(subject=subject)))
     # The conversation only, and only once the e-mail address is re-confirmed in this browser.
     threads = selectors.public_threads_for_subject(subject=subject) if confirmed else {}
     for dsr in cases:
@@ -238,13 +253,14 @@ def status_reply(request: HttpRequest, token: str, reference: str) -> HttpRespon
         return _link_invalid(request)
     if not intake.status_confirmed(session=request.session, subject=subject):
         return _render_status(request, token, subject, status=403,
-                              confirm_error="Confirm your e-mail address first, then send your message again.")
+                              confirm_error=_("Confirm your e-mail address first, then send your message again."))
     try:
         conversation.case_requester_reply(dsr=dsr, text=request.POST.get("body", ""),
                                           files=request.FILES.getlist("files"))
     except conversation.ThreadRefused as exc:
         return _render_status(request, token, subject, status=400, reply_error=str(exc), reply_reference=reference)
-    messages.success(request, f"Your message about {dsr.reference} was sent to our privacy office.")
+    messages.success(request, _("Your message about %(reference)s was sent to our privacy office.")
+                     % {"reference": dsr.reference})
     return redirect(f"{reverse('requests_app:status', args=[token])}#{dsr.reference}")
 
 
@@ -268,7 +284,8 @@ def withdraw(request: HttpRequest, token: str, reference: str) -> HttpResponse:
         dsr.refresh_from_db()
         return _private(render(request, "requests_app/withdraw.html", {"token": token, "dsr": dsr, "closed": True},
                                status=409))
-    messages.success(request, f"Request {dsr.reference} is withdrawn. We have sent you a confirmation by e-mail.")
+    messages.success(request, _("Request %(reference)s is withdrawn. We have sent you a confirmation by e-mail.")
+                     % {"reference": dsr.reference})
     return redirect("requests_app:status", token=token)
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from regimes.rules import gettext_noop
+
 
 class Status(StrEnum):
     AWAITING_VERIFICATION = "awaiting_verification"
@@ -27,16 +29,16 @@ class Status(StrEnum):
 
 
 STATUS_LABELS: Mapping[Status, str] = MappingProxyType({
-    Status.AWAITING_VERIFICATION: "Awaiting verification",
-    Status.VERIFIED: "Verified",
-    Status.IN_PROGRESS: "In progress",
-    Status.AWAITING_REQUESTER: "Awaiting requester",
-    Status.COMPLETED: "Completed",
-    Status.DENIED: "Denied",
-    Status.WITHDRAWN: "Withdrawn",
-    Status.REDIRECTED: "Redirected to controller",
-    Status.CLOSED_UNVERIFIED: "Closed unverified",
-    Status.FORWARDED: "Forwarded, awaiting controller",
+    Status.AWAITING_VERIFICATION: gettext_noop("Awaiting verification"),
+    Status.VERIFIED: gettext_noop("Verified"),
+    Status.IN_PROGRESS: gettext_noop("In progress"),
+    Status.AWAITING_REQUESTER: gettext_noop("Awaiting requester"),
+    Status.COMPLETED: gettext_noop("Completed"),
+    Status.DENIED: gettext_noop("Denied"),
+    Status.WITHDRAWN: gettext_noop("Withdrawn"),
+    Status.REDIRECTED: gettext_noop("Redirected to controller"),
+    Status.CLOSED_UNVERIFIED: gettext_noop("Closed unverified"),
+    Status.FORWARDED: gettext_noop("Forwarded, awaiting controller"),
 })
 
 TERMINAL: frozenset[Status] = frozenset({

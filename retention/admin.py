@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from medprivacy import access
 from medprivacy.admin_base import ScopedHistoryAdmin
@@ -47,7 +48,7 @@ def guard_target_admins(site: admin.AdminSite) -> None:
 
 
 class ReasonForm(forms.ModelForm):
-    change_reason = forms.CharField(max_length=200, help_text="Why this change (kept in the history).")
+    change_reason = forms.CharField(max_length=200, help_text=_("Why this change (kept in the history)."))
 
 
 @admin.register(DataCategory)
@@ -60,7 +61,7 @@ class DataCategoryAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request):
         return selectors.categories()
 
-    @admin.display(description="Registered targets")
+    @admin.display(description=_("Registered targets"))
     def targets(self, obj: DataCategory) -> str:
         return ", ".join(t.name for t in registry.targets_for_category(obj.code)) or "—"
 
@@ -105,7 +106,7 @@ class RetentionRuleAdmin(ScopedHistoryAdmin):
 
 class LegalHoldForm(forms.ModelForm):
     release_reason = forms.CharField(max_length=200, required=False,
-                                     help_text="To release this hold now, say why.")
+                                     help_text=_("To release this hold now, say why."))
 
     class Meta:
         model = LegalHold
@@ -180,7 +181,7 @@ class PurgeRunItemInline(admin.TabularInline):
               "sample", "error"]
     readonly_fields = fields
 
-    @admin.display(description="Sample references")
+    @admin.display(description=_("Sample references"))
     def sample(self, obj: PurgeRunItem) -> str:
         return ", ".join(obj.sample_refs) or "—"
 
@@ -212,12 +213,12 @@ class PurgeRunAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.purge_runs()
 
-    @admin.display(description="Due / deleted / anonymized / flagged / held / failed")
+    @admin.display(description=_("Due / deleted / anonymized / flagged / held / failed"))
     def totals(self, obj: PurgeRun) -> str:
         t = selectors.run_totals(run=obj)
         return f"{t.due} / {t.deleted} / {t.anonymized} / {t.flagged} / {t.skipped_for_hold} / {t.failed}"
 
-    @admin.display(description="Active rules with no registered target")
+    @admin.display(description=_("Active rules with no registered target"))
     def rules_without_targets(self, obj: PurgeRun) -> str:
         return ", ".join(r.category.code for r in selectors.rules_without_targets()) or "—"
 
@@ -308,14 +309,14 @@ class ReviewFlagAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.review_flags()
 
-    @admin.display(description="Run")
+    @admin.display(description=_("Run"))
     def run_link(self, obj: ReviewFlag) -> str:
         if obj.run_id is None:
             return "—"
         return format_html('<a href="{}">#{}</a>', reverse("admin:retention_purgerun_change", args=[obj.run_id]),
                            obj.run_id)
 
-    @admin.action(description="Mark the selected flags as reviewed", permissions=["change"])
+    @admin.action(description=_("Mark the selected flags as reviewed"), permissions=["change"])
     def resolve(self, request, queryset):
         done = 0
         for flag in queryset.filter(resolved_at__isnull=True):

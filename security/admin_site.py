@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
@@ -67,11 +68,11 @@ class SecureAdminSite(admin.AdminSite):
             if codes is not None:
                 otp_login(request, device)
                 return TemplateResponse(request, "security/2fa_recovery_codes.html",
-                                        self._context(request, title="Your recovery codes", codes=codes))
-            error = "That code is not right. Check the clock of your phone and enter the current code."
+                                        self._context(request, title=_("Your recovery codes"), codes=codes))
+            error = _("That code is not right. Check the clock of your phone and enter the current code.")
         key = base64.b32encode(device.bin_key).decode()
         return TemplateResponse(request, "security/2fa_setup.html", self._context(
-            request, title="Set up two-factor authentication", key=key, config_url=device.config_url,
+            request, title=_("Set up two-factor authentication"), key=key, config_url=device.config_url,
             error=error), status=400 if error else 200)
 
     @method_decorator(never_cache)
@@ -90,6 +91,7 @@ class SecureAdminSite(admin.AdminSite):
                 otp_login(request, device)
                 return redirect(self._next(request))
             logger.info("second factor refused for user %s", request.user.pk)
-            error = "That code is not right. Enter the current code from your app, or one of your recovery codes."
+            error = _("That code is not right. Enter the current code from your app, or one of your recovery "
+                      "codes.")
         return TemplateResponse(request, "security/2fa_verify.html", self._context(
-            request, title="Two-factor authentication", error=error), status=400 if error else 200)
+            request, title=_("Two-factor authentication"), error=error), status=400 if error else 200)

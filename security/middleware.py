@@ -17,6 +17,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from security import ratelimit, twofactor
 from security.views import bad_input, rate_limited
@@ -38,11 +39,11 @@ class BadInput(Exception):
 def _unstorable(text: str) -> str | None:
     """Return why `text` cannot be stored (NUL byte, lone surrogate), or None."""
     if "\x00" in text:
-        return "it contains a NUL character"
+        return gettext("it contains a NUL character")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "it contains a lone surrogate (not valid Unicode)"
+        return gettext("it contains a lone surrogate (not valid Unicode)")
     return None
 
 
@@ -50,7 +51,8 @@ def _check_strings(values: Iterable[str], where: str) -> None:
     for value in values:
         problem = _unstorable(value)
         if problem:
-            raise BadInput(f"The {where} cannot be read: {problem}.")
+            raise BadInput(gettext("The %(where)s cannot be read: %(problem)s.") % {"where": gettext(where),
+                                                                                      "problem": problem})
 
 
 def _walk_json(value: Any) -> Iterable[str]:
@@ -67,8 +69,9 @@ def _walk_json(value: Any) -> Iterable[str]:
 
 def check_request(request: HttpRequest) -> None:
     """Raise BadInput when the path, query string or body cannot be read as the text it claims to be."""
-    _check_strings([request.path_info], "address (path)")
-    _check_strings([*request.GET.keys(), *(v for values in request.GET.lists() for v in values[1])], "query string")
+    _check_strings([request.path_info], gettext_noop("address (path)"))
+    _check_strings([*request.GET.keys(), *(v for values in request.GET.lists() for v in values[1])],
+                   gettext_noop("query string"))
     if request.method in _SAFE_METHODS:
         return
     content_type = (request.content_type or "").lower()
@@ -77,28 +80,30 @@ def check_request(request: HttpRequest) -> None:
         try:
             codecs.lookup(charset)
         except LookupError:
-            raise BadInput(f"The body declares an unknown charset ({charset[:40]}); send UTF-8.") from None
+            raise BadInput(gettext("The body declares an unknown charset (%(charset)s); send UTF-8.")
+                           % {"charset": charset[:40]}) from None
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if charset and charset not in _FORM_CHARSETS:
-            raise BadInput("Form data must be sent as UTF-8.")
+            raise BadInput(gettext("Form data must be sent as UTF-8."))
         if content_type == "multipart/form-data" and not request.content_params.get("boundary"):
-            raise BadInput("The multipart body has no boundary in its Content-Type header.")
+            raise BadInput(gettext("The multipart body has no boundary in its Content-Type header."))
         try:
             post, files = request.POST, request.FILES
         except RequestDataTooBig:
-            raise BadInput("The request body is too large.") from None
+            raise BadInput(gettext("The request body is too large.")) from None
         except (MultiPartParserError, UnicodeDecodeError, ValueError) as exc:
-            raise BadInput(f"The form body cannot be read ({type(exc).__name__}).") from None
-        _check_strings([*post.keys(), *(v for values in post.lists() for v in values[1])], "form")
-        _check_strings([f.name or "" for f in files.values()], "uploaded file name")
+            raise BadInput(gettext("The form body cannot be read (%(error)s).")
+                           % {"error": type(exc).__name__}) from None
+        _check_strings([*post.keys(), *(v for values in post.lists() for v in values[1])], gettext_noop("form"))
+        _check_strings([f.name or "" for f in files.values()], gettext_noop("uploaded file name"))
         return
     try:
         body = request.body
     except RequestDataTooBig:
-        raise BadInput("The request body is too large.", status=413) from None
+        raise BadInput(gettext("The request body is too large."), status=413) from None
     if content_type.endswith("json") or content_type.endswith("+json"):
         if b"\x00" in body:
-            raise BadInput("The JSON body contains a NUL byte.")
+            raise BadInput(gettext("The JSON body contains a NUL byte."))
         try:
             data = json.loads(body.decode(charset or "utf-8")) if body.strip() else None
         except (ValueError, UnicodeDecodeError, LookupError):
@@ -130,9 +135,10 @@ class BadInputMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DataError | UnicodeEncodeError | MultiPartParserError):
             logger.warning("input the database cannot store was refused: %s", type(exception).__name__)
-            return bad_input(request, "A value in the request cannot be stored; check it and try again.")
+            return bad_input(request, gettext("A value in the request cannot be stored; check it and try again."))
         if isinstance(exception, RawPostDataException):  # a form body sent to an endpoint that reads JSON
-            return bad_input(request, "This endpoint reads a JSON body (Content-Type: application/json), not a form.")
+            return bad_input(request, gettext("This endpoint reads a JSON body (Content-Type: application/json), "
+                                              "not a form."))
         return None
 
 

@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from security.ratelimit import RateLimited
 
@@ -39,7 +40,8 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     scope = exception.scope if isinstance(exception, RateLimited) else "unknown"
     logger.info("rate limit reached: %s", scope)
     if wants_json(request):
-        response: HttpResponse = json_error(request, f"Too many requests. Try again in {retry_after} seconds.", 429)
+        response: HttpResponse = json_error(
+            request, _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": retry_after}, 429)
     else:
         response = render(request, "security/rate_limited.html", {"retry_after": retry_after}, status=429)
     response["Retry-After"] = str(retry_after)
@@ -50,14 +52,15 @@ def bad_input(request: HttpRequest, message: str, status: int = 400) -> HttpResp
     """Answer input the portal cannot read with a clear message (never a 500)."""
     if wants_json(request):
         return json_error(request, message, status)
-    return HttpResponse(f"Bad request: {message}\n", status=status, content_type="text/plain; charset=utf-8")
+    return HttpResponse(_("Bad request: %(message)s") % {"message": message} + "\n", status=status,
+                        content_type="text/plain; charset=utf-8")
 
 
 def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """settings.AXES_LOCKOUT_CALLABLE: say plainly that the login is locked, and for how long."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     logger.warning("admin login locked out after repeated failures")
-    response = render(request, "security/locked_out.html", {"cooloff_minutes": minutes, "title": "Login locked"},
+    response = render(request, "security/locked_out.html", {"cooloff_minutes": minutes, "title": _("Login locked")},
                       status=429)
     response["Retry-After"] = str(minutes * 60)
     return response

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -25,11 +26,11 @@ def email_digest(email: str | None) -> str:
 
 
 class Relationship(models.TextChoices):
-    WEBSITE_VISITOR = "website_visitor", "Website visitor"
-    REGISTERED_USER = "registered_user", "Registered user"
-    CLINICIAN = "clinician", "Clinician"
-    ORGANIZATION_REPRESENTATIVE = "organization_representative", "Organization representative"
-    PATIENT = "patient", "Patient (my data was submitted by a clinic)"
+    WEBSITE_VISITOR = "website_visitor", _("Website visitor")
+    REGISTERED_USER = "registered_user", _("Registered user")
+    CLINICIAN = "clinician", _("Clinician")
+    ORGANIZATION_REPRESENTATIVE = "organization_representative", _("Organization representative")
+    PATIENT = "patient", _("Patient (my data was submitted by a clinic)")
 
 
 class DataSubject(models.Model):

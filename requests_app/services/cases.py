@@ -19,9 +19,10 @@ from fulfilment.services import fulfilment_create_tasks
 from medprivacy import clock
 from regimes import deadlines
 from regimes.conventions import current_conventions
+from regimes.rules import REGIME_LABELS, RIGHT_LABELS
 from requests_app.models import Case, ReferenceCounter, Submission
 from requests_app.observers import case_written
-from requests_app.workflow import TERMINAL, Status, check_transition
+from requests_app.workflow import STATUS_LABELS, TERMINAL, Status, check_transition
 from timeline.models import TimelineEvent
 from timeline.services import Actor, actor_label, timeline_record
 
@@ -143,7 +144,7 @@ def case_create(*, submission: Submission, right: str, regime: str, is_patient: 
     })
     case_written(dsr)
     timeline_record(dsr=dsr, kind=TimelineEvent.Kind.RECEIVED, actor=actor, label=actor_label(actor, "requester"),
-                    summary=f"{dsr.get_right_display()} under {dsr.get_regime_display()}; "
+                    summary=f"{RIGHT_LABELS[dsr.right]} under {REGIME_LABELS[dsr.regime]}; "
                             f"respond by {dsr.respond_by.isoformat()}", at=submission.received_at)
     case_start_fulfilment(dsr=dsr, actor=actor)
     return dsr
@@ -184,7 +185,8 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
     """
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=dsr.pk)
-        previous, previous_status = locked.get_status_display(), locked.status
+        # The timeline is a record: in the project's language (the tables' English), whoever's page wrote it.
+        previous, previous_status = STATUS_LABELS[Status(locked.status)], locked.status
         if to is not None:
             target = Status(to)
             check_transition(locked.status, target)
@@ -211,7 +213,7 @@ def case_audited_write(*, dsr: Case, actor: Actor, kind: str = TimelineEvent.Kin
                      }, personal={"reason": write.reason, "outcome_summary": locked.outcome_summary})
         case_written(locked)  # observers (the §7102 case facts) follow the case in this transaction
         if write.summary is None and to is not None:
-            write.summary = f"{previous} → {locked.get_status_display()}: {write.reason}"
+            write.summary = f"{previous} → {STATUS_LABELS[Status(locked.status)]}: {write.reason}"
         timeline_record(dsr=locked, kind=write.kind, actor=actor, label=label,
                         summary=write.reason if write.summary is None else write.summary)
         case_changed(dsr=locked)

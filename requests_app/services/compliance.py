@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compliance.rules import (
     APPEAL_REGIMES,
@@ -29,7 +30,9 @@ from compliance.rules import (
     appeal_route_text,
     authority_after_appeal_text,
     authority_text,
+    categories_fallback_text,
     complaint_text,
+    rights_statement_text,
 )
 from compliance.verification import Assessment, verification_gap
 from medprivacy.links import absolute
@@ -197,22 +200,20 @@ def notice_statements(*, dsr: Case, kind: str, kept: bool = False) -> dict[str, 
     if dsr.right == "appeal" and dsr.regime in APPEAL_REGIMES:
         kind = "appeal_decision"
     texts: dict[str, str] = {}
+    # In the active language: the sentence patterns are translated, the names and citations come from the tables.
     for code in REQUIRED_STATEMENTS.get((dsr.regime, kind), ()):
         if code == "complaint_right":
-            texts[code] = complaint_text(dsr.regime)
+            texts[code] = complaint_text(dsr.regime, gettext=gettext)
         elif code == "appeal_route":
-            texts[code] = appeal_route_text(dsr.regime, appeal_url(dsr)) + " " + authority_after_appeal_text(dsr.regime)
+            texts[code] = (appeal_route_text(dsr.regime, appeal_url(dsr), gettext=gettext) + " "
+                           + authority_after_appeal_text(dsr.regime, gettext=gettext))
         elif code == "authority_contact":
-            texts[code] = authority_text(dsr.regime)
+            texts[code] = authority_text(dsr.regime, gettext=gettext)
         elif code == "rights_statement":
-            texts[code] = "We did not do everything you asked; the reasons are above." + (
-                "" if dsr.regime in APPEAL_REGIMES else " " + complaint_text(dsr.regime))
+            texts[code] = rights_statement_text(dsr.regime, gettext=gettext)
     fallback = UNVERIFIED_FALLBACK.get((dsr.regime, dsr.right))
     if fallback and kind in ("denial", "closed_unverified") and dsr.verification_scope != fallback:
-        texts["categories_fallback"] = (
-            "We also treated your request as a request for the categories of personal information we collect "
-            "(11 CCR §7024(a)). We could not verify your identity for that either, so we direct you to our "
-            f"general practices described in our privacy policy: {privacy_policy_url()}")
+        texts["categories_fallback"] = categories_fallback_text(privacy_policy_url(), gettext=gettext)
     return texts
 
 

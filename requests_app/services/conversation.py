@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from outbox.models import ThreadMessage
 from outbox.thread import ThreadFile, thread_store_reply
@@ -41,18 +42,19 @@ def reply_check(*, text: str, files: Sequence[UploadedFile]) -> tuple[str, list[
     text = (text or "").strip()
     files = [f for f in files if f is not None]
     if not text and not files:
-        raise ThreadRefused("Write a message or attach a file.")
+        raise ThreadRefused(_("Write a message or attach a file."))
     if len(text) > MAX_REPLY_CHARS:
-        raise ThreadRefused(f"The message is {len(text):,} characters long; the limit is {MAX_REPLY_CHARS:,}.")
+        raise ThreadRefused(_("The message is %(length)s characters long; the limit is %(limit)s.")
+                            % {"length": f"{len(text):,}", "limit": f"{MAX_REPLY_CHARS:,}"})
     if len(files) > MAX_REPLY_FILES:
-        raise ThreadRefused(f"Attach at most {MAX_REPLY_FILES} files to one message.")
+        raise ThreadRefused(_("Attach at most %(count)d files to one message.") % {"count": MAX_REPLY_FILES})
     checked = []
     for upload in files:
         name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:150] or "file"
         try:
             kind = upload_kind(upload, max_bytes=MAX_REPLY_FILE_BYTES)
         except UploadRejected as exc:
-            raise ThreadRefused(f"{name}: {exc}" + (" Send a PDF, PNG or JPEG." if exc.reason == "type" else "")
+            raise ThreadRefused(f"{name}: {exc}" + (" " + _("Send a PDF, PNG or JPEG.") if exc.reason == "type" else "")
                                 ) from None
         upload.seek(0)
         checked.append(ThreadFile(content=upload.read(), extension=kind, content_type=CONTENT_TYPES[kind],
@@ -72,8 +74,9 @@ def case_requester_reply(*, dsr: Case, text: str, files: Sequence[UploadedFile] 
                                 reason="Requester replied on the status page") as write:
             locked = write.dsr
             if not locked.is_open:
-                raise ThreadRefused(f"Request {locked.reference} is closed, so it can take no more messages. "
-                                    "If you need something else, make a new request.")
+                raise ThreadRefused(_("Request %(reference)s is closed, so it can take no more messages. "
+                                      "If you need something else, make a new request.")
+                                    % {"reference": locked.reference})
             entry = thread_store_reply(dsr=locked, text=text, files=checked)
             files_note = f" with {len(checked)} file{'s' if len(checked) != 1 else ''}" if checked else ""
             write.summary = f"The requester replied on the status page{files_note} (message #{entry.pk})"

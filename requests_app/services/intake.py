@@ -44,6 +44,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from admt import selectors as admt_selectors
 from admt.services import admt_scope_record
@@ -57,6 +59,7 @@ from outbox.models import Message
 from outbox.services import message_language, message_send
 from regimes import deadlines
 from regimes.rules import ADMT_RIGHTS, DENIAL_GROUNDS, REGIME_ABBREVIATIONS, RIGHT_LABELS, RIGHTS
+from regimes.statements import denial_rights_notice, right_label
 from requests_app.models import Case, Channel, Submission, VerificationToken
 from requests_app.residence import COUNTRY_NAMES, US_REGION_NAMES, residence_label
 from requests_app.services.cases import case_audited_write, case_change_status, case_create, case_start_fulfilment
@@ -80,20 +83,22 @@ MAX_AUTHORIZATION_BYTES = 5 * 1024 * 1024
 LEVELS_MET_BY_EMAIL: frozenset[str] = frozenset({"none", "email"})
 
 # What each verification level means for the requester, in plain words (the rules table names the level).
+# Lazy: each is put into words in the language active when the e-mail is written.
 VERIFICATION_HELP: Mapping[str, str] = MappingProxyType({
-    "none": "No verification is needed; we have started.",
-    "email": "Confirming your e-mail address with the link is enough.",
-    "reasonable": "After you confirm your e-mail address, we match two pieces of information you give us "
-                  "with information we already hold. We will write to you if we need anything.",
-    "reasonably_high": "After you confirm your e-mail address, we match three pieces of information you give "
-                       "us with information we already hold, and ask you to sign a declaration, under penalty "
-                       "of perjury, that you are the person the request is about. If we cannot verify you to "
-                       "that degree, we will tell you the categories of information we hold instead.",
-    "identity_and_authority": "We confirm who you are and, if you act for someone else, your authority "
-                              "to do so.",
+    "none": gettext_lazy("No verification is needed; we have started."),
+    "email": gettext_lazy("Confirming your e-mail address with the link is enough."),
+    "reasonable": gettext_lazy("After you confirm your e-mail address, we match two pieces of information you give "
+                               "us with information we already hold. We will write to you if we need anything."),
+    "reasonably_high": gettext_lazy(
+        "After you confirm your e-mail address, we match three pieces of information you give "
+        "us with information we already hold, and ask you to sign a declaration, under penalty "
+        "of perjury, that you are the person the request is about. If we cannot verify you to "
+        "that degree, we will tell you the categories of information we hold instead."),
+    "identity_and_authority": gettext_lazy("We confirm who you are and, if you act for someone else, your "
+                                           "authority to do so."),
 })
-PATIENT_VERIFICATION_HELP = "Your clinic verifies your identity when it receives your request."
-AGENT_VERIFICATION_HELP = "We also check the authorization signed by the person the request is about."
+PATIENT_VERIFICATION_HELP = gettext_lazy("Your clinic verifies your identity when it receives your request.")
+AGENT_VERIFICATION_HELP = gettext_lazy("We also check the authorization signed by the person the request is about.")
 
 TOKEN_BYTES = 32
 
@@ -132,11 +137,11 @@ class IntakeResult:
 def residence_problems(*, country: str, subdivision: str) -> dict[str, str]:
     """Return what is wrong with a residence (field → message); empty when it is usable."""
     if country not in COUNTRY_NAMES:
-        return {"country": "Choose the country where you live."}
+        return {"country": _("Choose the country where you live.")}
     if country == "US" and subdivision not in US_REGION_NAMES:
-        return {"subdivision": "Choose the US state or region where you live."}
+        return {"subdivision": _("Choose the US state or region where you live.")}
     if country != "US" and subdivision:
-        return {"subdivision": "A state or region is asked for only for the United States."}
+        return {"subdivision": _("A state or region is asked for only for the United States.")}
     return {}
 
 
@@ -158,53 +163,56 @@ def intake_problems(*, rights: Sequence[str], email: str, relationship: str, cou
     patients_only = set(deadlines.rights_offered(country, subdivision or None, is_patient=True)) - set(offered)
     not_offered = [right for right in rights if right not in offered]
     if not rights:
-        problems["rights"] = "Choose at least one thing you want us to do."
+        problems["rights"] = _("Choose at least one thing you want us to do.")
     elif not_offered and set(not_offered) <= patients_only:
-        names = "; ".join(RIGHT_LABELS[right] for right in not_offered)
-        problems["rights"] = (f"Only patients whose information a clinic sent us can ask for: {names}. If that "
-                              "is you, choose \"Patient\" under how you know us.")
+        names = "; ".join(right_label(right, gettext=_) for right in not_offered)
+        problems["rights"] = _("Only patients whose information a clinic sent us can ask for: %(names)s. If that "
+                               "is you, choose \"Patient\" under how you know us.") % {"names": names}
     elif not_offered:
-        names = "; ".join(RIGHT_LABELS.get(right, "an unknown request") for right in not_offered)
-        problems["rights"] = (f"Not available to residents of {residence_label(country, subdivision)}: {names}. "
-                              "Choose from the list shown.")
+        names = "; ".join(right_label(right, gettext=_) if right in RIGHT_LABELS else _("an unknown request")
+                          for right in not_offered)
+        problems["rights"] = _("Not available to residents of %(residence)s: %(names)s. Choose from the list "
+                               "shown.") % {"residence": residence_label(country, subdivision), "names": names}
     elif len(set(rights)) != len(rights):
-        problems["rights"] = "Choose each request only once."
+        problems["rights"] = _("Choose each request only once.")
     if relationship not in Relationship.values:
-        problems["relationship"] = "Choose how you know us."
+        problems["relationship"] = _("Choose how you know us.")
     elif "rights" not in problems:
         # The ADMT rights reach only systems of the AI register that process people like the requester.
         irrelevant = [right for right in rights if right in ADMT_RIGHTS
                       and not admt_selectors.systems_for_right(right=right, relationship=relationship)]
         if irrelevant:
-            problems["rights"] = ("None of our automated systems uses information about a "
-                                  f"{Relationship(relationship).label.lower()} for: "
-                                  f"{'; '.join(RIGHT_LABELS[right] for right in irrelevant)}.")
+            problems["rights"] = _("None of our automated systems uses information about a %(relationship)s "
+                                   "for: %(rights)s.") % {
+                "relationship": str(Relationship(relationship).label).lower(),
+                "rights": "; ".join(str(right_label(right, gettext=_)) for right in irrelevant)}
     named = set(admt_system_ids)
     if named and not named <= {system.pk for system in admt_selectors.opt_out_choices()}:
-        problems["admt_system"] = "Choose the automated system from the list."
+        problems["admt_system"] = _("Choose the automated system from the list.")
     elif named and not set(rights) & ADMT_RIGHTS:
-        problems["admt_system"] = "An automated system is named only with a request about automated decisions."
+        problems["admt_system"] = _("An automated system is named only with a request about automated "
+                                    "decisions.")
     if "rectification" in rights:
         if not correction_wrong.strip():
-            problems["correction_wrong"] = "Tell us which information is wrong."
+            problems["correction_wrong"] = _("Tell us which information is wrong.")
         if not correction_right.strip():
-            problems["correction_right"] = "Tell us what the information should say."
+            problems["correction_right"] = _("Tell us what the information should say.")
     if relationship == Relationship.PATIENT and not clinic_name.strip():
-        problems["clinic_name"] = "Name the clinic or organization that gave us your information."
+        problems["clinic_name"] = _("Name the clinic or organization that gave us your information.")
     if is_agent:
         if not agent_name.strip():
-            problems["agent_name"] = "Enter the agent's name."
+            problems["agent_name"] = _("Enter the agent's name.")
         if not agent_email.strip():
             if not agent_attested:
-                problems["agent_email"] = "Enter the agent's e-mail address."
+                problems["agent_email"] = _("Enter the agent's e-mail address.")
         elif normalize_email(agent_email) == normalize_email(email):
-            problems["agent_email"] = ("Enter the agent's own e-mail address. We write to the person the "
-                                       "request is about at the address above.")
+            problems["agent_email"] = _("Enter the agent's own e-mail address. We write to the person the "
+                                        "request is about at the address above.")
         if not has_authorization and not agent_attested:
-            problems["authorization"] = ("Upload the authorization signed by the person you act for "
-                                         "(PDF, PNG or JPEG).")
+            problems["authorization"] = _("Upload the authorization signed by the person you act for "
+                                          "(PDF, PNG or JPEG).")
     if not declaration_accepted:
-        problems["declaration"] = "Tick the declaration to send your request."
+        problems["declaration"] = _("Tick the declaration to send your request.")
     return problems
 
 
@@ -213,7 +221,7 @@ def authorization_kind(upload: UploadedFile) -> str:
     try:
         return upload_kind(upload, max_bytes=MAX_AUTHORIZATION_BYTES)
     except UploadRejected as exc:
-        hint = " Upload the signed authorization as a PDF, PNG or JPEG." if exc.reason == "type" else ""
+        hint = " " + _("Upload the signed authorization as a PDF, PNG or JPEG.") if exc.reason == "type" else ""
         raise IntakeRejected({"authorization": f"{exc}{hint}"}) from None
 
 
@@ -249,9 +257,9 @@ def submission_create(*, rights: Sequence[str], full_name: str, email: str, rela
         declaration_accepted=declaration_accepted, agent_attested=agent_attested, admt_system_ids=admt_system_ids,
     )
     if not full_name.strip():
-        problems.setdefault("full_name", "Enter your full name.")
+        problems.setdefault("full_name", _("Enter your full name."))
     if not email:
-        problems.setdefault("email", "Enter your e-mail address.")
+        problems.setdefault("email", _("Enter your e-mail address."))
     decision = None
     if not problems and "appeal" in rights:
         # An appeal is of a decision: this appellant's, under the same state law (compliance.rules).
@@ -363,13 +371,14 @@ def case_once_a_year_enforce(dsr: Case) -> Case:
         reason=f"Once per calendar year: {earlier.reference} already answers {year}",
         denial_ground=ONCE_A_YEAR_GROUND, outcome_summary=f"Denied: {grounds[ONCE_A_YEAR_GROUND]}",
     )
-    with message_language(denied.submission):
-        right_label = str(denied.get_right_display())
+    with message_language(denied.submission):  # every word in the requester's language
+        context = {"reference": denied.reference, "right_label": str(denied.get_right_display()),
+                   "ground_label": str(_(grounds[ONCE_A_YEAR_GROUND])), "reason": str(_(grounds[ONCE_A_YEAR_GROUND])),
+                   "explanation": explanation,
+                   "rights_notice": str(denial_rights_notice(dsr.regime, dsr.right, gettext=_)),
+                   "citation": rule.citation}
     message_send(submission=denied.submission, template_key="denial", cases=[denied],
-                 context={"reference": denied.reference, "right_label": right_label,
-                          "ground_label": grounds[ONCE_A_YEAR_GROUND], "reason": grounds[ONCE_A_YEAR_GROUND],
-                          "explanation": explanation,
-                          "rights_notice": rule.denial_rights_notice, "citation": rule.citation})
+                 context=context)
     logger.info("intake: case %s closed, once-a-year right already used by case %s", denied.pk, earlier.pk)
     return denied
 
@@ -392,8 +401,8 @@ def _receipt_template(cases: Sequence[Case], *, is_patient: bool) -> str:
 
 def _verification_help(dsr: Case) -> str:
     if dsr.is_patient:
-        return PATIENT_VERIFICATION_HELP
-    text = VERIFICATION_HELP[dsr.verification_level]
+        return str(PATIENT_VERIFICATION_HELP)
+    text = str(VERIFICATION_HELP[dsr.verification_level])
     return f"{text} {AGENT_VERIFICATION_HELP}" if dsr.is_agent else text
 
 
@@ -657,13 +666,13 @@ def status_email_confirm(*, request, subject: DataSubject, email: str) -> None:
     rate = ratelimit.scope_rate(STATUS_CONFIRM_SCOPE) or ""
     limit = int(rate.split("/", 1)[0]) if rate else 0
     if limit and ratelimit.rate_limit_usage(request, scope=STATUS_CONFIRM_SCOPE) >= limit:
-        raise ConfirmRefused("Too many wrong e-mail addresses were entered. Try again in 15 minutes.", status=429)
+        raise ConfirmRefused(_("Too many wrong e-mail addresses were entered. Try again in 15 minutes."), status=429)
     if not (email or "").strip():
-        raise ConfirmRefused("Enter the e-mail address you made the request with.", status=400)
+        raise ConfirmRefused(_("Enter the e-mail address you made the request with."), status=400)
     if not subject.email or normalize_email(email) != subject.email:
         ratelimit.rate_limit_hit(request, scope=STATUS_CONFIRM_SCOPE)
         logger.info("intake: status page e-mail confirmation failed for subject %s", subject.pk)
-        raise ConfirmRefused("This is not the e-mail address the request was made with.", status=403)
+        raise ConfirmRefused(_("This is not the e-mail address the request was made with."), status=403)
     session = request.session
     confirmed = dict(session.get(STATUS_CONFIRM_SESSION_KEY) or {})
     confirmed[str(subject.pk)] = clock.now().timestamp()

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from medprivacy import access
 from medprivacy.jobs import job_run
@@ -25,6 +26,7 @@ from outbox.services import message_send
 from referrals.models import ControllerAnswer, Referral
 from regimes import deadlines
 from regimes.rules import CONTROLLER_CHASE_DAYS
+from regimes.statements import denial_rights_notice
 from requests_app import referral_selectors
 from requests_app.models import Case, ControllerOrganization
 from requests_app.services.cases import case_change_status
@@ -114,7 +116,7 @@ def referral_record_answer(*, dsr: Case, actor: User, answer: str, note: str = "
         referral._change_reason = "Controller's answer recorded"
         referral.save()
         # A refusal carries the rights the requester's own law gives (e.g. a GDPR complaint, not HHS).
-        rights_notice = deadlines.rule_for(locked.regime, locked.right).denial_rights_notice \
+        rights_notice = denial_rights_notice(locked.regime, locked.right, gettext=gettext) \
             if to == Status.DENIED else ""
         message_send(submission=locked.submission, template_key="referral_answered", cases=[locked], actor=actor,
                      context={**_context(locked, organization), "answer_label": ControllerAnswer(answer).label,

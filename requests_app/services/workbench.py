@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from compliance.rules import (
@@ -517,7 +518,7 @@ def case_deny(*, dsr: Case, actor: User, ground: str, explanation: str = "") -> 
         with message_language(locked.submission):  # the statements in the requester's language
             texts = compliance.notice_statements(dsr=locked, kind="denial")
         message = message_send(submission=locked.submission, template_key="denial", cases=[locked], actor=actor,
-                               context={**_case_context(locked), "ground_label": grounds[ground],
+                               context={**_case_context(locked), "ground_label": gettext(grounds[ground]),
                                         "reason": grounds[ground], "explanation": explanation.strip(),
                                         "rights_notice": compliance.notice_rights_text(texts)})
         compliance.notice_assert_complete(message=message, texts=texts, reason=grounds[ground])

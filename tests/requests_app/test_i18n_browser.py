@@ -53,11 +53,12 @@ def html_lang(page) -> str:
     return page.evaluate("document.documentElement.lang")
 
 
-def open_the_link_of_the_receipt(page, live_server, email: str) -> None:
+def open_the_link_of_the_receipt(page, live_server, email: str, *, language: str) -> None:
     message = Message.objects.filter(to_email=email).latest("pk")
-    # ── INTEGRATOR: assert here that the receipt e-mail (`message`) is in the requester's language
-    # (helper i18n-messages stores the language on the submission and writes the e-mail in it), e.g.
-    #   assert message.language == "es" and "Hemos recibido" in message.body_text
+    # The receipt e-mail is written in the requester's language, stored on the submission from the page's.
+    assert message.language == language and message.submission.language == language
+    words = {"es": ("su solicitud de privacidad", "Estimado/a"), "de": ("Ihre Datenschutzanfrage", "Guten Tag")}
+    assert words[language][0] in message.subject and words[language][1] in message.body_text
     kind = "verify" if "/requests/verify/" in message.body_text else "status"
     page.goto(f"{live_server.url}{link_in(message, kind)}")
 
@@ -99,7 +100,7 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
     assert re.search(r"\d{1,2} de [a-z]+ de 2026|\d{1,2} [a-z]+ 2026", confirmation)  # Spanish month names
     assert "abril" in confirmation  # 45 days after 5 March 2026
 
-    open_the_link_of_the_receipt(page, live_server, "ana@example.com")
+    open_the_link_of_the_receipt(page, live_server, "ana@example.com", language="es")
     main = page.inner_text("main")
     assert html_lang(page) == "es"
     assert "Gracias: su dirección de correo electrónico está confirmada." in main
@@ -145,7 +146,7 @@ def test_a_german_patient_files_a_request_in_german(django_db_setup, live_server
     assert "Ihre Klinik ist für die Informationen verantwortlich" in confirmation
     assert "Unsere Antwortfrist beträgt 1 Monat ab Eingang Ihres Antrags (GDPR Art. 15" in confirmation
 
-    open_the_link_of_the_receipt(page, live_server, "jonas@example.com")
+    open_the_link_of_the_receipt(page, live_server, "jonas@example.com", language="de")
     main = page.inner_text("main")
     assert html_lang(page) == "de"
     assert page.get_by_role("heading", name="Ihre Datenschutzanträge").is_visible()

@@ -18,6 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MEDPRIVACY_VAR_DIR", BASE_DIR / "var"))
+# Under pytest-xdist each test process (gw0, gw1, ...) keeps its own files and Redis database; pytest-django
+# suffixes its test database. Worker processes a test starts inherit the variable, so they follow it.
+TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+if TEST_PROCESS:
+    VAR_DIR = VAR_DIR / f"test-{TEST_PROCESS}"
 
 env = environ.Env()
 # Values already in the process environment win over the file (read_env never overwrites).
@@ -149,6 +154,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and TEST_PROCESS:
+    _base, _, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{(int(_db or 0) + int(TEST_PROCESS.removeprefix('gw'))) % 16}"
 CACHE_DIR = VAR_DIR / "cache"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

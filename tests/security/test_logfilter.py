@@ -20,7 +20,7 @@ TOKEN = signing.dumps({"s": 12345}, salt="medprivacy.status", compress=True)
     f"/requests/submitted/?c={TOKEN}",
     "Authorization: Bearer mpc_abcdefghijklmnopqrstuvwxyz012345",
     f"value {TOKEN} in a message",
-])
+], ids=["csrf", "server-error", "access-log", "query", "bearer", "message"])  # stable ids: TOKEN has a timestamp
 def test_tokens_are_removed(line):
     cleaned = redact(line)
     assert TOKEN not in cleaned and "mpc_abcdefghijklmnop" not in cleaned

@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from medprivacy import access
+from medprivacy.history_display import user_display_name
 from requests_app.workflow import OPEN_STATUSES
 
 
@@ -61,14 +63,20 @@ class AssigneeSearchFilter(admin.SimpleListFilter):
                                  if key not in (self.parameter_name, "p")]
 
     def lookups(self, request, model_admin):
-        return [("mine", _("Mine")), ("unassigned", _("Unassigned"))]
+        choices = [("mine", _("Mine")), ("unassigned", _("Unassigned"))]
+        value = (self.value() or "").strip()
+        if value.isdigit():  # one person chosen by a link ("my work", the supervisor's table): shown as chosen
+            chosen = access.case_workers().filter(pk=int(value)).first()
+            if chosen is not None:
+                choices.append((value, user_display_name(chosen)))
+        return choices
 
     def has_output(self) -> bool:
         return True  # the search field shows even when no lookups apply
 
     def search_term(self) -> str:
         value = (self.value() or "").strip()[: self.MAX_LENGTH]
-        return "" if value in ("mine", "unassigned") else value
+        return "" if value in ("mine", "unassigned") or value.isdigit() else value
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         value = (self.value() or "").strip()[: self.MAX_LENGTH]

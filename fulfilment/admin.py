@@ -26,7 +26,8 @@ from medprivacy.admin_base import ReadOnlyAdmin
 
 
 class SystemForm(forms.ModelForm):
-    categories = forms.MultipleChoiceField(choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple,
+    categories = forms.MultipleChoiceField(choices=[(code, _(label)) for code, label in CATEGORY_CHOICES],
+                                           widget=forms.CheckboxSelectMultiple,
                                            required=False)
     new_webhook_secret = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False), label=_("New webhook secret"),

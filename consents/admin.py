@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consents import selectors, services
@@ -122,7 +123,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
         """Show a subject's full ledger as a printable proof of consent."""
         proof = self._proof(request, subject_id)
         context = {**self.admin_site.each_context(request),
-                   "title": f"Consent ledger and proof — subject #{subject_id}",
+                   "title": gettext("Consent ledger and proof — subject #%(id)s") % {"id": subject_id},
                    "proof": proof, "subject_id": subject_id, "opts": self.model._meta,
                    "json_url": reverse("admin:consents_proof_json", args=[subject_id])}
         return TemplateResponse(request, "admin/consents/proof.html", context)
@@ -173,7 +174,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if raw is None:
             return super().response_add(request, obj, post_url_continue)
         response = TemplateResponse(request, "admin/consents/apitoken/created.html", {
-            **self.admin_site.each_context(request), "title": "API token created", "token": obj, "raw": raw,
+            **self.admin_site.each_context(request), "title": gettext("API token created"), "token": obj, "raw": raw,
             "opts": self.opts,
         })
         add_never_cache_headers(response)
@@ -182,4 +183,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset) -> None:
         revoked = sum(services.api_token_revoke(token=token) for token in queryset)
-        self.message_user(request, f"Revoked {revoked} token(s).")
+        self.message_user(request, gettext("Revoked %(n)s token(s).") % {"n": revoked})

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from drp import services, signing
@@ -77,7 +78,7 @@ class AgentAdmin(ScopedHistoryAdmin):
             if agent.is_active:
                 services.agent_revoke(agent_id=agent.agent_id, actor=request.user)
                 count += 1
-        self.message_user(request, f"{count} agent(s) revoked.", messages.SUCCESS)
+        self.message_user(request, gettext("%(n)s agent(s) revoked.") % {"n": count}, messages.SUCCESS)
 
 
 def claims_html(claims: dict[str, Any]) -> str:

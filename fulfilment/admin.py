@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from fulfilment import services as fulfilment
@@ -24,15 +26,16 @@ from medprivacy.admin_base import ReadOnlyAdmin
 
 
 class SystemForm(forms.ModelForm):
-    categories = forms.MultipleChoiceField(choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple,
+    categories = forms.MultipleChoiceField(choices=[(code, _(label)) for code, label in CATEGORY_CHOICES],
+                                           widget=forms.CheckboxSelectMultiple,
                                            required=False)
     new_webhook_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), label="New webhook secret",
-        help_text="Leave blank to keep the current secret; tick 'generate' for a random one.")
+        required=False, widget=forms.PasswordInput(render_value=False), label=_("New webhook secret"),
+        help_text=_("Leave blank to keep the current secret; tick 'generate' for a random one."))
     webhook_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
-    generate_secret = forms.BooleanField(required=False, label="Generate a new random secret")
-    model_labels_text = forms.CharField(required=False, label="Retention targets / model labels",
-                                        help_text="One per line, e.g. subjects.DataSubject",
+    generate_secret = forms.BooleanField(required=False, label=_("Generate a new random secret"))
+    model_labels_text = forms.CharField(required=False, label=_("Retention targets / model labels"),
+                                        help_text=_("One per line, e.g. subjects.DataSubject"),
                                         widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:
@@ -82,7 +85,7 @@ class SystemAdmin(admin.ModelAdmin):
         """Keep the posted webhook secret out of error reports (sensitive_post_parameters)."""
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Current webhook secret")
+    @admin.display(description=_("Current webhook secret"))
     def masked_secret(self, obj: System) -> str:
         return obj.masked_secret or "—"
 
@@ -96,9 +99,9 @@ class ResolveForm(forms.Form):
     state = forms.ChoiceField(choices=[(s.value, s.label) for s in FulfilmentTask.State
                                        if s != FulfilmentTask.State.OPEN])
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="Required for not applicable and failed.")
+                             help_text=_("Required for not applicable and failed."))
     exception = forms.ChoiceField(choices=[("", "—"), *ERASURE_EXCEPTIONS.items()], required=False,
-                                  help_text="For an erasure: the exception under which data is kept.")
+                                  help_text=_("For an erasure: the exception under which data is kept."))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.FileField(required=False)
 
@@ -110,7 +113,7 @@ class EvidenceInline(admin.TabularInline):
     fields = ["download", "source", "uploaded_by", "created_at"]
     readonly_fields = fields
 
-    @admin.display(description="File")
+    @admin.display(description=_("File"))
     def download(self, obj: TaskEvidence) -> str:
         url = reverse("admin:fulfilment_fulfilmenttask_evidence", args=[obj.task_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.name)
@@ -147,30 +150,32 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(boolean=True, description="Blocks completion")
+    @admin.display(boolean=True, description=_("Blocks completion"))
     def blocking(self, obj: FulfilmentTask) -> bool:
         return obj.state in (FulfilmentTask.State.OPEN, FulfilmentTask.State.FAILED) and obj.overridden_at is None
 
-    @admin.display(description="Correction asked for")
+    @admin.display(description=_("Correction asked for"))
     def correction(self, obj: FulfilmentTask) -> str:
         if obj.action != "correct":
             return "—"
         sub = obj.case.submission
-        return format_html("Wrong: {}<br>Right: {}", sub.correction_wrong, sub.correction_right)
+        return format_html("{}<br>{}", gettext("Wrong: %(text)s") % {"text": sub.correction_wrong},
+                           gettext("Right: %(text)s") % {"text": sub.correction_right})
 
-    @admin.display(description="Result")
+    @admin.display(description=_("Result"))
     def result_view(self, obj: FulfilmentTask) -> str:
         import json
 
         return format_html("<pre>{}</pre>", json.dumps(obj.result, indent=2, ensure_ascii=False)[:20_000])
 
-    @admin.display(description="Work")
+    @admin.display(description=_("Work"))
     def work_links(self, obj: FulfilmentTask) -> str:
         links = []
         if obj.state in (FulfilmentTask.State.OPEN, FulfilmentTask.State.FAILED):
-            links.append((reverse("admin:fulfilment_fulfilmenttask_resolve", args=[obj.pk]), "Record the outcome"))
+            links.append((reverse("admin:fulfilment_fulfilmenttask_resolve", args=[obj.pk]),
+                          gettext("Record the outcome")))
         if obj.state == FulfilmentTask.State.FAILED:
-            links.append((reverse("admin:fulfilment_fulfilmenttask_retry", args=[obj.pk]), "Retry"))
+            links.append((reverse("admin:fulfilment_fulfilmenttask_retry", args=[obj.pk]), gettext("Retry")))
         return format_html_join(" · ", '<a href="{}">{}</a>', links) or "—"
 
     def get_urls(self):
@@ -208,9 +213,10 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
                                                                content_type=upload.content_type or "",
                                                                actor=request.user)
                 self.log_change(request, task, f"Outcome recorded: {data['state']}")
-                messages.success(request, f"{task.system}: outcome recorded.")
+                messages.success(request, gettext("%(system)s: outcome recorded.") % {"system": task.system})
                 return HttpResponseRedirect(reverse("admin:fulfilment_fulfilmenttask_change", args=[task.pk]))
-        context = {**self.admin_site.each_context(request), "title": f"Record the outcome: {task}",
+        context = {**self.admin_site.each_context(request),
+                   "title": gettext("Record the outcome: %(task)s") % {"task": task},
                    "form": form, "task": task, "opts": self.model._meta}
         return TemplateResponse(request, "fulfilment/admin_resolve.html", context)
 
@@ -224,7 +230,7 @@ class FulfilmentTaskAdmin(admin.ModelAdmin):
                 messages.error(request, str(exc))
             else:
                 self.log_change(request, task, "Reopened for another attempt")
-                messages.success(request, f"{task.system}: the task will be sent again.")
+                messages.success(request, gettext("%(system)s: the task will be sent again.") % {"system": task.system})
         return HttpResponseRedirect(reverse("admin:fulfilment_fulfilmenttask_change", args=[task.pk]))
 
     def evidence_view(self, request: HttpRequest, task_id: int, evidence_id: int) -> FileResponse:

@@ -142,10 +142,13 @@ def _summary_context(dsr, entries: list[dict[str, Any]], withheld: set[str]) -> 
         "privacy_email": settings.PRIVACY_CONTACT_EMAIL,
         "dsr": dsr,
         "generated_at": timezone.now(),
-        "categories": [{"label": CATEGORIES[c].label, "source": CATEGORIES[c].source} for c in held],
-        "sources": sorted({CATEGORIES[c].source for c in held}),
+        # Labels and sources are marked in retention.categories and translated here (the requester's language).
+        "categories": [{"label": translation.gettext(CATEGORIES[c].label),
+                        "source": translation.gettext(CATEGORIES[c].source)} for c in held],
+        "sources": sorted({translation.gettext(CATEGORIES[c].source) for c in held}),
         "systems": [{"name": s.name, "role": ROLES[s.role], "purposes": s.purposes, "retention": s.retention,
-                     "categories": [CATEGORIES[c].label for c in s.categories if c in relationship]}
+                     "categories": [translation.gettext(CATEGORIES[c].label) for c in s.categories
+                                    if c in relationship]}
                     for s in systems],
         "recipients": [s for s in systems if s.role != "internal"],
         "sold_or_shared": [s for s in systems if s.role == "third_party"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from medprivacy.admin_base import ReadOnlyAdmin
 from medprivacy.models import JobRun
@@ -17,7 +19,7 @@ class JobRunAdmin(ReadOnlyAdmin):
     readonly_fields = ("name", "status", "started_at", "finished_at", "items_handled", "errors_count",
                        "error_summary")
 
-    @admin.display(description="Duration (s)")
+    @admin.display(description=_("Duration (s)"))
     def duration(self, obj: JobRun) -> str:
         seconds = obj.duration_seconds
-        return "running" if seconds is None else f"{seconds:.1f}"
+        return gettext("running") if seconds is None else f"{seconds:.1f}"

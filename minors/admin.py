@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from minors import services
 from minors.models import AgeSource, AgeStatement, ParentalAuthorization
@@ -19,7 +20,7 @@ class AgeStatementForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("birth_date") and cleaned.get("age") is None:
-            raise ValidationError("Give a date of birth or an age.")
+            raise ValidationError(gettext("Give a date of birth or an age."))
         return cleaned
 
 

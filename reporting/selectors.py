@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from audit.models import AuditEntry
 from fulfilment.models import FulfilmentTask
@@ -90,7 +91,7 @@ def series_requests_per_month(facts: list[metrics.CaseFact], *, start: dt.date, 
             counts[(request_type, (fact.received_on.year, fact.received_on.month))] += 1
     rows = [(label, [counts[(code, m)] for m in months]) for code, label in REQUEST_TYPES.items()
             if settings.MEDPRIVACY_ADMT_METRICS or code not in ADMT_REQUEST_TYPES]
-    return Series("Requests received per month, by type", [_label(m) for m in months], rows)
+    return Series(gettext("Requests received per month, by type"), [_label(m) for m in months], rows)
 
 
 def series_timeliness(facts: list[metrics.CaseFact], *, start: dt.date, end: dt.date) -> tuple[Series, Series]:
@@ -107,17 +108,19 @@ def series_timeliness(facts: list[metrics.CaseFact], *, start: dt.date, end: dt.
         on_time[key] += fact.due_on is not None and fact.closed_on <= fact.due_on
         days[key] += (fact.closed_on - fact.received_on).days
     labels = [_label(m) for m in months]
-    rate = Series("Answered on time (% of responses per month)", labels,
-                  [("On time", [round(100 * on_time[m] / done[m]) if done[m] else 0 for m in months])],
+    rate = Series(gettext("Answered on time (% of responses per month)"), labels,
+                  [(gettext("On time"), [round(100 * on_time[m] / done[m]) if done[m] else 0 for m in months])],
                   unit="%", stacked=False)
-    mean = Series("Mean days to respond, per month of response", labels,
-                  [("Mean days", [round(days[m] / done[m], 1) if done[m] else 0 for m in months])],
+    mean = Series(gettext("Mean days to respond, per month of response"), labels,
+                  [(gettext("Mean days"), [round(days[m] / done[m], 1) if done[m] else 0 for m in months])],
                   unit=" days", stacked=False)
     return rate, mean
 
 
-AGE_BUCKETS = ((0, 15, "0–15 days"), (16, 30, "16–30 days"), (31, 45, "31–45 days"), (46, 90, "46–90 days"),
-               (91, None, "over 90 days"))
+AGE_BUCKETS = ((0, 15, gettext_noop("0–15 days")), (16, 30, gettext_noop("16–30 days")),
+               (31, 45, gettext_noop("31–45 days")), (46, 90, gettext_noop("46–90 days")),
+               (91, None, gettext_noop("over 90 days")))
+DUE_BUCKETS = (gettext_noop("Overdue"), gettext_noop("Due this week"), gettext_noop("Due later"))
 
 
 def series_backlog(*, user: AbstractBaseUser, today: dt.date | None = None) -> tuple[Series, Series]:
@@ -132,18 +135,19 @@ def series_backlog(*, user: AbstractBaseUser, today: dt.date | None = None) -> t
         ages[next(label for low, high, label in AGE_BUCKETS if high is None or age <= high)] += 1
         dues["Overdue" if due < today else "Due this week" if due <= week_end else "Due later"] += 1
     age_labels = [label for _, _, label in AGE_BUCKETS]
-    due_labels = ["Overdue", "Due this week", "Due later"]
-    return (Series("Open cases by age", age_labels, [("Open cases", [ages[x] for x in age_labels])], stacked=False),
-            Series("Open cases by due date", due_labels, [("Open cases", [dues[x] for x in due_labels])],
-                   stacked=False))
+    due_labels = list(DUE_BUCKETS)
+    return (Series(gettext("Open cases by age"), [gettext(x) for x in age_labels],
+                   [(gettext("Open cases"), [ages[x] for x in age_labels])], stacked=False),
+            Series(gettext("Open cases by due date"), [gettext(x) for x in due_labels],
+                   [(gettext("Open cases"), [dues[x] for x in due_labels])], stacked=False))
 
 
 def series_officer_load(*, user: AbstractBaseUser) -> Series:
     dash = case_selectors.case_dashboard_for_user(user=user)
     names = [name for name, _, _ in dash.per_officer]
-    return Series("Open cases per officer", names,
-                  [("Not overdue", [n - late for _, n, late in dash.per_officer]),
-                   ("Overdue", [late for _, _, late in dash.per_officer])])
+    return Series(gettext("Open cases per officer"), names,
+                  [(gettext("Not overdue"), [n - late for _, n, late in dash.per_officer]),
+                   (gettext("Overdue"), [late for _, _, late in dash.per_officer])])
 
 
 # --- Case-list export -----------------------------------------------------------------------------------

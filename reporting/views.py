@@ -14,6 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from medprivacy import access
 from reporting import charts, metrics, selectors
@@ -46,7 +47,8 @@ def metrics_report(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The privacy metrics count every case: supervisors only")
     form = ReportForm(request.GET, today=case_selectors.case_today())
     if not form.is_valid():
-        context = {**admin.site.each_context(request), "title": "Privacy request metrics", "form": form}
+        context = {**admin.site.each_context(request), "title": gettext("Privacy request metrics"),
+                   "form": form}
         response = TemplateResponse(request, "admin/reporting/metrics.html", context, status=400)
         response["Content-Security-Policy"] = STRICT_CSP
         return response
@@ -63,7 +65,8 @@ def metrics_report(request: HttpRequest) -> HttpResponse:
               ("on-time-rate", on_time), ("days-to-respond", days), ("backlog-age", by_age),
               ("backlog-due", by_due), ("officer-load", selectors.series_officer_load(user=request.user))]
     context = {
-        **admin.site.each_context(request), "title": "Privacy request metrics (CCPA §7102)", "form": form,
+        **admin.site.each_context(request), "title": gettext("Privacy request metrics (CCPA §7102)"),
+        "form": form,
         "figures": figures, "reasons": metrics.DENIAL_REASONS,
         "policy_text": metrics.policy_text(figures, company=settings.COMPANY_NAME),
         "charts": [charts.chart_context(s, chart_id=cid) for cid, s in series],

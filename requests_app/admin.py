@@ -22,7 +22,9 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consents.selectors import consent_events_for_reference
@@ -77,11 +79,11 @@ class AssigneeAutocomplete(AutocompleteSelect):
 
 
 class DueFilter(admin.SimpleListFilter):
-    title = "due"
+    title = _("due")
     parameter_name = "due"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("week", "Due this week"), ("later", "Due later")]
+        return [("overdue", _("Overdue")), ("week", _("Due this week")), ("later", _("Due later"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("overdue", "week", "later"):
@@ -90,12 +92,12 @@ class DueFilter(admin.SimpleListFilter):
 
 
 class VerifiedFilter(admin.SimpleListFilter):
-    title = "identity verified"
+    title = _("identity verified")
     parameter_name = "verified"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Verified"), ("no", "Not verified (officer must verify)"),
-                ("not_required", "Not ours to verify (opt-outs, patients)")]
+        return [("yes", _("Verified")), ("no", _("Not verified (officer must verify)")),
+                ("not_required", _("Not ours to verify (opt-outs, patients)"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no", "not_required"):
@@ -104,11 +106,11 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 class ConversationFilter(admin.SimpleListFilter):
-    title = "conversation"
+    title = _("conversation")
     parameter_name = "conversation"
 
     def lookups(self, request, model_admin):
-        return [("awaiting_reply", "Requester wrote: awaiting our reply")]
+        return [("awaiting_reply", _("Requester wrote: awaiting our reply"))]
 
     def queryset(self, request, queryset):
         if self.value() == "awaiting_reply":
@@ -117,12 +119,12 @@ class ConversationFilter(admin.SimpleListFilter):
 
 
 class PatientFilter(admin.SimpleListFilter):
-    title = "patient / redirect"
+    title = _("patient / redirect")
     parameter_name = "patient"
 
     def lookups(self, request, model_admin):
-        return [("patient", "Patient requests"), ("redirected", "Forwarded to controller"),
-                ("not_patient", "Not patient requests")]
+        return [("patient", _("Patient requests")), ("redirected", _("Forwarded to controller")),
+                ("not_patient", _("Not patient requests"))]
 
     def queryset(self, request, queryset):
         if self.value() == "patient":
@@ -163,8 +165,8 @@ class _CaseScopedInline(admin.TabularInline):
 
 class TimelineInline(_CaseScopedInline):
     model = TimelineEvent
-    verbose_name = "timeline event"
-    verbose_name_plural = "timeline (events, notes and every message exactly as sent)"
+    verbose_name = _("timeline event")
+    verbose_name_plural = _("timeline (events, notes and every message exactly as sent)")
     fields = ("at", "kind", "who", "summary", "message_as_sent")
     readonly_fields = fields
     ordering = ("at", "pk")
@@ -172,20 +174,23 @@ class TimelineInline(_CaseScopedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "message")
 
-    @admin.display(description="by")
+    @admin.display(description=_("by"))
     def who(self, obj: TimelineEvent) -> str:
         return user_display_name(obj.actor) if obj.actor else obj.actor_label
 
-    @admin.display(description="message")
+    @admin.display(description=_("message"))
     def message_as_sent(self, obj: TimelineEvent) -> str:
         message = obj.message
         if message is None:
             return "—"
+        summary = gettext("To %(to)s — “%(subject)s” (%(state)s)") % {
+            "to": message.to_email, "subject": message.subject, "state": message.get_state_display()}
         return format_html(
-            '<details><summary>To {} — “{}” ({})</summary><pre class="mp-message">{}</pre>{}</details>',
-            message.to_email, message.subject, message.get_state_display(), message.body_text,
-            format_html('<div class="mp-message-html">HTML part stored ({} characters)</div>',
-                        len(message.body_html)) if message.body_html else "",
+            '<details><summary>{}</summary><pre class="mp-message">{}</pre>{}</details>',
+            summary, message.body_text,
+            format_html('<div class="mp-message-html">{}</div>',
+                        gettext("HTML part stored (%(n)s characters)") % {"n": len(message.body_html)})
+            if message.body_html else "",
         )
 
 
@@ -197,7 +202,7 @@ class AttachmentInline(_CaseScopedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def download(self, obj: CaseAttachment) -> str:
         url = reverse("admin:requests_app_case_attachment", args=[obj.case_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
@@ -210,7 +215,7 @@ class AttachmentInline(_CaseScopedInline):
 
 class CaseBulkActionForm(helpers.ActionForm):
     assignee = forms.ModelChoiceField(queryset=access.case_workers(), required=False, widget=AssigneeAutocomplete(),
-                                      label="Assign to (for “Assign selected”)")
+                                      label=_("Assign to (for “Assign selected”)"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -218,10 +223,11 @@ class CaseBulkActionForm(helpers.ActionForm):
 
 
 def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, verb: str, done: int, refused: list[str]) -> None:
-    modeladmin.message_user(request, f"{verb}: {done} case(s).", messages.SUCCESS if done else messages.WARNING)
+    modeladmin.message_user(request, gettext("%(verb)s: %(n)s case(s).") % {"verb": verb, "n": done},
+                            messages.SUCCESS if done else messages.WARNING)
     if refused:
-        modeladmin.message_user(request, f"Refused for {len(refused)} case(s): " + "; ".join(refused[:10]),
-                                messages.WARNING)
+        modeladmin.message_user(request, gettext("Refused for %(n)s case(s): %(reasons)s") % {
+            "n": len(refused), "reasons": "; ".join(refused[:10])}, messages.WARNING)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -239,7 +245,7 @@ class CaseAdmin(ScopedHistoryAdmin):
                    VerifiedFilter, PatientFilter)
     list_select_related = ("subject", "assignee")
     search_fields = ("=reference",)  # the search itself: selectors.cases_search (each branch index-served)
-    search_help_text = "A reference (DSR-2026-000123) or the requester's exact e-mail address."
+    search_help_text = _("A reference (DSR-2026-000123) or the requester's exact e-mail address.")
     list_per_page = 50
     # Counting 1M cases on every page costs more than the page: no "N total" count, and the filtered count is
     # PostgreSQL's estimate once it is large (LargeTablePaginator).
@@ -250,11 +256,11 @@ class CaseAdmin(ScopedHistoryAdmin):
     inlines = (TimelineInline, AttachmentInline)
     change_form_template = "admin/requests_app/case/change_form.html"
     fieldsets = (
-        ("Verification", {"fields": ("verification_level", "verified_at", "verification_method",
+        (_("Verification"), {"fields": ("verification_level", "verified_at", "verification_method",
                                      "identity_settled", "verification_scope")}),
-        ("Clock", {"fields": ("received_at", "acknowledge_by", "acknowledged_at", "paused_days", "paused_since",
+        (_("Clock"), {"fields": ("received_at", "acknowledge_by", "acknowledged_at", "paused_days", "paused_since",
                               "extended_at", "extension_reason")}),
-        ("Outcome", {"fields": ("closed_at", "outcome", "outcome_summary", "denial_ground", "appeal_of")}),
+        (_("Outcome"), {"fields": ("closed_at", "outcome", "outcome_summary", "denial_ground", "appeal_of")}),
     )
 
     # --- scoping -----------------------------------------------------------------------------------
@@ -324,7 +330,7 @@ class CaseAdmin(ScopedHistoryAdmin):
     def assignee_name(self, obj: Case) -> str:
         return user_display_name(obj.assignee)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_shown(self, obj: Case) -> str:
         return selectors.case_status_label(obj)
 
@@ -495,7 +501,8 @@ class CaseAdmin(ScopedHistoryAdmin):
                 except REFUSALS as exc:
                     form.add_error(None, str(exc))
                 else:
-                    self.log_change(request, dsr, done)
+                    with translation.override("en"):  # the admin log stays English, as every stored record
+                        self.log_change(request, dsr, str(done))
                     self.message_user(request, done, messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[dsr.pk]))
             status = 400
@@ -579,8 +586,8 @@ class CaseAdmin(ScopedHistoryAdmin):
                 else:
                     for dsr in cases:
                         self.log_addition(request, dsr, f"Entered from {dsr.get_channel_display()}")
-                    self.message_user(request, "Entered: " + ", ".join(d.reference for d in cases),
-                                      messages.SUCCESS)
+                    self.message_user(request, gettext("Entered: %(refs)s") % {
+                        "refs": ", ".join(d.reference for d in cases)}, messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:requests_app_case_change", args=[cases[0].pk]))
             status = 400
         context.update({"form": form, "country": country, "subdivision": subdivision,
@@ -589,14 +596,14 @@ class CaseAdmin(ScopedHistoryAdmin):
 
     # --- bulk actions: loop over a service and report counts -----------------------------------------
 
-    @admin.action(description="Assign selected cases", permissions=["assign"])
+    @admin.action(description=_("Assign selected cases"), permissions=["assign"])
     def assign_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         try:
             assignee = CaseBulkActionForm().fields["assignee"].clean(request.POST.get("assignee"))
         except ValidationError:
             assignee = None
         if assignee is None:
-            self.message_user(request, "Choose whom to assign the cases to.", messages.ERROR)
+            self.message_user(request, gettext("Choose whom to assign the cases to."), messages.ERROR)
             return
         done, refused = 0, []
         for dsr in queryset:
@@ -607,9 +614,9 @@ class CaseAdmin(ScopedHistoryAdmin):
             else:
                 done += 1
                 self.log_change(request, dsr, f"Assigned to {assignee.get_username()}")
-        _report(self, request, f"Assigned to {assignee.get_username()}", done, refused)
+        _report(self, request, gettext("Assigned to %(name)s") % {"name": assignee.get_username()}, done, refused)
 
-    @admin.action(description="Start work on selected verified cases", permissions=["work"])
+    @admin.action(description=_("Start work on selected verified cases"), permissions=["work"])
     def start_work_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         done, refused = 0, []
         for dsr in selectors.cases_changeable_among(user=request.user, pks=queryset.values_list("pk", flat=True)):
@@ -622,11 +629,11 @@ class CaseAdmin(ScopedHistoryAdmin):
                 self.log_change(request, dsr, "Work started")
         skipped = queryset.count() - done - len(refused)
         if skipped:
-            refused.append(f"{skipped} shared with you for viewing only")
-        _report(self, request, "Work started", done, refused)
+            refused.append(gettext("%(n)s shared with you for viewing only") % {"n": skipped})
+        _report(self, request, gettext("Work started"), done, refused)
 
 
-    @admin.action(description="Send the ADMT access response (from the AI register) for selected cases",
+    @admin.action(description=_("Send the ADMT access response (from the AI register) for selected cases"),
                   permissions=["work"])
     def admt_access_respond_selected(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         done, refused = 0, []
@@ -638,7 +645,7 @@ class CaseAdmin(ScopedHistoryAdmin):
             else:
                 done += 1
                 self.log_change(request, dsr, "ADMT access response sent")
-        _report(self, request, "ADMT access response sent", done, refused)
+        _report(self, request, gettext("ADMT access response sent"), done, refused)
 
 
 def due_badge(dsr: Case, *, today: dt.date) -> str:
@@ -648,11 +655,11 @@ def due_badge(dsr: Case, *, today: dt.date) -> str:
     if dsr.is_open:
         left = (dsr.due_on - today).days
         if left < 0:
-            parts.append(("mp-badge mp-overdue", f"overdue {-left}d"))
+            parts.append(("mp-badge mp-overdue", gettext("overdue %(n)sd") % {"n": -left}))
         elif left <= selectors.DUE_SOON_DAYS:
-            parts.append(("mp-badge mp-soon", f"{left}d left"))
+            parts.append(("mp-badge mp-soon", gettext("%(n)sd left") % {"n": left}))
     if dsr.extended_at is not None:
-        parts.append(("mp-badge mp-extended", "extended"))
+        parts.append(("mp-badge mp-extended", gettext("extended")))
     badges = format_html_join(" ", '<span class="{}">{}</span>', parts)
     return format_html('<span class="mp-due">{}</span> {}', label, badges)
 

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from compliance.rules import GROUNDS_NEEDING_EXPLANATION, OUTCOMES
@@ -37,6 +39,12 @@ from requests_app.workflow import Status, allowed_next
 Textarea = forms.Textarea(attrs={"rows": 4, "cols": 80})
 
 
+def _later(msgid: str, **values) -> str:
+    """Translate `msgid` (marked with gettext_noop) and fill in `values` when the text is shown, in the
+    language active then: the officer's for the page and messages, English for the admin log."""
+    return lazy(lambda: gettext(msgid) % values if values else gettext(msgid), str)()
+
+
 class CaseActionForm(forms.Form):
     """Base of every action form: knows the case and the acting user."""
 
@@ -47,7 +55,7 @@ class CaseActionForm(forms.Form):
 
 
 class AssignForm(CaseActionForm):
-    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Assign to")
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label=_("Assign to"))
     reason = forms.CharField(required=False, widget=Textarea)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -69,23 +77,23 @@ class ShareForm(CaseActionForm):
 class VerifyForm(CaseActionForm):
     method = forms.ChoiceField(choices=list(workbench.VERIFICATION_METHODS.items()))
     note = forms.CharField(required=False, widget=Textarea,
-                           help_text="What was checked. Do not upload or keep the identity document itself.")
+                           help_text=_("What was checked. Do not upload or keep the identity document itself."))
 
 
 class RequestInfoForm(CaseActionForm):
-    kind = forms.ChoiceField(choices=[("clarification", "A clarification of the request"),
-                                      ("identity", "More information to confirm identity")])
+    kind = forms.ChoiceField(choices=[("clarification", _("A clarification of the request")),
+                                      ("identity", _("More information to confirm identity"))])
     question = forms.CharField(widget=Textarea, required=False,
-                               help_text="Sent to the requester as written.")
-    pause = forms.BooleanField(required=False, initial=True, label="Pause the clock while waiting",
-                               help_text="Refused where the rules do not allow a pause (e.g. CCPA).")
+                               help_text=_("Sent to the requester as written."))
+    pause = forms.BooleanField(required=False, initial=True, label=_("Pause the clock while waiting"),
+                               help_text=_("Refused where the rules do not allow a pause (e.g. CCPA)."))
 
 
 class MessageForm(CaseActionForm):
-    template_key = forms.ChoiceField(label="Template", choices=[])
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label="Message",
-                           help_text="Put into the template where it says {{ body }}; sent and kept exactly as "
-                                     "written. The requester reads it on the status page and can answer there.")
+    template_key = forms.ChoiceField(label=_("Template"), choices=[])
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label=_("Message"),
+                           help_text=_("Put into the template where it says {{ body }}; sent and kept exactly as "
+                                       "written. The requester reads it on the status page and can answer there."))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -93,8 +101,8 @@ class MessageForm(CaseActionForm):
 
 
 class LanguageForm(CaseActionForm):
-    language = forms.ChoiceField(choices=language_choices, label="The requester's language",
-                                 help_text="Every later e-mail about this filing's requests is written in it.")
+    language = forms.ChoiceField(choices=language_choices, label=_("The requester's language"),
+                                 help_text=_("Every later e-mail about this filing's requests is written in it."))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -106,52 +114,54 @@ class NoteOnlyForm(CaseActionForm):
 
 
 class ExtendForm(CaseActionForm):
-    reason = forms.CharField(required=False, widget=Textarea, help_text="Sent to the requester in the notice.")
-    extend_to = forms.DateField(required=False, help_text="Only where the rules name no fixed extension "
-                                                          "(Swiss FADP): the date of the answer.",
+    reason = forms.CharField(required=False, widget=Textarea, help_text=_("Sent to the requester in the notice."))
+    extend_to = forms.DateField(required=False, help_text=_("Only where the rules name no fixed extension "
+                                                            "(Swiss FADP): the date of the answer."),
                                 widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class CompleteForm(CaseActionForm):
     outcome = forms.ChoiceField(choices=[(code, OUTCOMES[code]) for code in workbench.COMPLETION_OUTCOMES],
-                                initial="complied", help_text="“In part” when any of the request was not done "
-                                "(e.g. categories only, data kept under an exception); the §7102 metrics count it.")
-    outcome_summary = forms.CharField(widget=Textarea, help_text="For the record (not sent).")
+                                initial="complied", help_text=_("“In part” when any of the request was not done "
+                                "(e.g. categories only, data kept under an exception); the §7102 metrics count it."))
+    outcome_summary = forms.CharField(widget=Textarea, help_text=_("For the record (not sent)."))
     response = forms.CharField(widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
-                               help_text="Sent to the requester as written.")
+                               help_text=_("Sent to the requester as written."))
     override_reason = forms.CharField(
-        required=False, widget=Textarea, label="Supervisor override",
-        help_text="Only a privacy supervisor, and only to complete while fulfilment tasks are unfinished: why.")
+        required=False, widget=Textarea, label=_("Supervisor override"),
+        help_text=_("Only a privacy supervisor, and only to complete while fulfilment tasks are unfinished: why."))
 
 
 class DenyForm(CaseActionForm):
     ground = forms.ChoiceField(required=False)
-    explanation = forms.CharField(required=False, widget=Textarea, help_text="Sent to the requester.")
+    explanation = forms.CharField(required=False, widget=Textarea, help_text=_("Sent to the requester."))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ground"].choices = [("", "— choose the ground —"), *DENIAL_GROUNDS[self.dsr.regime]]
+        self.fields["ground"].choices = [("", gettext("— choose the ground —")), *DENIAL_GROUNDS[self.dsr.regime]]
         notice = compliance.notice_rights_text(compliance.notice_statements(dsr=self.dsr, kind="denial"))
         needing = ", ".join(sorted(GROUNDS_NEEDING_EXPLANATION))
-        self.fields["explanation"].help_text = f"Sent to the requester (required for {needing}), followed by: {notice}"
+        self.fields["explanation"].help_text = gettext(
+            "Sent to the requester (required for %(grounds)s), followed by: %(notice)s") % {
+            "grounds": needing, "notice": notice}
 
 
 class RedirectForm(CaseActionForm):
     organization = forms.ModelChoiceField(queryset=ControllerOrganization.objects.all())
-    note = forms.CharField(required=False, widget=Textarea, help_text="Added to the notice to the organization.")
+    note = forms.CharField(required=False, widget=Textarea, help_text=_("Added to the notice to the organization."))
 
 
 class ControllerAnswerForm(CaseActionForm):
     answer = forms.ChoiceField(choices=ControllerAnswer.choices)
-    note = forms.CharField(widget=Textarea, help_text="What the clinic answered, for the record.")
+    note = forms.CharField(widget=Textarea, help_text=_("What the clinic answered, for the record."))
 
 
 class WithdrawForm(CaseActionForm):
-    reason = forms.CharField(widget=Textarea, help_text="How and when the requester withdrew.")
+    reason = forms.CharField(widget=Textarea, help_text=_("How and when the requester withdrew."))
 
 
 class NoteForm(CaseActionForm):
-    text = forms.CharField(widget=Textarea, label="Internal note", help_text="Never sent to the requester.")
+    text = forms.CharField(widget=Textarea, label=_("Internal note"), help_text=_("Never sent to the requester."))
 
 
 class PackageForm(CaseActionForm):
@@ -226,76 +236,82 @@ def package_step_refusal(dsr: Case) -> str:
     return ""
 
 
-def _done(text: str) -> Callable[[Case], str]:
-    return lambda dsr: f"{dsr.reference}: {text}"
+def _done(text: str, **values) -> Callable[[Case], str]:
+    """The success message of an action: the reference, then `text` (marked with gettext_noop).
+
+    Lazy: the officer reads it in their language, the admin log keeps it in English (`action_view`)."""
+    return lambda dsr: lazy(lambda: f"{dsr.reference}: {gettext(text) % values if values else gettext(text)}", str)()
 
 
 CASE_ACTIONS: dict[str, CaseAction] = {a.name: a for a in (
-    CaseAction("verify", "Verify identity", VerifyForm, target=Status.VERIFIED, step=True,
-               run=lambda r, dsr, d: _done("identity verified")(workbench.case_verify_identity(
+    CaseAction("verify", _("Verify identity"), VerifyForm, target=Status.VERIFIED, step=True,
+               run=lambda r, dsr, d: _done(gettext_noop("identity verified"))(workbench.case_verify_identity(
                    dsr=dsr, actor=r.user, method=d["method"], note=d["note"]))),
-    CaseAction("ask_consumer", "Ask the consumer to confirm directly", NoteOnlyForm,
-               run=lambda r, dsr, d: _done("the consumer was asked to confirm the agent directly")(
+    CaseAction("ask_consumer", _("Ask the consumer to confirm directly"), NoteOnlyForm,
+               run=lambda r, dsr, d: _done(gettext_noop("the consumer was asked to confirm the agent directly"))(
                    workbench.case_ask_consumer_to_confirm(dsr=dsr, actor=r.user))),
-    CaseAction("declaration", "Send the declaration form", NoteOnlyForm,
-               run=lambda r, dsr, d: _done("declaration form sent to the consumer")(
+    CaseAction("declaration", _("Send the declaration form"), NoteOnlyForm,
+               run=lambda r, dsr, d: _done(gettext_noop("declaration form sent to the consumer"))(
                    workbench.case_send_declaration(dsr=dsr, actor=r.user))),
-    CaseAction("start", "Start work", NoteOnlyForm, target=Status.IN_PROGRESS,
-               run=lambda r, dsr, d: _done("work started")(workbench.case_start_work(
+    CaseAction("start", _("Start work"), NoteOnlyForm, target=Status.IN_PROGRESS,
+               run=lambda r, dsr, d: _done(gettext_noop("work started"))(workbench.case_start_work(
                    dsr=dsr, actor=r.user, note=d["note"]))),
-    CaseAction("request_info", "Ask the requester", RequestInfoForm, target=Status.AWAITING_REQUESTER,
-               run=lambda r, dsr, d: _done("message sent to the requester")(workbench.case_request_info(
+    CaseAction("request_info", _("Ask the requester"), RequestInfoForm, target=Status.AWAITING_REQUESTER,
+               run=lambda r, dsr, d: _done(gettext_noop("message sent to the requester"))(workbench.case_request_info(
                    dsr=dsr, actor=r.user, kind=d["kind"], question=d["question"], pause=d["pause"]))),
-    CaseAction("message", "Write to the requester", MessageForm,
+    CaseAction("message", _("Write to the requester"), MessageForm,
                run=lambda r, dsr, d: (workbench.case_message_requester(
                    dsr=dsr, actor=r.user, text=d["text"], template_key=d["template_key"])
-                   and f"{dsr.reference}: message sent to the requester")),
-    CaseAction("resume", "Requester answered", NoteOnlyForm, step=True,
-               run=lambda r, dsr, d: _done("clock resumed")(workbench.case_resume(
+                   and _done(gettext_noop("message sent to the requester"))(dsr))),
+    CaseAction("resume", _("Requester answered"), NoteOnlyForm, step=True,
+               run=lambda r, dsr, d: _done(gettext_noop("clock resumed"))(workbench.case_resume(
                    dsr=dsr, actor=r.user, note=d["note"]))),
-    CaseAction("extend", "Extend deadline", ExtendForm,
-               run=lambda r, dsr, d: (lambda x: f"{x.reference}: extended to {x.due_on.isoformat()}; "
-                                                "notice sent to the requester")(workbench.case_extend(
+    CaseAction("extend", _("Extend deadline"), ExtendForm,
+               run=lambda r, dsr, d: (lambda x: _done(
+                   gettext_noop("extended to %(date)s; notice sent to the requester"),
+                   date=x.due_on.isoformat())(x))(workbench.case_extend(
                    dsr=dsr, actor=r.user, reason=d["reason"], extend_to=d["extend_to"]))),
     CaseAction("package", _("Send the access package"), PackageForm, step=True,
-               run=lambda r, dsr, d: _done("access package built; the requester has the link")(
+               run=lambda r, dsr, d: _done(gettext_noop("access package built; the requester has the link"))(
                    packages.access_package_build(dsr=dsr, actor=r.user).case)),
-    CaseAction("complete", "Complete", CompleteForm, target=Status.COMPLETED,
-               run=lambda r, dsr, d: _done("completed; response sent")(workbench.case_complete(
+    CaseAction("complete", _("Complete"), CompleteForm, target=Status.COMPLETED,
+               run=lambda r, dsr, d: _done(gettext_noop("completed; response sent"))(workbench.case_complete(
                    dsr=dsr, actor=r.user, outcome_summary=d["outcome_summary"], response=d["response"],
                    override_reason=d["override_reason"] or None, outcome=d["outcome"]))),
-    CaseAction("deny", "Deny", DenyForm, target=Status.DENIED,
-               run=lambda r, dsr, d: _done("denied; notice sent")(workbench.case_deny(
+    CaseAction("deny", _("Deny"), DenyForm, target=Status.DENIED,
+               run=lambda r, dsr, d: _done(gettext_noop("denied; notice sent"))(workbench.case_deny(
                    dsr=dsr, actor=r.user, ground=d["ground"], explanation=d["explanation"]))),
-    CaseAction("redirect", "Forward to controller", RedirectForm, target=Status.FORWARDED,
-               run=lambda r, dsr, d: _done("forwarded; organization and patient notified; awaiting its answer")(
+    CaseAction("redirect", _("Forward to controller"), RedirectForm, target=Status.FORWARDED,
+               run=lambda r, dsr, d: _done(
+                   gettext_noop("forwarded; organization and patient notified; awaiting its answer"))(
                    workbench.case_redirect_to_controller(dsr=dsr, actor=r.user, organization=d["organization"],
                                                          note=d["note"]))),
-    CaseAction("controller_answer", "Record the clinic's answer", ControllerAnswerForm, step=True,
-               run=lambda r, dsr, d: _done("the clinic's answer recorded; case closed")(
+    CaseAction("controller_answer", _("Record the clinic's answer"), ControllerAnswerForm, step=True,
+               run=lambda r, dsr, d: _done(gettext_noop("the clinic's answer recorded; case closed"))(
                    workbench.case_record_controller_answer(dsr=dsr, actor=r.user, answer=d["answer"],
                                                            note=d["note"]))),
-    CaseAction("withdraw", "Withdrawn by requester", WithdrawForm, target=Status.WITHDRAWN,
-               run=lambda r, dsr, d: _done("withdrawn")(workbench.case_withdraw_on_behalf(
+    CaseAction("withdraw", _("Withdrawn by requester"), WithdrawForm, target=Status.WITHDRAWN,
+               run=lambda r, dsr, d: _done(gettext_noop("withdrawn"))(workbench.case_withdraw_on_behalf(
                    dsr=dsr, actor=r.user, reason=d["reason"]))),
-    CaseAction("assign", "Assign", AssignForm, needs_assign=True,
-               run=lambda r, dsr, d: _done(f"assigned to {d['assignee'].get_username()}")(workbench.case_assign(
+    CaseAction("assign", _("Assign"), AssignForm, needs_assign=True,
+               run=lambda r, dsr, d: _done(gettext_noop("assigned to %(name)s"),
+                                             name=d["assignee"].get_username())(workbench.case_assign(
                    dsr=dsr, actor=r.user, assignee=d["assignee"], reason=d["reason"]))),
-    CaseAction("share", "Share (view only)", ShareForm,
-               run=lambda r, dsr, d: _done("shared")(workbench.case_share(
+    CaseAction("share", _("Share (view only)"), ShareForm,
+               run=lambda r, dsr, d: _done(gettext_noop("shared"))(workbench.case_share(
                    dsr=dsr, actor=r.user, user=d["officer"], group=d["group"], reason=d["reason"]))),
-    CaseAction("note", "Add note", NoteForm,
+    CaseAction("note", _("Add note"), NoteForm,
                run=lambda r, dsr, d: (workbench.case_add_note(dsr=dsr, actor=r.user, text=d["text"])
-                                      and f"{dsr.reference}: note added")),
-    CaseAction("language", "Requester's language", LanguageForm,
+                                      and _done(gettext_noop("note added"))(dsr))),
+    CaseAction("language", _("Requester's language"), LanguageForm,
                run=lambda r, dsr, d: (workbench.submission_language_set(dsr=dsr, actor=r.user,
                                                                         language=d["language"])
-                                      and f"{dsr.reference}: the requester's language is now "
-                                          f"{language_name(d['language'])}")),
-    CaseAction("attach", "Attach file", AttachForm, multipart=True,
+                                      and _done(gettext_noop("the requester's language is now %(language)s"),
+                                                 language=language_name(d["language"]))(dsr))),
+    CaseAction("attach", _("Attach file"), AttachForm, multipart=True,
                run=lambda r, dsr, d: (workbench.case_attach_file(dsr=dsr, actor=r.user, upload=d["file"],
                                                                  description=d["description"])
-                                      and f"{dsr.reference}: file attached")),
+                                      and _done(gettext_noop("file attached"))(dsr))),
 )}
 
 
@@ -372,23 +388,25 @@ class ManualEntryForm(forms.Form):
 
     channel = forms.ChoiceField(choices=[(c.value, c.label) for c in workbench.MANUAL_CHANNELS])
     received_at = forms.DateTimeField(
-        label="Received at", help_text=f"When it reached us ({settings.DISPLAY_TIME_ZONE}), e.g. 2026-03-05 14:30.",
+        label=_("Received at"), help_text=_later(gettext_noop("When it reached us (%(zone)s), e.g. 2026-03-05 14:30."),
+                                           zone=settings.DISPLAY_TIME_ZONE),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     backdate_reason = forms.CharField(required=False, widget=Textarea,
-                                      help_text="Required when the receipt is earlier than now.")
+                                      help_text=_("Required when the receipt is earlier than now."))
     email = forms.EmailField()
     full_name = forms.CharField(required=False, max_length=200)
     phone = forms.CharField(required=False, max_length=40)
     rights = forms.MultipleChoiceField(choices=[], widget=forms.CheckboxSelectMultiple,
-                                       help_text="The rights the law of this residence gives.")
-    is_patient = forms.BooleanField(required=False, label="About data a clinic submitted (patient)")
+                                       help_text=_("The rights the law of this residence gives."))
+    is_patient = forms.BooleanField(required=False, label=_("About data a clinic submitted (patient)"))
     appeal_reference = forms.CharField(required=False, max_length=20,
-                                       help_text="For an appeal: the reference of the decision appealed.")
+                                       help_text=_("For an appeal: the reference of the decision appealed."))
     clinic_name = forms.CharField(required=False, max_length=200)
     details = forms.CharField(required=False, widget=Textarea)
     language = forms.ChoiceField(choices=language_choices, initial=DEFAULT_LANGUAGE, required=False,
-                                 label="The requester's language",
-                                 help_text="Every e-mail about this request is written in it (English if not chosen).")
+                                 label=_("The requester's language"),
+                                 help_text=_("Every e-mail about this request is written in it "
+                                             "(English if not chosen)."))
 
     def __init__(self, *args, country: str, subdivision: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from medprivacy import access
@@ -259,21 +260,23 @@ class PurgeRunAdmin(admin.ModelAdmin):
         if not request.user.has_perm("retention.run_purge"):
             raise PermissionDenied
         if mode not in PurgeRun.Mode.values:
-            messages.error(request, f"Unknown purge mode {mode!r}.")
+            messages.error(request, gettext("Unknown purge mode %(mode)s.") % {"mode": repr(mode)})
             return HttpResponseRedirect(reverse("admin:retention_purgerun_changelist"))
         run = services.purge_run_plan(mode=mode, trigger=PurgeRun.Trigger.ADMIN, actor=request.user)
         if run.status == PurgeRun.Status.APPROVED:
             _queue_execution(run)
         self.log_addition(request, run, f"Started {run.get_mode_display().lower()}")
-        messages.success(request, f"{run} {run.get_status_display().lower()}.")
+        messages.success(request, gettext("%(run)s %(status)s.") % {
+            "run": run, "status": run.get_status_display().lower()})
         return HttpResponseRedirect(self._run_url(run))
 
     def approve_view(self, request: HttpRequest, pk: int):
-        return self._one_object_step(request, pk, "retention.approve_purge", services.purge_run_approve, "Approved")
+        return self._one_object_step(request, pk, "retention.approve_purge", services.purge_run_approve,
+                                     gettext_noop("Approved"))
 
     def cancel_view(self, request: HttpRequest, pk: int):
         return self._one_object_step(request, pk, "retention.approve_purge", services.purge_run_cancel,
-                                     "Cancelled")
+                                     gettext_noop("Cancelled"))
 
     def _one_object_step(self, request, pk, permission, service, verb):
         if request.method != "POST":
@@ -289,7 +292,7 @@ class PurgeRunAdmin(admin.ModelAdmin):
         if run.status == PurgeRun.Status.APPROVED:
             _queue_execution(run)
         self.log_change(request, run, verb)
-        messages.success(request, f"{verb} {run}.")
+        messages.success(request, gettext("%(verb)s %(run)s.") % {"verb": gettext(verb), "run": run})
         return HttpResponseRedirect(self._run_url(run))
 
 
@@ -322,7 +325,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
         for flag in queryset.filter(resolved_at__isnull=True):
             services.review_flag_resolve(flag=flag, actor=request.user)
             done += 1
-        self.message_user(request, f"{done} flag(s) marked as reviewed.")
+        self.message_user(request, gettext("%(n)s flag(s) marked as reviewed.") % {"n": done})
 
     def get_actions(self, request):
         actions = super().get_actions(request)

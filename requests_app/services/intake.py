@@ -43,7 +43,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -420,8 +420,10 @@ def receipt_send(*, submission: Submission, cases: Sequence[Case], is_patient: b
     token = None
     if awaiting:
         raw, token = verification_token_issue(submission=submission)
-        context.update(verify_url=verification_url(raw), verify_expires=_utc_text(token.expires_at))
+        context["verify_url"] = verification_url(raw)
     with message_language(submission):  # the plain words in the requester's language
+        if token is not None:
+            context["verify_expires"] = _utc_text_for_person(token.expires_at)
         for dsr in cases:
             dsr.verification_help = str(_verification_help(dsr))
     message = message_send(submission=submission, template_key=_receipt_template(cases, is_patient=is_patient),
@@ -461,7 +463,16 @@ def appeal_link(*, dsr: Case, decision: Case, actor) -> Case:
 
 
 def _utc_text(instant: dt.datetime) -> str:
+    """An instant in UTC for the records (timeline, logs): always English."""
     return instant.astimezone(dt.UTC).strftime("%-d %B %Y, %H:%M UTC")
+
+
+def _utc_text_for_person(instant: dt.datetime, *, submission: Submission | None = None) -> str:
+    """An instant in UTC for a message, in the active language's date format (or the submission's language)."""
+    if submission is not None:
+        with message_language(submission):
+            return _utc_text_for_person(instant)
+    return formats.date_format(instant.astimezone(dt.UTC), "DATETIME_FORMAT")
 
 
 def _duplicate_link(dsr: Case) -> Case | None:
@@ -627,7 +638,8 @@ def status_link_send(*, email: str) -> bool:
                                 summary=f"New verification link asked for; valid until {_utc_text(expires)}")
         message_send(submission=latest, template_key="intake_new_link",
                      cases=list(Case.objects.open().filter(subject=subject).order_by("received_at", "pk")),
-                     context={"verify_links": verify_links, "verify_expires": _utc_text(expires) if expires else ""})
+                     context={"verify_links": verify_links,
+                              "verify_expires": _utc_text_for_person(expires, submission=latest) if expires else ""})
     logger.info("intake: new status link sent for subject %s (%s verification link(s))", subject.pk,
                 len(verify_links))
     return True

@@ -5,6 +5,7 @@ English with a warning when a template has no version in that language."""
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import time_machine
@@ -80,6 +81,8 @@ def test_a_spanish_speaking_californian_gets_the_receipt_and_the_opt_out_confirm
     assert receipt.subject.startswith("Hemos recibido su solicitud de privacidad (DSR-2026-")
     assert "Hemos recibido su solicitud de privacidad el 5 de marzo de 2026." in receipt.body_text
     assert "Confirme su dirección de correo electrónico abriendo este enlace" in receipt.body_text
+    # The link's expiry in Spanish words too (it used to keep an English month name).
+    assert re.search(r"\d+ de marzo de 2026, \d\d:\d\d UTC", receipt.body_text) and "March" not in receipt.body_text
     assert "Nunca cobramos por verificar ni por responder una solicitud." in receipt.body_text
     assert "Oficina de Privacidad de" in receipt.body_text
     opt_out = submission.cases.get(right="opt_out_sale_sharing")
@@ -104,6 +107,8 @@ def test_a_german_patient_gets_the_verification_and_the_completion_in_german(con
     assert verification.subject == f"Bitte bestätigen Sie Ihre Datenschutzanfrage ({dsr.reference})"
     assert "wir haben Ihre Datenschutzanfrage am 5. März 2026 erhalten." in verification.body_text
     assert "Bitte bestätigen Sie Ihre E-Mail-Adresse, indem Sie diesen Link" in verification.body_text
+    assert re.search(r"\d+\. März 2026, \d\d:\d\d UTC", verification.body_text)
+    assert "March" not in verification.body_text
     dsr = confirm_email(assign(dsr, crew))
     with time_machine.travel(LATER, tick=False), translation.override("en"):
         resolve_tasks(dsr, crew["olivia"])

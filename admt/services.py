@@ -292,8 +292,10 @@ def _outputs_text(task: FulfilmentTask | None) -> str:
     if not data:
         return "we found none."
     items = data if isinstance(data, list) else [data]
-    return "\n" + "\n".join(f"- {', '.join(f'{k}: {v}' for k, v in item.items()) if isinstance(item, dict) else item}"
-                            for item in items[:100])
+    # Keys sorted: the same text whatever order the database kept them in (jsonb sorts them, SQLite does not).
+    return "\n" + "\n".join(
+        "- " + (", ".join(f"{k}: {v}" for k, v in sorted(item.items())) if isinstance(item, dict) else str(item))
+        for item in items[:100])
 
 
 # ---------------------------------------------------------------------------------------------------------

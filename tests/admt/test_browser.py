@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from fulfilment.models import FulfilmentTask
 from fulfilment.services import fulfilment_task_resolve
@@ -45,8 +46,8 @@ def test_opt_out_through_a_notice_and_access_answered_on_the_status_page(django_
     # --- a Californian reads the notice and opts out through its link ---
     page.goto(f"{live_server.url}/automated-decisions/")
     page.get_by_role("link", name="Notice about automated decision-making: Imaging triage").click()
-    assert page.get_by_role("heading", name="Notice about automated decision-making: Imaging triage").is_visible()
-    assert page.get_by_text("What we use it for: Imaging triage: ranks imaging studies").is_visible()
+    expect(page.get_by_role("heading", name="Notice about automated decision-making: Imaging triage")).to_be_visible()
+    expect(page.get_by_text("What we use it for: Imaging triage: ranks imaging studies")).to_be_visible()
     assert not horizontal_overflow(page)
     save_screenshots(page, "admt-pre-use-notice")
     page.get_by_role("link", name="Opt out of automated decision-making by Imaging triage").click()
@@ -57,7 +58,7 @@ def test_opt_out_through_a_notice_and_access_answered_on_the_status_page(django_
     dsr = Case.objects.get(subject__email="ann@example.com")
     limit = compute_deadlines(regime="ccpa", right="admt_opt_out", received_on=dsr.receipt_date).respond_by
     assert (dsr.right, dsr.status, dsr.due_on) == ("admt_opt_out", "verified", limit)
-    assert page.get_by_role("cell", name=limit.strftime("%-d %B %Y")).is_visible()
+    expect(page.get_by_role("cell", name=limit.strftime("%-d %B %Y"))).to_be_visible()
     tasks = list(FulfilmentTask.objects.filter(case=dsr).select_related("system").order_by("action"))
     assert [(t.system.name, t.action, t.state) for t in tasks] == [
         ("Radiology partner", "instruct_stop_admt", "open"), ("Imaging triage engine", "stop_admt", "open")]

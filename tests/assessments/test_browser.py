@@ -4,6 +4,7 @@ approves it once completed; screenshots of the refusal and the approved record f
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from assessments import services
 from assessments.models import RiskAssessment
@@ -36,7 +37,7 @@ def test_a_supervisor_is_told_what_is_missing_then_approves(django_db_setup, pag
     page.get_by_label("Your position").fill("Chief Privacy Officer")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(f"**/riskassessment/{assessment.pk}/change/")
-    assert page.get_by_text("The assessment cannot be approved; missing: Describe the safeguards").is_visible()
+    expect(page.get_by_text("The assessment cannot be approved; missing: Describe the safeguards")).to_be_visible()
     assessment.refresh_from_db()
     assert assessment.status == RiskAssessment.Status.DRAFT
 
@@ -47,8 +48,8 @@ def test_a_supervisor_is_told_what_is_missing_then_approves(django_db_setup, pag
     page.get_by_label("Your position").fill("Chief Privacy Officer")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(f"**/riskassessment/{assessment.pk}/change/")
-    assert page.get_by_text("Approved AI triage of chest X-rays, revision 1; next review due").is_visible()
-    assert page.get_by_role("link", name="Record a material change").is_visible()
+    expect(page.get_by_text("Approved AI triage of chest X-rays, revision 1; next review due")).to_be_visible()
+    expect(page.get_by_role("link", name="Record a material change")).to_be_visible()
     save_screenshots(page, "assessment-approved")
     assessment.refresh_from_db()
     assert (assessment.status, assessment.approved_by, assessment.approver_position) == (

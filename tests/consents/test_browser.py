@@ -4,6 +4,7 @@ marketing consent, and the ledger records it."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from consents import links, selectors, services
 from consents.models import ConsentEvent, Kind, Source
@@ -20,13 +21,13 @@ def test_a_person_changes_a_choice_in_the_preference_center(django_db_setup, liv
                             source=Source.PREFERENCE_CENTER)
     page.set_extra_http_headers({"Sec-GPC": "1"})
     page.goto(links.preferences_url(subject))
-    assert page.get_by_role("heading", name="Your privacy choices").is_visible()
-    assert page.get_by_role("status").filter(has_text="Opt-out preference signal honored").is_visible()
+    expect(page.get_by_role("heading", name="Your privacy choices")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Opt-out preference signal honored")).to_be_visible()
     fieldset = page.locator("fieldset").filter(has_text="Marketing e-mails")
     fieldset.get_by_label("No, do not").check()
     page.get_by_role("button", name="Save my choices").click()
-    assert page.get_by_role("heading", name="Your choices are saved").is_visible()
-    assert page.get_by_text("Marketing e-mails: consent withdrawn").is_visible()
+    expect(page.get_by_role("heading", name="Your choices are saved")).to_be_visible()
+    expect(page.get_by_text("Marketing e-mails: consent withdrawn")).to_be_visible()
     assert selectors.is_permitted(subject, "marketing_email") is False
     sources = sorted(ConsentEvent.objects.filter(subject=subject).values_list("purpose__code", "kind", "source"))
     assert sources == [("marketing_email", "given", "preference_center"),

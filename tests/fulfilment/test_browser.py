@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from fulfilment import packages
 from fulfilment import services as fulfilment
@@ -39,7 +40,7 @@ def test_the_requester_downloads_their_package_after_reconfirming_their_email(dj
     url = live_server.url + reverse("fulfilment:package", args=[packages.package_token(package)])
 
     page.goto(url)
-    assert page.get_by_role("heading", name="Download your data").is_visible()
+    expect(page.get_by_role("heading", name="Download your data")).to_be_visible()
     page.get_by_label("Your e-mail address").fill("someone.else@example.com")
     page.get_by_role("button", name="Download my data").click()
     assert page.get_by_role("alert").inner_text() == "This is not the e-mail address the request was made with."

@@ -5,6 +5,7 @@ that uses an unknown variable."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from medprivacy import roles
 from outbox import services
@@ -35,10 +36,10 @@ def test_a_supervisor_previews_a_template_in_each_language_and_regime_and_an_unk
 
     # Beside the editor: the Spanish and German versions, and the variables this template may use.
     side = page.locator("aside.template-editor-side")
-    assert side.locator("#version-es").get_by_text("Su solicitud de privacidad {{ reference }}: necesitamos más "
-                                                   "tiempo").is_visible()
-    assert side.locator("#version-de").get_by_text("Wir benötigen mehr Zeit", exact=False).first.is_visible()
-    assert side.locator("#template-variables").get_by_text("{{ new_due_on }}").is_visible()
+    expect(side.locator("#version-es").get_by_text("Su solicitud de privacidad {{ reference }}: necesitamos más "
+                                                   "tiempo")).to_be_visible()
+    expect(side.locator("#version-de").get_by_text("Wir benötigen mehr Zeit", exact=False).first).to_be_visible()
+    expect(side.locator("#template-variables").get_by_text("{{ new_due_on }}")).to_be_visible()
 
     # Preview the Spanish version under the GDPR, then the German one under the CCPA.
     page.get_by_label("Preview in").select_option("es")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from outbox.models import Message
 from requests_app.models import Case
@@ -68,14 +69,14 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
     page = browser_in("es-US", javascript=False)  # nothing here needs JavaScript
     page.goto(f"{live_server.url}/")
     assert html_lang(page) == "es"
-    assert page.get_by_role("heading", name="Sus opciones de privacidad").is_visible()
-    assert page.get_by_role("link", name="No vender ni compartir mi información personal").is_visible()
+    expect(page.get_by_role("heading", name="Sus opciones de privacidad")).to_be_visible()
+    expect(page.get_by_role("link", name="No vender ni compartir mi información personal")).to_be_visible()
     page.get_by_role("link", name="Hacer una solicitud de privacidad").click()
 
     page.get_by_label("País donde vive").select_option("US")
     page.get_by_label("Estado o región de EE. UU.").select_option("CA")
     page.get_by_role("button", name="Continuar").click()
-    assert "California, Estados Unidos" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("California, Estados Unidos")
 
     # The form's errors, in Spanish.
     page.get_by_label("Saber qué información personal conservamos (derecho de acceso)").check()
@@ -85,7 +86,7 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
     page.get_by_label("Visitante del sitio web").check()
     page.get_by_role("button", name="Enviar mi solicitud").click()
     summary = page.locator(".error-summary")
-    assert summary.get_by_role("heading", name="Hay un problema").is_visible()
+    expect(summary.get_by_role("heading", name="Hay un problema")).to_be_visible()
     assert "Marque la declaración para enviar su solicitud." in summary.inner_text()
     assert page.title().startswith("Error: Hacer una solicitud de privacidad")
     save_screenshots(page, "i18n-es-form-errors")
@@ -93,7 +94,7 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
 
     page.get_by_label("Confirmo que la información de esta solicitud es verdadera", exact=False).check()
     page.get_by_role("button", name="Enviar mi solicitud").click()
-    assert page.get_by_role("heading", name="Gracias: hemos recibido su solicitud").is_visible()
+    expect(page.get_by_role("heading", name="Gracias: hemos recibido su solicitud")).to_be_visible()
     confirmation = page.inner_text("main")
     assert "Debemos responder en un plazo de 45 días desde que recibimos su solicitud" in confirmation
     assert "Responderemos a más tardar el" in confirmation
@@ -104,7 +105,7 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
     main = page.inner_text("main")
     assert html_lang(page) == "es"
     assert "Gracias: su dirección de correo electrónico está confirmada." in main
-    assert page.get_by_role("heading", name="Sus solicitudes de privacidad").is_visible()
+    expect(page.get_by_role("heading", name="Sus solicitudes de privacidad")).to_be_visible()
     assert "Ley aplicable" in main and "Ley de Privacidad del Consumidor de California (CCPA)" in main
     for dsr in Case.objects.all():
         assert dsr.reference in main
@@ -114,7 +115,7 @@ def test_a_spanish_speaking_californian_files_a_request_in_spanish(django_db_set
     page.get_by_label("Idioma").select_option("en")
     page.get_by_role("button", name="Cambiar idioma").click()
     assert html_lang(page) == "en"
-    assert page.get_by_role("heading", name="Your privacy requests").is_visible()
+    expect(page.get_by_role("heading", name="Your privacy requests")).to_be_visible()
     page.reload()
     assert html_lang(page) == "en"
 
@@ -125,7 +126,7 @@ def test_a_german_patient_files_a_request_in_german(django_db_setup, live_server
     assert html_lang(page) == "de"
     page.get_by_label("Land, in dem Sie wohnen").select_option("DE")
     page.get_by_role("button", name="Weiter").click()
-    assert "Ihr Wohnort: Deutschland" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Ihr Wohnort: Deutschland")
 
     page.get_by_label("Erfahren, welche personenbezogenen Informationen wir speichern (Auskunftsrecht)").check()
     page.get_by_label("Vollständiger Name", exact=True).fill("Jonas Beispiel")
@@ -134,14 +135,14 @@ def test_a_german_patient_files_a_request_in_german(django_db_setup, live_server
     page.get_by_label("Ich bestätige, dass die Angaben in diesem Antrag wahr sind", exact=False).check()
     page.get_by_role("button", name="Meinen Antrag senden").click()
     summary = page.locator(".error-summary")
-    assert summary.get_by_role("heading", name="Es gibt ein Problem").is_visible()
+    expect(summary.get_by_role("heading", name="Es gibt ein Problem")).to_be_visible()
     assert "Nennen Sie die Klinik oder Organisation, die uns Ihre Informationen gegeben hat." in summary.inner_text()
     save_screenshots(page, "i18n-de-form-errors")
 
     page.get_by_label("Klinik oder Organisation, die uns Ihre Informationen gegeben hat").fill("Praxis Beispiel")
     page.get_by_label("Ich bestätige, dass die Angaben in diesem Antrag wahr sind", exact=False).check()
     page.get_by_role("button", name="Meinen Antrag senden").click()
-    assert page.get_by_role("heading", name="Danke: Wir haben Ihren Antrag erhalten").is_visible()
+    expect(page.get_by_role("heading", name="Danke: Wir haben Ihren Antrag erhalten")).to_be_visible()
     confirmation = page.inner_text("main")
     assert "Ihre Klinik ist für die Informationen verantwortlich" in confirmation
     assert "Unsere Antwortfrist beträgt 1 Monat ab Eingang Ihres Antrags (GDPR Art. 15" in confirmation
@@ -149,7 +150,7 @@ def test_a_german_patient_files_a_request_in_german(django_db_setup, live_server
     open_the_link_of_the_receipt(page, live_server, "jonas@example.com", language="de")
     main = page.inner_text("main")
     assert html_lang(page) == "de"
-    assert page.get_by_role("heading", name="Ihre Datenschutzanträge").is_visible()
+    expect(page.get_by_role("heading", name="Ihre Datenschutzanträge")).to_be_visible()
     assert "Anwendbares Recht" in main and "Datenschutzrecht der EU/des EWR (DSGVO/GDPR)" in main
     assert "Ihre Klinik ist für diese Informationen verantwortlich." in main
     save_screenshots(page, "i18n-de-status")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from outbox.models import Message
 from regimes.deadlines import compute_deadlines
@@ -44,7 +45,7 @@ def test_a_californian_asks_to_know_and_delete_and_verifies_by_email(django_db_s
     page.get_by_label("Country where you live").select_option("US")
     page.get_by_label("US state or region").select_option("CA")
     page.get_by_role("button", name="Continue").click()
-    assert "California, United States" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("California, United States")
 
     # Step 2: an invalid attempt first (no declaration): the error summary links to the field.
     page.get_by_label("Know what personal information we hold (access)").check()
@@ -61,7 +62,7 @@ def test_a_californian_asks_to_know_and_delete_and_verifies_by_email(django_db_s
 
     page.get_by_label("I confirm that the information in this request is true", exact=False).check()
     page.get_by_role("button", name="Send my request").click()
-    assert page.get_by_role("heading", name="Thank you: we have your request").is_visible()
+    expect(page.get_by_role("heading", name="Thank you: we have your request")).to_be_visible()
     cases = list(Case.objects.order_by("pk"))
     assert [dsr.right for dsr in cases] == ["access", "erasure"]
     received_on = NOW.date()

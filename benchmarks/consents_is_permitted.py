@@ -47,6 +47,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=20260401)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--profile", action="store_true",
+                        help="Also profile the API calls (cProfile) and print where their time goes.")
     args = parser.parse_args()
     if args.scale:
         args.events, args.subjects = args.scale, max(1, args.scale // 5)
@@ -273,6 +275,18 @@ def measure(args: argparse.Namespace, rng: random.Random, emails: list[str], cod
         assert response.status_code == 200, response.content
         answers.append(response.json()["permitted"])
     api = summarize("API (test Client, full stack)", api_times, time.perf_counter() - wall, time.process_time() - cpu)
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for email, code in pairs:
+            client.get(url, {"email": email, "purpose": code})
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
     selector_times = []
     wall, cpu = time.perf_counter(), time.process_time()

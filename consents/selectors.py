@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Mapping
@@ -11,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ from minors import selectors as minors_selectors
 from regimes.deadlines import CCPA_SALE_OPT_IN_AGE, digital_consent_age, jurisdiction_for
 from regimes.rules import CCPA_PARENT_AUTHORIZATION_AGE
 from subjects import selectors as subjects_selectors
-from subjects.models import DataSubject
+from subjects.models import DataSubject, email_digest
 
 DEFAULT_KEY = "default"  # the regime_defaults entry for any regime not listed
 
@@ -278,6 +280,53 @@ def erased_decision(purpose: Purpose, *, country: str | None, subdivision: str |
                     default=default_for(purpose, regimes), regimes=regimes)
 
 
+# Placeholders bound into the hot statement when it is compiled, then swapped for each call's values.
+_HOT_PURPOSE, _HOT_SUBJECT_HASH, _HOT_SUPPRESSION_HASH = -7_390_001, "mp:subject-hash", "mp:suppression-hash"
+
+
+@functools.lru_cache(maxsize=8)
+def _hot_statement(vendor: str, wants_age: bool) -> tuple[str, tuple[Any, ...], tuple[str, ...]]:
+    """Compile the API's one-query lookup once: (SQL, parameters with placeholders, column names).
+
+    Built from the same querysets as the rest of the app (no SQL written by hand), so a schema change
+    reaches it; compiling it per call cost about half of an API answer's CPU (benchmarks/README.md, P5).
+    """
+    states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose_id=_HOT_PURPOSE)
+    annotations = {"c_state": Subquery(states.values("state")[:1]),
+                   "c_event": Subquery(states.values("last_event_id")[:1]),
+                   "c_erased": Exists(Suppression.objects.filter(email_hash=_HOT_SUPPRESSION_HASH))}
+    if wants_age:
+        ages = minors_selectors.age_statements_latest_first(subject_id=OuterRef("pk"))
+        annotations.update({f"a_{name}": Subquery(ages.values(name)[:1])
+                            for name in ("birth_date", "age", "stated_on")})
+    query = (subjects_selectors.subjects_by_email_hash(_HOT_SUBJECT_HASH).annotate(**annotations)
+             .values("pk", "country", "subdivision", *annotations).order_by("pk")[:1]).query
+    sql, params = query.sql_with_params()
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    return sql, tuple(params), names
+
+
+def _hot_lookup(email: str, *, purpose_id: int, wants_age: bool) -> dict[str, Any] | None:
+    """Run the compiled lookup for one address and purpose: the subject's row with its annotations, or None."""
+    subject_hash = email_digest(subjects_selectors.normalize_email(email))
+    if not subject_hash:
+        return None
+    values = {_HOT_PURPOSE: purpose_id, _HOT_SUBJECT_HASH: subject_hash,
+              _HOT_SUPPRESSION_HASH: suppression_hash(email)}
+    sql, placeholders, names = _hot_statement(connection.vendor, wants_age)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values.get(value, value) for value in placeholders])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = dict(zip(names, found, strict=True))
+    row["c_erased"] = bool(row["c_erased"])  # SQLite answers EXISTS with 0/1 ...
+    for name in ("a_birth_date", "a_stated_on"):  # ... and dates as text
+        if isinstance(row.get(name), str):
+            row[name] = dt.date.fromisoformat(row[name])
+    return row
+
+
 def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime | None = None,
                                age: int | None = None, country: str | None = None,
                                subdivision: str | None = None) -> tuple[bool, Decision]:
@@ -296,18 +345,10 @@ def consent_decision_for_email(email: str, purpose: Purpose, *, at: dt.datetime 
             return False, default_decision(purpose, country=country, subdivision=subdivision, age=age)
         return True, decision
     # One query for a known address: the subject, its state row for the purpose, whether the address was
-    # erased before and (for purposes with a minor rule) its latest age statement, as subqueries.
-    states = ConsentState.objects.filter(subject=OuterRef("pk"), purpose=purpose)
-    annotations = {"c_state": Subquery(states.values("state")[:1]),
-                   "c_event": Subquery(states.values("last_event_id")[:1]),
-                   "c_erased": Exists(Suppression.objects.filter(email_hash=suppression_hash(email)))}
+    # erased before and (for purposes with a minor rule) its latest age statement, as subqueries. The
+    # statement is compiled once per process (`_hot_statement`); each call only binds its three values.
     wants_age = age is None and purpose.minor_rule != MinorRule.NONE
-    if wants_age:
-        ages = minors_selectors.age_statements_latest_first(subject_id=OuterRef("pk"))
-        annotations.update({f"a_{name}": Subquery(ages.values(name)[:1])
-                            for name in ("birth_date", "age", "stated_on")})
-    row = (subjects_selectors.subjects_by_email(email).annotate(**annotations)
-           .values("pk", "country", "subdivision", *annotations).first())
+    row = _hot_lookup(email, purpose_id=purpose.pk, wants_age=wants_age)
     erased = row["c_erased"] if row is not None else suppression_for_email(email) is not None
     if (row is None or not row["c_state"]) and erased:
         return row is not None, erased_decision(purpose, country=row["country"] if row else country,

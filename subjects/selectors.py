@@ -17,7 +17,12 @@ def subjects_by_email(email: str | None) -> QuerySet[DataSubject]:
     normalized = normalize_email(email)
     if not normalized:
         return DataSubject.objects.none()
-    return DataSubject.objects.filter(email_hash=email_digest(normalized), erased_at__isnull=True)
+    return subjects_by_email_hash(email_digest(normalized))
+
+
+def subjects_by_email_hash(digest: str) -> QuerySet[DataSubject]:
+    """Return the (not erased) subjects whose keyed address hash is `digest` (see `email_digest`)."""
+    return DataSubject.objects.filter(email_hash=digest, erased_at__isnull=True)
 
 
 def subject_by_email(email: str | None) -> DataSubject | None:

@@ -98,8 +98,8 @@ def load(n_cases: int, n_due: int, today, tz: str) -> None:
         subject_id = cur.fetchone()[0]
         cur.execute("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                        agent_email, authorization_document, details, correction_wrong, correction_right,
-                       clinic_name, declaration_accepted, created_at, filed_identity) VALUES (%s, 'web_form', now(),
-                       false, '', '', '', '', '', '', '', true, now(), '{}') RETURNING id""", [subject_id])
+                       clinic_name, declaration_accepted, created_at, filed_identity, language) VALUES (%s, 'web_form',
+                       now(), false, '', '', '', '', '', '', '', true, now(), '{}', 'en') RETURNING id""", [subject_id])
         submission_id = cur.fetchone()[0]
         # Cases 1..n_due: CCPA opt-outs (no extension, no acknowledgement) due in 3 days. The others: CCPA
         # access requests due 10–309 days from now, half verified, half in progress.

@@ -75,16 +75,17 @@ def generate(count: int, per_submission: int, history_per_case: int, events_per_
                    updated_at, erased_at, created_at, '+' FROM subjects_datasubject""")
         sql("""INSERT INTO requests_app_submission (subject_id, channel, received_at, is_agent, agent_name,
                    agent_email, authorization_document, details, correction_wrong, correction_right, clinic_name,
-                   declaration_accepted, verified_at, created_at, filed_identity)
-               SELECT id, 'web_form', %s, false, '', '', '', 'Please send me my data.', '', '', '', true, %s, %s, '{}'
+                   declaration_accepted, verified_at, created_at, filed_identity, language)
+               SELECT id, 'web_form', %s, false, '', '', '', 'Please send me my data.', '', '', '', true, %s, %s, '{}',
+                      'en'
                FROM subjects_datasubject ORDER BY id""", (received, received, received))
         sql("""INSERT INTO requests_app_historicalsubmission (id, subject_id, channel, received_at, is_agent,
                    agent_name, agent_email, authorization_document, details, correction_wrong, correction_right,
-                   clinic_name, declaration_accepted, verified_at, created_at, filed_identity, history_date,
-                   history_type)
+                   clinic_name, declaration_accepted, verified_at, created_at, filed_identity, language,
+                   history_date, history_type)
                SELECT id, subject_id, channel, received_at, is_agent, agent_name, agent_email,
                    authorization_document, details, correction_wrong, correction_right, clinic_name,
-                   declaration_accepted, verified_at, created_at, filed_identity, created_at, '+'
+                   declaration_accepted, verified_at, created_at, filed_identity, language, created_at, '+'
                FROM requests_app_submission""")
     with transaction.atomic():
         sql("""INSERT INTO requests_app_case (reference, submission_id, subject_id, "right", regime, status,

@@ -16,6 +16,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -271,6 +272,14 @@ class CaseAdmin(ScopedHistoryAdmin):
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return list(CASE_LIST_ORDER)  # open cases first, nearest due date first
+
+    def get_paginator(self, request: HttpRequest, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The page the list will show, so an exact count reads that page's keys in the same statement.
+        try:
+            hint = int(request.GET.get(PAGE_VAR, 1))
+        except ValueError:
+            hint = 1
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, page_hint=hint)
 
     def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         if obj is None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -18,18 +19,29 @@ from requests_app.workflow import OPEN_STATUSES
 
 
 class CaseStateFilter(admin.SimpleListFilter):
-    """Open or closed; no parameter means open (the officers' everyday list)."""
+    """Open or closed; no parameter means open (the officers' everyday list), or all cases when the officer
+    searches (a reference or an address looked up must be found even once its case is closed) or chose a
+    status (which is open or closed by itself)."""
 
     title = _("open or closed")
     parameter_name = "state"
     DEFAULT = "open"
+
+    def __init__(self, request, params, model, model_admin) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+        # A status chosen in the sidebar says open or closed by itself (the default would hide a closed one).
+        self.status_chosen = any((key == "status" or key.startswith("status__")) and request.GET.get(key)
+                                 for key in request.GET)
 
     def lookups(self, request, model_admin):
         return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All cases"))]
 
     def value(self) -> str:
         value = super().value()
-        return value if value in ("open", "closed", "all") else self.DEFAULT
+        if value in ("open", "closed", "all"):
+            return value
+        return "all" if self.searching or self.status_chosen else self.DEFAULT
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "open":

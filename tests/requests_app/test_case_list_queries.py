@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from medprivacy import access, roles
@@ -118,6 +119,35 @@ def test_a_page_is_fetched_by_its_keys_in_the_lists_order(world):
     paginator = LargeTablePaginator(queryset, 3)
     assert [c.pk for c in paginator.page(2).object_list] == [c.pk for c in queryset[3:6]]
     assert [c.pk for c in paginator.page(3).object_list] == [c.pk for c in queryset[6:9]]
+
+
+def test_an_exact_count_reads_the_hinted_pages_keys_in_the_same_statement(world, django_assert_num_queries):
+    for _ in range(5):
+        make_case()
+    queryset = Case.objects.alias(open_rank=open_rank()).select_related("subject").order_by("-due_on", "-pk")
+    total = queryset.count()
+    paginator = LargeTablePaginator(queryset, 3, page_hint=2)
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):  # EXPLAIN, then count + keys
+        assert paginator.count == total
+    expected = [c.pk for c in queryset[3:6]]
+    with django_assert_num_queries(1):  # only the page's rows by their keys
+        assert [c.pk for c in paginator.page(2).object_list] == expected
+    assert [c.pk for c in paginator.page(1).object_list] == [c.pk for c in queryset[0:3]]  # another page: its keys
+    beyond = LargeTablePaginator(queryset, 3, page_hint=99)
+    assert beyond.count == total  # no rows on the hinted page: counted the usual way
+
+
+def test_the_case_list_counts_and_pages_in_one_statement(world, client):
+    require_postgres()
+    for _ in range(60):
+        make_case()
+    client.force_login(world["boss"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(CHANGELIST, {"state": "all", "p": "2"})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == Case.objects.count() - 50
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert any("COUNT(*) OVER ()" in sql for sql in statements)
+    assert not any(sql.startswith('SELECT COUNT(*) AS "__count" FROM "requests_app_case"') for sql in statements)
 
 
 # --- search ------------------------------------------------------------------------------------------------

@@ -132,6 +132,22 @@ def test_search_by_reference_and_exact_normalized_email(client, people, cases):
     assert listed(boss.get(CHANGELIST, {"q": partial})) == set()
 
 
+def test_a_search_finds_a_closed_case_unless_the_officer_chose_open(client, people, cases):
+    workbench.case_withdraw_on_behalf(dsr=cases["olivia_1"], actor=people["olivia"], reason="phoned")
+    boss = client_for(client, people["boss"])
+    closed = cases["olivia_1"]
+    response = boss.get(CHANGELIST, {"q": closed.reference})
+    assert listed(response) == {closed.pk}
+    state = next(f for f in response.context["cl"].filter_specs if f.parameter_name == "state")
+    assert state.value() == "all"  # the sidebar says what the list shows
+    assert listed(boss.get(CHANGELIST, {"q": closed.subject.email})) == {closed.pk}
+    assert listed(boss.get(CHANGELIST, {"q": closed.reference, "state": "open"})) == set()
+    assert closed.pk not in listed(boss.get(CHANGELIST))  # without a search the list still opens on open cases
+    # A status chosen in the sidebar is open or closed by itself: "Withdrawn" lists the withdrawn case.
+    closed.refresh_from_db()
+    assert listed(boss.get(CHANGELIST, {"status__exact": closed.status})) == {closed.pk}
+
+
 def test_open_cases_come_first_by_nearest_due_date(client, people, cases):
     workbench.case_withdraw_on_behalf(dsr=cases["olivia_1"], actor=people["olivia"], reason="phoned")
     workbench.case_extend(dsr=cases["olivia_2"], actor=people["olivia"], reason="archives")

@@ -1,7 +1,7 @@
 """Benchmark the reminders sweep: 1,000,000 open cases, 10,000 of them due, on PostgreSQL (issue 19, P3).
 
 Measures, in one run and on the same data:
-- the claim through the service (`reminders_claim`: reads the cases whose stored `next_reminder_at` has come,
+- the claim through the service (`reminders_claim`: reads the cases whose stored next look has come,
   locks them, computes every kind of reminder for them, inserts them with bulk_create(ignore_conflicts), and
   reschedules the cases), beside the baseline: the due-soon claim written as one raw
   `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` over the open cases;
@@ -82,8 +82,9 @@ RETURNING id
 def load(n_cases: int, n_due: int, today, tz: str) -> None:
     """Fill the tables with n_cases open, assigned cases; n_due of them due in three days (no extension).
 
-    `next_reminder_at` is what `Case.save` stores for these cases (checked on a sample after loading): midnight
-    seven days before the due date (the first due-soon reminder), i.e. now for the due ones.
+    Their schedule rows (`CaseReminderSchedule.next_at`) are what `Case.save` stores for these cases (checked on
+    a sample after loading): midnight seven days before the due date (the first due-soon reminder), i.e. now
+    for the due ones.
     """
     with connection.cursor() as cur:
         cur.execute("TRUNCATE requests_app_reminder, timeline_timelineevent, requests_app_case, "
@@ -109,20 +110,23 @@ def load(n_cases: int, n_due: int, today, tz: str) -> None:
                 verification_method, needs_officer_verification, acknowledge_by, respond_by, extended_respond_by,
                 due_on, acknowledged_at, extended_at, extension_reason, paused_days, paused_since, assignee_id,
                 duplicate_of_id, closed_at, outcome_summary, denial_ground, created_at, updated_at, outcome,
-                verification_evidence, verification_scope, next_reminder_at)
+                verification_evidence, verification_scope)
             SELECT 'B-' || lpad(i::text, 8, '0'), %(sub)s, %(subj)s,
                    CASE WHEN i <= %(due)s THEN 'opt_out_sale_sharing' ELSE 'access' END, 'ccpa',
                    CASE WHEN i %% 2 = 0 THEN 'verified' ELSE 'in_progress' END, 'web_form',
                    now(), %(today)s::date, false, false, 'email', now(), 'bench', false, NULL, d.due,
                    CASE WHEN i <= %(due)s THEN NULL ELSE d.due + 45 END, d.due, now(), NULL, '', 0, NULL, %(off)s,
-                   NULL, NULL, '', '', now(), now(), '', '', '',
-                   (GREATEST(%(today)s::date, d.due - 7)::timestamp AT TIME ZONE %(tz)s)
+                   NULL, NULL, '', '', now(), now(), '', '', ''
             FROM generate_series(1, %(n)s) AS i
             CROSS JOIN LATERAL (SELECT CASE WHEN i <= %(due)s THEN %(today)s::date + 3
                                             ELSE %(today)s::date + 10 + (i %% 300) END AS due) d
         """, {"sub": submission_id, "subj": subject_id, "due": n_due, "today": today, "off": officer_id,
               "n": n_cases, "tz": tz})
+        cur.execute("""INSERT INTO requests_app_casereminderschedule (case_id, next_at)
+                       SELECT id, GREATEST(%(today)s::date, due_on - 7)::timestamp AT TIME ZONE %(tz)s
+                       FROM requests_app_case""", {"today": today, "tz": tz})
         cur.execute("ANALYZE requests_app_case")
+        cur.execute("ANALYZE requests_app_casereminderschedule")
         cur.execute("ANALYZE auth_user")
 
 
@@ -173,8 +177,9 @@ def main() -> None:
     if args.reuse:
         with connection.cursor() as cur:
             cur.execute("TRUNCATE requests_app_reminder, timeline_timelineevent")
-            cur.execute("""UPDATE requests_app_case SET next_reminder_at = %s::date::timestamp AT TIME ZONE %s
-                           WHERE due_on <= %s::date + 7""", [today, str(policy.time_zone), today])
+            cur.execute("""UPDATE requests_app_casereminderschedule s SET next_at = %s::date::timestamp AT TIME ZONE %s
+                           FROM requests_app_case c WHERE c.id = s.case_id AND c.due_on <= %s::date + 7""",
+                        [today, str(policy.time_zone), today])
     else:
         print(f"Loading {args.scale:,} open cases ({args.due:,} due) into {connection.settings_dict['NAME']} …")
         load_s, _ = timed(lambda: load(args.scale, args.due, today, str(policy.time_zone)))
@@ -183,8 +188,8 @@ def main() -> None:
     from requests_app.reminder_schedule import next_reminder_at
 
     sample = Case.objects.filter(pk__in=[1, 2, args.due, args.due + 1, args.scale // 2, args.scale])
-    for dsr in sample:  # the loaded schedule is what the model would store
-        assert dsr.next_reminder_at == next_reminder_at(dsr, policy=policy, now=now), dsr.pk
+    for dsr in sample.select_related("reminder_schedule"):  # the loaded schedule is what the model would store
+        assert dsr.reminder_schedule.next_at == next_reminder_at(dsr, policy=policy, now=now), dsr.pk
 
     horizon = today + dt.timedelta(days=max(policy.due_offsets))
     raw_params = {"offsets": list(policy.due_offsets), "today": today, "horizon": horizon,

@@ -122,7 +122,7 @@ def load(scale: int) -> dict:
                 verification_method, needs_officer_verification, acknowledge_by, respond_by, extended_respond_by,
                 due_on, acknowledged_at, extended_at, extension_reason, paused_days, paused_since, assignee_id,
                 duplicate_of_id, closed_at, outcome_summary, denial_ground, created_at, updated_at, outcome,
-                verification_evidence, verification_scope, awaiting_reply_since, next_reminder_at)
+                verification_evidence, verification_scope, awaiting_reply_since)
             SELECT 'DSR-' || (2024 + i %% 3) || '-' || lpad(i::text, 7, '0'),
                    %(sub)s + (i - 1) / 2, %(subj)s + (i - 1) / 2,
                    (ARRAY['access','erasure','correction','opt_out_sale_sharing'])[1 + i %% 4], 'ccpa',
@@ -134,7 +134,7 @@ def load(scale: int) -> dict:
                    d.received::date + 45 + CASE WHEN i %% 50 = 0 THEN 45 ELSE 0 END, d.received, NULL, '', 0, NULL,
                    %(off)s + CASE WHEN i %% %(step)s = 0 THEN 0 ELSE 1 + i %% %(others)s END,
                    NULL, CASE WHEN i %% 8 = 0 THEN NULL ELSE d.received + interval '30 days' END, '', '',
-                   d.received, d.received, CASE WHEN i %% 8 = 0 THEN '' ELSE 'complied' END, '', '', NULL, NULL
+                   d.received, d.received, CASE WHEN i %% 8 = 0 THEN '' ELSE 'complied' END, '', '', NULL
             FROM generate_series(1, %(n)s) AS i
             CROSS JOIN LATERAL (SELECT timestamptz '2024-01-01 12:00+00' + (i %% 1095) * interval '1 day'
                                 AS received) d

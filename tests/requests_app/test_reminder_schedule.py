@@ -1,5 +1,5 @@
-"""The stored next look of the reminder sweep (`Case.next_reminder_at`): kept by every write of an input, read
-by the sweep instead of recomputing every open case, never late."""
+"""The stored next look of the reminder sweep (`CaseReminderSchedule.next_at`): kept by every write of an input,
+read by the sweep instead of recomputing every open case, never late."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from requests_app import reminder_schedule
-from requests_app.models import Case, Reminder
+from requests_app.models import Case, CaseReminderSchedule, Reminder
 from requests_app.services import reminders, workbench
 from requests_app.services.cases import case_change_status
 from requests_app.services.conversation import case_requester_reply
@@ -36,7 +35,7 @@ def midnight(day: dt.date) -> dt.datetime:
 
 
 def stored(dsr: Case) -> dt.datetime | None:
-    return Case.objects.values_list("next_reminder_at", flat=True).get(pk=dsr.pk)
+    return CaseReminderSchedule.objects.filter(case_id=dsr.pk).values_list("next_at", flat=True).first()
 
 
 @pytest.fixture
@@ -142,7 +141,7 @@ def test_a_claim_moves_the_next_look_past_today_and_only_for_the_cases_it_read(d
 def test_the_sweep_only_reads_cases_whose_next_look_has_come(dsr, people):
     with time_machine.travel(at(dt.date(2026, 3, 6)), tick=False):
         workbench.case_assign(dsr=dsr, assignee=people["olivia"], actor=people["boss"])
-    Case.objects.filter(pk=dsr.pk).update(next_reminder_at=midnight(dt.date(2026, 3, 17)))
+    CaseReminderSchedule.objects.filter(case_id=dsr.pk).update(next_at=midnight(dt.date(2026, 3, 17)))
     with time_machine.travel(at(dt.date(2026, 3, 16)), tick=False):
         assert reminders.reminders_claim().claimed_ids == []  # due by its inputs, but not looked at yet
     with time_machine.travel(at(dt.date(2026, 3, 17)), tick=False):
@@ -158,9 +157,10 @@ def test_steady_state_sweep_costs_one_query_however_many_cases_are_open(people):
         make_case()
     with time_machine.travel(at(dt.date(2026, 3, 6)), tick=False), CaptureQueriesContext(connection) as many:
         assert reminders.reminders_claim().claimed_ids == []
-    reads = [q["sql"] for q in many.captured_queries if "requests_app_case" in q["sql"]]
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(reads) == 1 and "next_reminder_at" in reads[0]
+    reads = [q["sql"] for q in many.captured_queries if "requests_app_case" in q["sql"]]
+    assert len(reads) == 1 and "requests_app_casereminderschedule" in reads[0]  # the narrow table alone
+    assert '"requests_app_case"' not in reads[0]
 
 
 def test_a_reminder_nobody_can_receive_keeps_the_case_due_for_the_next_sweep():
@@ -183,12 +183,21 @@ def test_reschedule_command_applies_changed_offsets(dsr, settings):
     assert stored(dsr) == midnight(dt.date(2026, 3, 14))
 
 
-def test_the_data_migration_fills_open_cases_and_leaves_closed_ones(dsr, people):
+@pytest.mark.django_db(transaction=True)
+def test_the_migrations_fill_open_cases_then_move_their_next_look_to_the_schedule_table(people):
+    from django.db.migrations.executor import MigrationExecutor
+
+    dsr = make_case(right="access", regime="ccpa")
     closed = make_case()
     workbench.case_withdraw_on_behalf(dsr=closed, actor=people["boss"], reason="Requester phoned to withdraw")
-    Case.objects.update(next_reminder_at=None)
-    fill = __import__("requests_app.migrations.0018_fill_case_next_reminder_at", fromlist=["fill"]).fill
-    fill(django_apps, None)
+    before, after = ("requests_app", "0018_fill_case_next_reminder_at"), ("requests_app", "0019_case_reminder_schedule")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])  # the column on the case, as 0013-0018 left it
+    old_apps = executor.loader.project_state(before).apps
+    old_apps.get_model("requests_app", "Case").objects.update(next_reminder_at=None)
+    __import__("requests_app.migrations.0018_fill_case_next_reminder_at", fromlist=["fill"]).fill(old_apps, None)
+    executor.loader.build_graph()
+    executor.migrate([after])  # 0019 copies each stored look into the schedule table and drops the column
     assert stored(dsr) == midnight(dt.date(2026, 3, 16))
     assert stored(closed) is None
 

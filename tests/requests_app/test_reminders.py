@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 
 from medprivacy.models import JobRun
-from requests_app.models import Case, Reminder
+from requests_app.models import Case, CaseReminderSchedule, Reminder
 from requests_app.services import reminders
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
@@ -238,7 +238,7 @@ def test_claim_inserts_each_key_once_and_returns_only_what_this_call_inserted():
     with time_machine.travel(at(dt.date(2026, 4, 16)), tick=False):
         first = reminders.reminders_claim()
         second = reminders.reminders_claim()  # the case's next look is tomorrow: nothing to read
-        Case.objects.filter(pk=dsr.pk).update(next_reminder_at=at(dt.date(2026, 4, 16), 0))  # looked at again
+        CaseReminderSchedule.objects.filter(case_id=dsr.pk).update(next_at=at(dt.date(2026, 4, 16), 0))  # again
         third = reminders.reminders_claim()
     assert len(first.claimed_ids) == 2  # due_soon and extension_notice
     assert second.claimed_ids == [] and second.already_claimed == 0

@@ -8,7 +8,7 @@ from requests_app.services.reminders import reminders_reschedule_open
 
 
 class Command(BaseCommand):
-    help = ("Recompute Case.next_reminder_at for every open case from the current reminder settings "
+    help = ("Recompute when the reminder sweep next looks at every open case from the current reminder settings "
             "(needed after changing MEDPRIVACY_REMINDERS offsets).")
 
     def handle(self, *args: Any, **options: Any) -> None:

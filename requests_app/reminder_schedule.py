@@ -1,7 +1,8 @@
 """When a case next needs the reminder sweep: the policy (settings) and a pure function of the case's fields.
 
 The sweep (`services.reminders`) reads only cases whose stored next look (`CaseReminderSchedule.next_at`) has
-passed (healthchecks' `alert_after` pattern), so its cost follows what is due, not what is open. The stored value is computed here:
+passed (healthchecks' `alert_after` pattern), so its cost follows what is due, not what is open. The stored
+value is computed here:
 
 - on every save of a case (`Case.save`), from the case's inputs as they now are, with `after=None`: the
   first day since receipt on which any kind of reminder may be due (a past day: the next sweep looks);

@@ -33,6 +33,7 @@ from simple_history.utils import get_history_model_for_model
 
 from audit.services import audit_append
 from retention import registry, selectors
+from retention.lookups import IdBatch
 from retention.minimums import minimum_problem
 from retention.models import (
     Action,
@@ -295,7 +296,9 @@ def _history_model(model: type[models.Model]) -> type[models.Model] | None:
 
 def _by_ids(field: str, pks: Sequence[int] | QuerySet) -> dict[str, Any]:
     """Filter `field` on a batch: an id list as one array parameter, or a subquery of ids (set-based)."""
-    return {f"{field}__in": pks} if isinstance(pks, QuerySet) else {f"{field}__retention_any": pks}
+    if isinstance(pks, QuerySet):
+        return {f"{field}__in": pks}
+    return {f"{field}__retention_any": pks if isinstance(pks, IdBatch) else IdBatch(pks)}
 
 
 def _history_rows(model: type[models.Model], pks: Sequence[int] | QuerySet):

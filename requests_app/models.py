@@ -9,9 +9,10 @@ and history of cases carry references, not contents.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, Value, When
 from django.db.models.functions import Upper
@@ -220,19 +221,37 @@ class Case(models.Model):
         return disclosure_refusal(self.status, officer_must_verify=self.needs_officer_verification)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# The officers' workbench: object permissions on cases, private attachments, controllers to redirect to
-# ---------------------------------------------------------------------------------------------------------
-
-
 class CaseReminderScheduleManager(models.Manager):
     def store(self, *, case_id: int, at: dt.datetime | None) -> None:
-        """Set when the sweep next looks at the case (one upsert), or forget it (None: a closed case)."""
-        if at is None:
-            self.filter(case_id=case_id).delete()
+        """Set when the sweep next looks at one case, or forget it (None: a closed case)."""
+        self.store_many([(case_id, at)])
+
+    def store_many(self, changes: Sequence[tuple[int, dt.datetime | None]]) -> None:
+        """Write (case id, next look) pairs set-based: one upsert for the instants, one delete for the Nones.
+
+        On PostgreSQL the upsert is one statement with the ids and instants as two array parameters (no
+        placeholder per row); elsewhere bulk_create's upsert in batches.
+        """
+        upserts = [(pk, at) for pk, at in changes if at is not None]
+        cleared = [pk for pk, at in changes if at is None]
+        for start in range(0, len(cleared), SCHEDULE_CHUNK):
+            self.filter(case_id__in=cleared[start:start + SCHEDULE_CHUNK]).delete()
+        if not upserts:
             return
-        self.bulk_create([self.model(case_id=case_id, next_at=at)], update_conflicts=True,
-                         unique_fields=["case"], update_fields=["next_at"])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_SCHEDULE_UPSERT_SQL, [[pk for pk, _ in upserts], [at for _, at in upserts]])
+            return
+        self.bulk_create([self.model(case_id=pk, next_at=at) for pk, at in upserts], update_conflicts=True,
+                         unique_fields=["case"], update_fields=["next_at"], batch_size=SCHEDULE_CHUNK)
+
+
+SCHEDULE_CHUNK = 1000  # ids per IN (...) list or bulk statement: well inside SQLite's and PostgreSQL's limits
+_SCHEDULE_UPSERT_SQL = """
+INSERT INTO requests_app_casereminderschedule (case_id, next_at)
+SELECT v.id, v.at FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at
+"""
 
 
 class CaseReminderSchedule(models.Model):
@@ -254,6 +273,12 @@ class CaseReminderSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} at {self.next_at:%Y-%m-%d %H:%M}"
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The officers' workbench: object permissions on cases, private attachments, controllers to redirect to
+# ---------------------------------------------------------------------------------------------------------
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):

@@ -343,6 +343,8 @@ def _delete_rows(model: type[models.Model], pks: Sequence[int] | QuerySet, *, ca
     subquery (`… WHERE case_id = ANY(batch)`), never as ids fetched into Python; only a relation of a
     model to itself fetches its ids (each level of such a chain is one more statement).
     """
+    if not isinstance(pks, QuerySet | IdBatch):
+        pks = IdBatch(pks)  # once per batch: every statement below reuses its one array parameter
     for rel in get_candidate_relations_to_delete(model._meta):
         field = rel.field
         on_delete = field.remote_field.on_delete

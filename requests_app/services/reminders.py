@@ -249,31 +249,16 @@ def cases_due_for_reminders(*, now: dt.datetime) -> QuerySet[Case]:
 
 def reminders_reschedule(*, cases: Iterable[Case | SimpleNamespace], policy: ReminderPolicy, now: dt.datetime,
                          after: dt.date | None, current: Mapping[int, dt.datetime] | None = None) -> int:
-    """Store each case's next look (reminder_schedule.next_reminder_at) in the schedule table, set-based:
-    one upsert for the cases with a next look, one delete for those without; return how many were written.
+    """Store each case's next look (reminder_schedule.next_reminder_at) in the schedule table, set-based
+    (`CaseReminderSchedule.objects.store_many`); return how many were written.
     `current` (case id -> stored instant, when the caller read them) skips the cases whose look is unchanged."""
     computed = [(dsr.pk, next_reminder_at(dsr, policy=policy, now=now, after=after)) for dsr in cases]
     changes = computed if current is None else [(pk, at) for pk, at in computed if at != current.get(pk)]
-    upserts = [(pk, at) for pk, at in changes if at is not None]
-    cleared = [pk for pk, at in changes if at is None]
-    for start in range(0, len(cleared), IN_CHUNK):
-        CaseReminderSchedule.objects.filter(case_id__in=cleared[start:start + IN_CHUNK]).delete()
-    if upserts and connection.vendor == "postgresql":  # one statement, the ids and instants as two arrays
-        with connection.cursor() as cursor:
-            cursor.execute(_RESCHEDULE_SQL, [[pk for pk, _ in upserts], [at for _, at in upserts]])
-    elif upserts:
-        CaseReminderSchedule.objects.bulk_create(
-            [CaseReminderSchedule(case_id=pk, next_at=at) for pk, at in upserts], update_conflicts=True,
-            unique_fields=["case"], update_fields=["next_at"], batch_size=IN_CHUNK)
+    CaseReminderSchedule.objects.store_many(changes)
     return len(changes)
 
 
-# The two set-based statements of the claim on PostgreSQL (elsewhere: bulk_create / grouped updates).
-_RESCHEDULE_SQL = """
-INSERT INTO requests_app_casereminderschedule (case_id, next_at)
-SELECT v.id, v.at FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
-ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at
-"""
+# The claim's set-based insert on PostgreSQL (elsewhere: bulk_create).
 _CLAIM_SQL = """
 INSERT INTO requests_app_reminder (case_id, kind, target_date, due_date, recipients, state, attempts, created_at,
                                    next_attempt_at, claim_token, last_error)

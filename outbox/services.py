@@ -111,9 +111,14 @@ def templates_missing_translations() -> dict[str, list[str]]:
             if (missing := [code for code in template_languages(key) if code not in stored.get(key, set())])}
 
 
-def template_missing_languages(key: str) -> list[str]:
-    """Return the languages `key` is written in that have no stored template (it is sent in English)."""
-    stored = set(MessageTemplate.objects.filter(key=key).values_list("language", flat=True))
+def template_missing_languages(key: str, *, stored: Iterable[str] | None = None) -> list[str]:
+    """Return the languages `key` is written in that have no stored template (it is sent in English).
+
+    `stored`: the languages already known to be stored for `key` (a list page annotates them), else read.
+    """
+    if stored is None:
+        stored = MessageTemplate.objects.filter(key=key).values_list("language", flat=True)
+    stored = set(stored)
     return [language for language in template_languages(key) if language not in stored]
 
 

@@ -10,7 +10,9 @@ import re
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from hypothesis import HealthCheck, given
@@ -207,6 +209,20 @@ def test_an_officer_enters_a_phone_request_in_german_and_can_change_the_language
     assert dsr.timeline.filter(summary__startswith="Requester's language set to Español (was Deutsch)").exists()
     with pytest.raises(workbench.WorkbenchError, match="Choose one of the languages: en, es, de"):
         workbench.submission_language_set(dsr=dsr, actor=crew["olivia"], language="fr")
+
+
+def test_the_template_list_reads_every_rows_translations_in_its_one_query(client, monkeypatch):
+    monkeypatch.delitem(defaults_de.TEMPLATES, "thread_progress")  # the list seeds the others
+    client.force_login(people()["boss"])
+    url = reverse("admin:outbox_messagetemplate_changelist")
+    client.get(url)  # the first visit stores every default template
+    counts = {}
+    for language in ("es", "en"):  # no English rows, then a page of English rows, each showing its languages
+        with CaptureQueriesContext(connection) as ctx:
+            listing = client.get(url, {"language__exact": language})
+        counts[language] = len(ctx.captured_queries)
+    assert "Missing, sent in English: Deutsch" in listing.content.decode()
+    assert counts["en"] == counts["es"]  # not one query per English row
 
 
 # --- Fallback to English -----------------------------------------------------------------------------------

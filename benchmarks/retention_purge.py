@@ -4,17 +4,21 @@ same rows in batches of the same size, measured in the same run on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mp_bench_retention \\
         .venv/bin/python benchmarks/retention_purge.py [--count 1000000] [--batch-size 1000]
+            [--profile] [--trace-memory]
 
 The database is migrated and emptied of request records first: use a database of its own.
-Prints rows/s, peak Python memory (tracemalloc) and process max RSS, the longest batch transaction,
-and the ratio purge time / raw SQL time.
+Prints rows/s, the service's CPU time, process max RSS, the longest batch transaction and the ratio
+purge time / raw SQL time; with --trace-memory also peak Python memory (tracemalloc, which slows the
+Python side: earlier runs had it on while timing).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import os
+import pstats
 import resource
 import sys
 import time
@@ -129,20 +133,30 @@ def only_request_records_rule() -> None:
         services.retention_rule_save(rule=rule, actor=None, reason="Benchmark: request records only")
 
 
-def run_service(batch_size: int) -> dict:
-    tracemalloc.start()
+def run_service(batch_size: int, *, trace_memory: bool, profile: bool) -> dict:
+    if trace_memory:
+        tracemalloc.start()
+    profiler = cProfile.Profile() if profile else None
+    cpu = time.process_time()
     started = time.perf_counter()
     run = services.purge_run_plan(mode=PurgeRun.Mode.LIVE, trigger=PurgeRun.Trigger.COMMAND,
                                   batch_size=batch_size)
     planned = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     run = services.purge_run_execute(run=run)
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
+    cpu = time.process_time() - cpu
+    peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
     tracemalloc.stop()
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     items = list(run.items.values("target", "deleted", "batches", "longest_batch_ms", "failed"))
     return {"seconds": elapsed, "plan_seconds": planned - started, "peak_bytes": peak,
             "longest_ms": max(i["longest_batch_ms"] for i in items), "items": items,
-            "status": run.status}
+            "status": run.status, "cpu_seconds": cpu}
 
 
 def _keyset_delete(select_ids: str, params: tuple, deletes: list[str], batch_size: int,
@@ -163,8 +177,9 @@ def _keyset_delete(select_ids: str, params: tuple, deletes: list[str], batch_siz
         longest[0] = max(longest[0], time.perf_counter() - started)
 
 
-def run_raw_sql(batch_size: int) -> dict:
-    tracemalloc.start()
+def run_raw_sql(batch_size: int, *, trace_memory: bool) -> dict:
+    if trace_memory:
+        tracemalloc.start()
     longest = [0.0]
     started = time.perf_counter()
     cutoff = timezone.now() - dt.timedelta(days=731)
@@ -189,9 +204,13 @@ def run_raw_sql(batch_size: int) -> dict:
              "DELETE FROM subjects_datasubject WHERE id = ANY(%s)"], batch_size, longest),
     }
     elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
+    peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
     tracemalloc.stop()
     return {"seconds": elapsed, "peak_bytes": peak, "longest_ms": longest[0] * 1000, "deleted": deleted}
+
+
+def peak_memory(result: dict) -> str:
+    return "" if result["peak_bytes"] is None else f", peak Python memory {result['peak_bytes'] / 1e6:.1f} MB"
 
 
 def remaining() -> dict[str, int]:
@@ -206,6 +225,10 @@ def main() -> None:
     parser.add_argument("--cases-per-submission", type=int, default=100)
     parser.add_argument("--history-per-case", type=int, default=1)
     parser.add_argument("--events-per-case", type=int, default=1)
+    parser.add_argument("--trace-memory", action="store_true",
+                        help="also report peak Python memory (tracemalloc; it slows every allocation, so the "
+                             "times are then not comparable)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the service's execution")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL to a database of its own.")
@@ -223,12 +246,12 @@ def main() -> None:
           f"{connection.cursor().connection.info.server_version}")
     rows = build()
     total_rows = sum(rows.values())
-    service = run_service(args.batch_size)
+    service = run_service(args.batch_size, trace_memory=args.trace_memory, profile=args.profile)
     left = remaining()
     print(f"purge service: {service['seconds']:.1f}s (plan {service['plan_seconds']:.1f}s), "
           f"{args.count / service['seconds']:,.0f} cases/s, {total_rows / service['seconds']:,.0f} rows/s "
-          f"(all {total_rows:,} rows incl. history and timeline), peak Python memory "
-          f"{service['peak_bytes'] / 1e6:.1f} MB, longest transaction {service['longest_ms']:.0f} ms, "
+          f"(all {total_rows:,} rows incl. history and timeline), {service['cpu_seconds']:.1f}s of CPU"
+          f"{peak_memory(service)}, longest transaction {service['longest_ms']:.0f} ms, "
           f"status {service['status']}, left behind: {left or 'nothing'}")
     for item in service["items"]:
         print(f"    {item['target']}: {item['deleted']:,} deleted in {item['batches']} batches, "
@@ -236,10 +259,10 @@ def main() -> None:
 
     print("== the same rows regenerated, raw SQL keyset DELETE in the same batch size")
     build()
-    raw = run_raw_sql(args.batch_size)
+    raw = run_raw_sql(args.batch_size, trace_memory=args.trace_memory)
     left = remaining()
     print(f"raw SQL: {raw['seconds']:.1f}s, {args.count / raw['seconds']:,.0f} cases/s, "
-          f"{total_rows / raw['seconds']:,.0f} rows/s, peak Python memory {raw['peak_bytes'] / 1e6:.1f} MB, "
+          f"{total_rows / raw['seconds']:,.0f} rows/s{peak_memory(raw)}, "
           f"longest transaction {raw['longest_ms']:.0f} ms, left behind: {left or 'nothing'}")
     print(f"ratio purge service / raw SQL: {service['seconds'] / raw['seconds']:.2f}x "
           f"(execution only, without the service's planning counts: "

@@ -13,27 +13,18 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
-from django.db.models.deletion import (
-    CASCADE,
-    DO_NOTHING,
-    PROTECT,
-    RESTRICT,
-    SET_NULL,
-    get_candidate_relations_to_delete,
-)
+from django.db.models.deletion import CASCADE, get_candidate_relations_to_delete
 from django.utils import timezone
-from simple_history.utils import get_history_model_for_model
 
 from audit.services import audit_append
 from retention import registry, selectors
-from retention.lookups import IdBatch
+from retention.cascade import RowBlocked, by_ids, delete_files, delete_rows, history_model
 from retention.minimums import minimum_problem
 from retention.models import (
     Action,
@@ -57,10 +48,6 @@ MAX_ERROR_CHARS = 4000
 
 class PurgeNotAllowed(Exception):
     """A purge run is not in a state that allows the asked-for step."""
-
-
-class RowBlocked(Exception):
-    """A row cannot be deleted: something still points at it (PROTECT), or the target forbids cascades."""
 
 
 # --- The schedule ----------------------------------------------------------------------------------
@@ -288,24 +275,11 @@ def purge_run_cancel(*, run: PurgeRun, actor: AbstractBaseUser) -> PurgeRun:
 
 # --- Executing a live run ---------------------------------------------------------------------------
 
-def _history_model(model: type[models.Model]) -> type[models.Model] | None:
-    if not hasattr(model._meta, "simple_history_manager_attribute"):
-        return None
-    return get_history_model_for_model(model)
-
-
-def _by_ids(field: str, pks: Sequence[int] | QuerySet) -> dict[str, Any]:
-    """Filter `field` on a batch: an id list as one array parameter, or a subquery of ids (set-based)."""
-    if isinstance(pks, QuerySet):
-        return {f"{field}__in": pks}
-    return {f"{field}__retention_any": pks if isinstance(pks, IdBatch) else IdBatch(pks)}
-
-
 def _history_rows(model: type[models.Model], pks: Sequence[int] | QuerySet):
-    history = _history_model(model)
+    history = history_model(model)
     if history is None:
         return None
-    return history._base_manager.filter(**_by_ids(model._meta.pk.attname, pks)).order_by()
+    return history._base_manager.filter(**by_ids(model._meta.pk.attname, pks)).order_by()
 
 
 def _collect_files(model: type[models.Model], pks: Sequence[int] | QuerySet,
@@ -314,7 +288,7 @@ def _collect_files(model: type[models.Model], pks: Sequence[int] | QuerySet,
     names: set[tuple[str, str]] = set()
     if not fields:
         return names
-    querysets = [model._base_manager.filter(**_by_ids("pk", pks)).order_by()]
+    querysets = [model._base_manager.filter(**by_ids("pk", pks)).order_by()]
     history = _history_rows(model, pks)
     if history is not None:
         querysets.append(history)
@@ -322,64 +296,6 @@ def _collect_files(model: type[models.Model], pks: Sequence[int] | QuerySet,
         for row in qs.values_list(*fields):
             names.update((f, name) for f, name in zip(fields, row, strict=True) if name)
     return names
-
-
-def _delete_files(model: type[models.Model], names: set[tuple[str, str]]) -> None:
-    # Inside the batch transaction, on purpose: if the commit then fails the row survives with its
-    # file gone and the next attempt deletes the row; deleting after commit could orphan a file forever
-    # when the process dies in between. Storage deletes are idempotent.
-    for field_name, name in names:
-        model._meta.get_field(field_name).storage.delete(name)
-
-
-def _delete_rows(model: type[models.Model], pks: Sequence[int] | QuerySet, *, cascade: bool) -> int:
-    """Delete rows and, first, what depends on them; delete their history rows. Return rows deleted.
-
-    Follows each relation's on_delete like Django's collector, without loading instances or sending
-    delete signals (simple-history's would write a "deleted" history row holding a copy of the data).
-    The stored files of every FileField of every deleted row go too.
-
-    Set-based: one statement per relation over the whole batch. A cascade passes its dependents on as a
-    subquery (`… WHERE case_id = ANY(batch)`), never as ids fetched into Python; only a relation of a
-    model to itself fetches its ids (each level of such a chain is one more statement).
-    """
-    if not isinstance(pks, QuerySet | IdBatch):
-        pks = IdBatch(pks)  # once per batch: every statement below reuses its one array parameter
-    for rel in get_candidate_relations_to_delete(model._meta):
-        field = rel.field
-        on_delete = field.remote_field.on_delete
-        if on_delete is DO_NOTHING:
-            continue
-        dependents = rel.related_model._base_manager.filter(**_by_ids(field.name, pks)).order_by()
-        if on_delete is CASCADE:
-            if not cascade:
-                if dependents.exists():
-                    raise RowBlocked(f"{rel.related_model._meta.label} rows depend on it and the target "
-                                     f"does not allow cascades")
-                continue
-            if rel.related_model is model:  # a chain within one table: fetch each level (ends when empty)
-                child_pks = list(dependents.values_list("pk", flat=True))
-                if child_pks:
-                    _delete_rows(model, child_pks, cascade=True)
-            else:
-                _delete_rows(rel.related_model, dependents.values("pk"), cascade=True)
-        elif on_delete is SET_NULL:
-            dependents.update(**{field.name: None})
-        elif on_delete in (PROTECT, RESTRICT):
-            if dependents.exists():
-                raise RowBlocked(f"{rel.related_model._meta.label} still refers to it (protected)")
-        else:
-            raise RowBlocked(f"on_delete of {field} is not supported by the purge")
-    # Every stored file of the rows (also one only an older history row names) goes with them.
-    files = _collect_files(model, pks, [f.name for f in model._meta.concrete_fields
-                                        if isinstance(f, models.FileField)])
-    history = _history_rows(model, pks)
-    if history is not None:
-        history._raw_delete(history.db)
-    qs = model._base_manager.filter(**_by_ids("pk", pks))
-    deleted = qs._raw_delete(qs.db)
-    _delete_files(model, files)
-    return deleted
 
 
 def _anonymize_rows(target: RetentionTarget, pks: Sequence[int]) -> int:
@@ -405,8 +321,8 @@ def rows_erase(*, target: RetentionTarget, pks: Sequence[int], anonymize: bool) 
     if not pks:
         return {}
     files = _collect_files(target.model, pks, target.files)
-    done = _anonymize_rows(target, pks) if anonymize else _delete_rows(target.model, pks, cascade=target.cascade)
-    _delete_files(target.model, files)
+    done = _anonymize_rows(target, pks) if anonymize else delete_rows(target.model, pks, cascade=target.cascade)
+    delete_files(target.model, files)
     return {"anonymized" if anonymize else "deleted": done, "files_removed": len(files)}
 
 
@@ -425,10 +341,10 @@ def _apply(target: RetentionTarget, item: PurgeRunItem, pks: Sequence[int]) -> i
     if item.action == Action.FLAG_FOR_REVIEW:
         return _flag_rows(target, item, pks)
     if item.action == Action.DELETE:
-        return _delete_rows(model, pks, cascade=target.cascade)
+        return delete_rows(model, pks, cascade=target.cascade)
     files = _collect_files(model, pks, target.files)
     done = _anonymize_rows(target, pks)
-    _delete_files(model, files)
+    delete_files(model, files)
     return done
 
 

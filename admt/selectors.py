@@ -38,33 +38,39 @@ def notices_published() -> list[PreUseNotice]:
     return list(current.values())
 
 
-def _relevant(right: str) -> QuerySet[AutomatedSystem]:
-    systems = AutomatedSystem.objects.filter(is_active=True, significant_decision=True)
-    if right in ADMT_APPEAL_RIGHTS:
-        systems = systems.filter(exception="human_appeal")
-    return systems
+def _in_use() -> QuerySet[AutomatedSystem]:
+    return AutomatedSystem.objects.filter(is_active=True, significant_decision=True)
+
+
+def _reaches(system: AutomatedSystem, *, right: str, relationship: str | None) -> bool:
+    """Whether an ADMT right reaches a system in use for significant decisions.
+
+    The CCPA ADMT rights reach only ADMT (no qualifying human: §7001(e)); the states' profiling opt-out reaches
+    every system used in furtherance of significant decisions; an appeal only systems whose exception is the
+    human appeal; and only systems that process people like this one.
+    """
+    if right in ADMT_APPEAL_RIGHTS and system.exception != "human_appeal":
+        return False
+    if relationship is not None and relationship not in system.relationships:
+        return False
+    return system.is_admt if right.startswith("admt_") else True
 
 
 def systems_for_right(*, right: str, relationship: str | None = None) -> list[AutomatedSystem]:
-    """Systems an ADMT right reaches: in use, making significant decisions, processing people like this one.
-
-    The CCPA ADMT rights reach only ADMT (no qualifying human: §7001(e)); the states' profiling opt-out reaches
-    every system used in furtherance of significant decisions.
-    """
-    chosen = []
-    for system in _relevant(right).select_related("system", "clinic").prefetch_related("recipients"):
-        if relationship is not None and relationship not in system.relationships:
-            continue
-        if right.startswith("admt_") and not system.is_admt:
-            continue
-        chosen.append(system)
-    return chosen
+    """Systems an ADMT right reaches: in use, making significant decisions, processing people like this one."""
+    systems = _in_use().select_related("system", "clinic").prefetch_related("recipients")
+    return [system for system in systems if _reaches(system, right=right, relationship=relationship)]
 
 
 def rights_relevant(*, rights: tuple[str, ...], relationship: str | None = None) -> tuple[str, ...]:
-    """Return `rights` without the ADMT rights no registered system makes relevant (for this relationship)."""
-    return tuple(right for right in rights
-                 if right not in ADMT_RIGHTS or systems_for_right(right=right, relationship=relationship))
+    """Return `rights` without the ADMT rights no registered system makes relevant (for this relationship).
+
+    One read of the systems in use, whatever the number of rights (the public form asks on every request)."""
+    if not any(right in ADMT_RIGHTS for right in rights):
+        return tuple(rights)
+    systems = list(_in_use())
+    return tuple(right for right in rights if right not in ADMT_RIGHTS
+                 or any(_reaches(system, right=right, relationship=relationship) for system in systems))
 
 
 def systems_for_case(dsr) -> list[AutomatedSystem]:

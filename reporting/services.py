@@ -33,8 +33,13 @@ def _fields_of(dsr: Case) -> dict:
 
 
 def case_fact_record(dsr: Case) -> CaseFact:
-    """Create or update the report fact of a case (called by the case services in their transaction)."""
-    fact, _ = CaseFact.objects.update_or_create(case_id=dsr.pk, defaults=_fields_of(dsr))
+    """Create or update the report fact of a case (called by the case services in their transaction).
+
+    One upsert (INSERT … ON CONFLICT (case_id) DO UPDATE): every case write calls it, and a read, a
+    create and their two savepoints were six statements (issue 19, intake)."""
+    fields = _fields_of(dsr)
+    fact = CaseFact(case_id=dsr.pk, **fields)
+    CaseFact.objects.bulk_create([fact], update_conflicts=True, unique_fields=["case"], update_fields=list(fields))
     return fact
 
 

@@ -56,12 +56,20 @@ def _sort_key(item: tuple[str, str]) -> str:
 
 def country_choices() -> list[tuple[str, str]]:
     """Return (code, name) for every country, sorted by name in the active language."""
-    return sorted(((code, country_name(code)) for code in COUNTRY_NAMES), key=_sort_key)
+    return list(_choices("iso3166-1", _language()))
 
 
 def us_region_choices() -> list[tuple[str, str]]:
     """Return (code, name) for the US states and territories, sorted by name in the active language."""
-    return sorted(((code, region_name(code)) for code in US_REGION_NAMES), key=_sort_key)
+    return list(_choices("iso3166-2", _language()))
+
+
+@functools.cache
+def _choices(domain: str, language: str) -> tuple[tuple[str, str], ...]:
+    # Built once per language and process: the public form lists every country on each request.
+    names = COUNTRY_NAMES if domain == "iso3166-1" else US_REGION_NAMES
+    translations = _iso_codes(domain, language)
+    return tuple(sorted(((code, translations.gettext(name)) for code, name in names.items()), key=_sort_key))
 
 
 def residence_label(country: str, subdivision: str = "") -> str:

@@ -133,3 +133,13 @@ def test_no_language_input_produces_a_500(header, cookie, lang, language, next_u
     switch = client.post("/i18n/setlang/", {"language": language, "next": next_url},
                          HTTP_ACCEPT_LANGUAGE=safe_header)
     assert switch.status_code < 500
+
+
+def test_the_name_lists_are_built_once_per_language_and_a_caller_cannot_change_them():
+    with translation.override("de"):
+        first = country_choices()
+        first.clear()  # a caller's own copy
+        assert dict(country_choices())["DE"] == "Deutschland"
+        assert dict(us_region_choices())["CA"] == "Kalifornien"
+    with translation.override("en"):
+        assert dict(country_choices())["DE"] == "Germany"

@@ -179,3 +179,13 @@ def test_command_refuses_bad_periods():
         call_command("privacy_metrics")
     with pytest.raises(CommandError, match="before"):
         call_command("privacy_metrics", "--start", "2026-03-01", "--end", "2026-02-01")
+
+
+@pytest.mark.django_db
+def test_a_case_keeps_one_report_fact_that_each_write_updates_in_place():
+    dsr = make_case()
+    first = CaseFactRow.objects.get(case=dsr)
+    assert first.status == dsr.status
+    dsr.status = "withdrawn"
+    case_fact_record(dsr)
+    assert list(CaseFactRow.objects.filter(case=dsr).values_list("pk", "status")) == [(first.pk, "withdrawn")]

@@ -487,3 +487,18 @@ def test_no_personal_data_reaches_the_logs(client, caplog):
     assert "intake:" in logged  # the flow did log, with ids and counts
     for personal in ("ann@example.com", "ann example", "stranger", "rare condition", "exampleton", "surname"):
         assert personal not in logged
+
+
+def test_a_submission_reads_the_ai_register_once_and_writes_each_cases_report_fact_in_one_statement(client):
+    """Issue 19 (intake): the form asked the register once per ADMT right, and each case's report fact took a
+    read, an insert and two savepoints."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert submit(client).status_code == 302
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum("admt_automatedsystem" in sql for sql in statements) == 1
+    facts = [sql for sql in statements if "reporting_casefact" in sql]
+    assert len(facts) == Case.objects.count() == 2
+    assert all(sql.startswith("INSERT") and "ON CONFLICT" in sql for sql in facts)

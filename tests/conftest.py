@@ -73,6 +73,13 @@ def _reference_sequences_dropped(request, django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Test users' passwords are hashed with MD5: the production hasher (Django's default PBKDF2, which
+    medprivacy/settings.py keeps) spends half a second per user on purpose, a minute of the suite in all."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _second_factor_off(settings) -> None:
     """Tests log staff in with force_login; the second factor has its own tests (tests/security)."""
     settings.MEDPRIVACY_2FA_REQUIRED_FOR_SUPERVISORS = False

@@ -10,7 +10,6 @@ from tests.requests_app.intake_support import use_private_storage
 
 @pytest.fixture(autouse=True)
 def _setup(db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     use_private_storage(settings, tmp_path)
     roles.ensure_roles()
 

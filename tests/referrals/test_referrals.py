@@ -28,7 +28,6 @@ NOW = dt.datetime(2026, 3, 5, 15, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def _roles(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
 
 

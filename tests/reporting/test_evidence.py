@@ -25,7 +25,6 @@ NOW = dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def worked_case(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     boss, olivia = supervisor("boss"), officer("olivia")
     with time_machine.travel(NOW, tick=False):

@@ -25,7 +25,6 @@ REPORT = reverse("reporting:metrics")
 
 @pytest.fixture(autouse=True)
 def _frozen(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     with time_machine.travel(TODAY, tick=False):
         yield

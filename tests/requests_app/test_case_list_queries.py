@@ -30,7 +30,6 @@ CHANGELIST = reverse("admin:requests_app_case_changelist")
 
 @pytest.fixture(autouse=True)
 def _frozen(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     with time_machine.travel(TODAY, tick=False):
         yield

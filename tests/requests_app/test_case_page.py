@@ -30,7 +30,6 @@ SYSTEMS = ("Billing archive", "Call recordings", "Paper files")
 
 @pytest.fixture(autouse=True)
 def _frozen(settings, private_storage):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     fulfilment_helpers.only_systems()
     with time_machine.travel(T0, tick=False):

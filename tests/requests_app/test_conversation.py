@@ -37,7 +37,6 @@ GERMAN = {"subject__country": "DE", "subject__subdivision": ""}
 
 @pytest.fixture(autouse=True)
 def _setup(db, settings, tmp_path) -> Path:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     return use_private_storage(settings, tmp_path)
 

@@ -38,7 +38,6 @@ DESK = "Support desk (test)"
 
 @pytest.fixture(autouse=True)
 def _frozen_and_roles(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     with time_machine.travel(TODAY, tick=False):
         yield

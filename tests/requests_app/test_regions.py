@@ -155,7 +155,6 @@ def test_a_second_shine_the_light_request_by_mail_is_answered_as_already_answere
     from requests_app.services.cases import case_change_status
     from tests.factories import officer
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     roles.ensure_roles()
     clerk = officer("clerk")
     with time_machine.travel(NOW, tick=False):

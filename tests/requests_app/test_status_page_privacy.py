@@ -31,7 +31,6 @@ def frozen() -> Iterator[time_machine.Traveller]:
 
 @pytest.fixture(autouse=True)
 def private_storage(settings, tmp_path) -> Path:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return use_private_storage(settings, tmp_path)
 
 

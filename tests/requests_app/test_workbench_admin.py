@@ -30,7 +30,6 @@ TODAY = dt.datetime(2026, 4, 15, 16, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def _frozen_and_roles(db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path), "base_url": None}}}

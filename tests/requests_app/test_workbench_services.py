@@ -29,7 +29,6 @@ BEFORE_DEADLINE = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(autouse=True)
 def _roles(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     roles.ensure_roles()
 
 

@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--send", type=int, default=None, help="time sending only this many (default: all due)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the loaded cases; forget earlier claims (reminders, timeline, due cases' schedule)")
+    parser.add_argument("--profile", action="store_true", help="cProfile one rolled-back service claim first")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("This benchmark needs PostgreSQL")
@@ -199,6 +200,14 @@ def main() -> None:
         with connection.cursor() as cur:
             cur.execute(RAW_DUE_SOON_CLAIM, {**raw_params, "token": uuid.uuid4()})
             return len(cur.fetchall())
+
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        rolled_back(lambda: profiler.runcall(reminders.reminders_claim, policy=policy))
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
     print(f"\nReminders sweep over {args.scale:,} open cases, {args.due:,} due ({args.repeat} runs each; "
           f"load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f}):", flush=True)

@@ -9,6 +9,7 @@ and history of cases carry references, not contents.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -229,8 +230,9 @@ class CaseReminderScheduleManager(models.Manager):
     def store_many(self, changes: Sequence[tuple[int, dt.datetime | None]]) -> None:
         """Write (case id, next look) pairs set-based: one upsert for the instants, one delete for the Nones.
 
-        On PostgreSQL the upsert is one statement with the ids and instants as two array parameters (no
-        placeholder per row); elsewhere bulk_create's upsert in batches.
+        On PostgreSQL the upsert is one statement whose one parameter is the rows as JSON text (no placeholder
+        per row, and no array of thousands of values for the driver to quote element by element in Python);
+        elsewhere bulk_create's upsert in batches.
         """
         upserts = [(pk, at) for pk, at in changes if at is not None]
         cleared = [pk for pk, at in changes if at is None]
@@ -240,7 +242,8 @@ class CaseReminderScheduleManager(models.Manager):
             return
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_SCHEDULE_UPSERT_SQL, [[pk for pk, _ in upserts], [at for _, at in upserts]])
+                cursor.execute(_SCHEDULE_UPSERT_SQL, [json.dumps([{"id": pk, "at": at.isoformat()}
+                                                                  for pk, at in upserts])])
             return
         self.bulk_create([self.model(case_id=pk, next_at=at) for pk, at in upserts], update_conflicts=True,
                          unique_fields=["case"], update_fields=["next_at"], batch_size=SCHEDULE_CHUNK)
@@ -249,7 +252,7 @@ class CaseReminderScheduleManager(models.Manager):
 SCHEDULE_CHUNK = 1000  # ids per IN (...) list or bulk statement: well inside SQLite's and PostgreSQL's limits
 _SCHEDULE_UPSERT_SQL = """
 INSERT INTO requests_app_casereminderschedule (case_id, next_at)
-SELECT v.id, v.at FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+SELECT v.id, v.at FROM json_to_recordset(%s::json) AS v(id bigint, at timestamptz)
 ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at
 """
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from medprivacy.models import JobRun
 from requests_app.models import Case, CaseReminderSchedule, Reminder
+from requests_app.reminder_schedule import next_reminder_at
 from requests_app.services import reminders
 from requests_app.services.cases import case_change_status
 from requests_app.workflow import Status
@@ -244,6 +245,29 @@ def test_claim_inserts_each_key_once_and_returns_only_what_this_call_inserted():
     assert second.claimed_ids == [] and second.already_claimed == 0
     assert third.claimed_ids == [] and third.already_claimed == 2  # the unique key refuses them
     assert Reminder.objects.count() == 2 and mail.outbox == []  # nothing is sent inside the claim
+
+
+def test_a_claim_stores_each_reminders_fields_and_the_next_look_exactly():
+    """The claim's rows travel as one JSON parameter: dates, kinds and an address with a quote and accents
+    arrive as they were, and the rescheduled instant keeps its zone."""
+    dsr = make_case()
+    olivia = officer("olivia")
+    olivia.email = "o'brien.zoë@example.com"
+    olivia.save()
+    assign(dsr, olivia, at(dt.date(2026, 3, 6)))
+    with time_machine.travel(at(dt.date(2026, 4, 16)), tick=False):
+        claim = reminders.reminders_claim()
+    stored = Reminder.objects.filter(pk__in=claim.claimed_ids).order_by("kind")
+    dsr.refresh_from_db()
+    assert [(r.case_id, r.kind, r.due_date, r.recipients, r.state) for r in stored] == [
+        (dsr.pk, kind, due, "o'brien.zoë@example.com", Reminder.State.PENDING)
+        for kind, due in sorted([(Reminder.Kind.DUE_SOON, dsr.due_on),
+                                 (Reminder.Kind.EXTENSION_NOTICE, stored.get(kind="extension_notice").due_date)])]
+    assert all(r.target_date <= dt.date(2026, 4, 16) for r in stored)
+    expected = next_reminder_at(dsr, policy=reminders.reminder_policy(), now=at(dt.date(2026, 4, 16)),
+                                after=dt.date(2026, 4, 16))
+    assert expected is not None
+    assert CaseReminderSchedule.objects.get(case_id=dsr.pk).next_at == expected
 
 
 def test_a_reminder_for_a_case_closed_before_delivery_is_cancelled_not_sent():
